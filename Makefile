@@ -1,0 +1,56 @@
+# AIOStreams for Kodi: developer entry points. `make test` is the README's test command.
+PYTHON ?= python3
+VERSION := 2.8.0
+ZIP := dist/plugin.video.aiostreams-$(VERSION).zip
+CORE := addon.py service.py script.py resources
+DEV := sandbox tests bench tools
+
+.PHONY: deps deps-kodi zip check lint vermin check-addon test-core-imports test test-unit \
+        test-integration test-reliability test-kodi demo bench clean
+
+deps:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/dev-requirements.txt
+
+deps-kodi:
+	bash tools/install-kodi.sh
+
+zip:
+	$(PYTHON) tools/build_zip.py --out $(ZIP)
+
+lint:
+	$(PYTHON) -m ruff check $(CORE) $(DEV)
+	$(PYTHON) -m ruff format --check $(CORE) $(DEV)
+
+vermin:
+	$(PYTHON) -m vermin -q -t=3.8- --violations --no-tips --eval-annotations $(CORE)
+
+check-addon: zip
+	$(PYTHON) tools/check_addon.py $(ZIP)
+
+test-core-imports:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit/test_core_imports_without_kodi.py
+
+check: lint vermin check-addon test-core-imports
+
+test-unit:
+	$(PYTHON) -m pytest -q tests/unit
+
+test-integration:
+	$(PYTHON) -m pytest -q tests/integration
+
+test-reliability:
+	$(PYTHON) -m pytest -q tests/reliability
+
+test-kodi: deps-kodi zip
+	$(PYTHON) -m pytest -q tests/kodi
+
+test: deps check test-unit test-integration test-reliability test-kodi
+
+demo:
+	$(PYTHON) tools/demo.py
+
+bench:
+	$(PYTHON) bench/bench_sync.py
+
+clean:
+	rm -rf dist build .pytest_cache
