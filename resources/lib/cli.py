@@ -1,0 +1,550 @@
+"""The add-on's core from a terminal: ``python -m resources.lib.cli <command>`` (repo root).
+
+Commands: auth, sync [--force], info, clear [--yes], rebuild [--yes], vacuum, migrate [--again],
+next-up, history, in-progress, watchlist. Results go to stdout, logs and the progress bar to
+stderr (``-v`` for debug logs). Tokens are never printed.
+
+Exit codes (also in ``--help``):
+  0 ok · 1 error · 2 usage · 3 not authorised · 4 throttled or busy · 5 partial sync ·
+  130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNAUTHORIZED = 3
+EXIT_BUSY = 4
+EXIT_PARTIAL = 5
+EXIT_INTERRUPTED = 130
+
+SYNC_EXIT_CODES = {
+    "ok": EXIT_OK,
+    "partial": EXIT_PARTIAL,
+    "throttled": EXIT_BUSY,
+    "busy": EXIT_BUSY,
+    "unauthorized": EXIT_UNAUTHORIZED,
+    "aborted": EXIT_INTERRUPTED,
+    "error": EXIT_ERROR,
+}
+DB_FILENAME = "trakt_sync.db"
+TOKEN_FILENAME = "trakt_tokens.json"
+ENV_CLIENT_ID = "AIOSTREAMS_TRAKT_CLIENT_ID"
+ENV_CLIENT_SECRET = "AIOSTREAMS_TRAKT_CLIENT_SECRET"
+ENV_DATA_DIR = "AIOSTREAMS_DATA_DIR"
+DEFAULT_API_URL = "https://api.trakt.tv"
+HISTORY_LIMIT = 50
+STATS_DAYS = 7
+
+EPILOG = """exit codes:
+  0    ok
+  1    error
+  2    usage error
+  3    not authorised (run `auth`)
+  4    throttled or busy (another sync or maintenance is running)
+  5    partial sync (some categories failed; they are retried next time)
+  130  interrupted (Ctrl-C)
+"""
+
+
+class CliError(Exception):
+    """A failure to report as one line, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ---- environment ------------------------------------------------------------------------------
+
+
+def default_data_dir() -> str:
+    if os.environ.get(ENV_DATA_DIR):
+        return os.environ[ENV_DATA_DIR]
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return os.path.join(base, "aiostreams")
+
+
+class Interrupt:
+    """Ctrl-C asks the running operation to stop cleanly; a second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def install(self) -> None:
+        def handler(signum: int, frame: Any) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+            print("\nstopping... (Ctrl-C again to quit at once)", file=sys.stderr)
+
+        signal.signal(signal.SIGINT, handler)
+
+
+class ProgressBar:
+    """``on_progress(percent, label)`` drawn on stderr (one line per step when not a terminal)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.last_label: Optional[str] = None
+        self.drawn = False
+
+    def __call__(self, percent: int, label: str) -> None:
+        percent = max(0, min(100, int(percent)))
+        if self.tty:
+            filled = self.WIDTH * percent // 100
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {percent:3d}% {label[:40]:<40}")
+            self.drawn = True
+        elif label != self.last_label:
+            self.stream.write(f"{percent:3d}% {label}\n")
+        self.last_label = label
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
+# ---- formatting (shared with tools/demo.py) ---------------------------------------------------
+
+
+def _episode_code(item: Dict[str, Any]) -> str:
+    season, number = item.get("season"), item.get("number")
+    if isinstance(season, int) and isinstance(number, int):
+        return f"S{season:02d}E{number:02d}"
+    return ""
+
+
+def _title_year(title: Any, year: Any) -> str:
+    text = str(title) if title else "(untitled)"
+    return f"{text} ({year})" if year else text
+
+
+def _when(stamp: Optional[float]) -> str:
+    if not stamp:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
+def format_info(info: Dict[str, Any]) -> List[str]:
+    lines = [f"database: {info['path']}"]
+    for table, count in info["counts"].items():
+        label = "watched episodes" if table == "episodes" else table
+        lines.append(f"  {label + ':':<18}{count}")
+    user = info.get("trakt_user")
+    if user:
+        lines.append(f"  {'trakt user:':<18}{user}")
+    lines.append(f"  {'last sync:':<18}{_when(info['last_sync_ts'])}")
+    lines.append(f"  {'size:':<18}{info['size_bytes'] / 1024:.1f} KB")
+    lines.append(f"  {'schema version:':<18}{info['schema_version']}")
+    if info.get("sync_running"):
+        lines.append("  a sync is running now")
+    return lines
+
+
+def format_next_up(items: Sequence[Dict[str, Any]]) -> List[str]:
+    if not items:
+        return ["Next Up: nothing to watch next"]
+    lines = [f"Next Up ({len(items)}):"]
+    for item in items:
+        show = _title_year(item.get("show_title"), item.get("show_year"))
+        episode = item.get("title") or ""
+        aired = item.get("aired_episodes")
+        done = item.get("completed_episodes")
+        progress = f"  [{done}/{aired}]" if aired else ""
+        lines.append(f"  {show}  {_episode_code(item)}  {episode}{progress}".rstrip())
+    return lines
+
+
+def format_in_progress(items: Sequence[Dict[str, Any]]) -> List[str]:
+    if not items:
+        return ["In progress: nothing"]
+    lines = [f"In progress ({len(items)}):"]
+    for item in items:
+        if item.get("type") == "episode":
+            name = f"{item.get('show_title') or '(show)'}  {_episode_code(item)}  "
+            name += str(item.get("title") or "")
+        else:
+            name = _title_year(item.get("title"), item.get("year"))
+        lines.append(f"  {float(item.get('progress') or 0):5.1f}%  {name}".rstrip())
+    return lines
+
+
+def format_watchlist(kind: str, items: Sequence[Dict[str, Any]]) -> List[str]:
+    lines = [f"Watchlist {kind}s ({len(items)}):"]
+    for item in items:
+        rank = item.get("rank")
+        prefix = f"{rank:>4}. " if isinstance(rank, int) else "      "
+        lines.append("  " + prefix + _title_year(item.get("title"), item.get("year")))
+    return lines
+
+
+def format_history(runs: Sequence[Dict[str, Any]], stats: Any) -> List[str]:
+    lines = [f"Last {len(runs)} sync run(s):"]
+    for run in runs:
+        changes = run.get("changes") or {}
+        total = sum(
+            sum(int(v) for v in c.values() if isinstance(v, int))
+            for c in changes.values()
+            if isinstance(c, dict)
+        )
+        duration = run.get("duration")
+        took = f"{duration:.1f}s" if isinstance(duration, (int, float)) else "-"
+        lines.append(
+            f"  {run.get('started_at', '?')}  {str(run.get('trigger') or '-'):<8}"
+            f" {str(run.get('status')):<12} {took:>7}  {run.get('requests') or 0:>4} req"
+            f"  {total:>5} changes" + (f"  {run['error']}" if run.get("error") else "")
+        )
+    lines.append(f"Last {STATS_DAYS} days:")
+    if isinstance(stats, dict):
+        for key, value in stats.items():
+            lines.append(f"  {key}: {value}")
+    return lines
+
+
+def format_sync_result(result: Any) -> str:
+    changes = sum(
+        sum(v for v in c.values() if isinstance(v, int))
+        for c in (result.changes or {}).values()
+        if isinstance(c, dict)
+    )
+    text = (
+        f"sync {result.status}: {changes} change(s), {result.requests} request(s) "
+        f"in {result.duration:.1f}s"
+    )
+    if result.status == "throttled" and result.next_allowed_at:
+        text += f"; next sync allowed at {_when(result.next_allowed_at)} (use --force)"
+    elif result.error:
+        text += f"; {result.error}"
+    return text
+
+
+def _print(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(line)
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+
+class Context:
+    """What every command needs, built from the options."""
+
+    def __init__(self, args: argparse.Namespace, interrupt: Interrupt) -> None:
+        self.args = args
+        self.interrupt = interrupt
+        self.data_dir = os.path.abspath(os.path.expanduser(args.data_dir))
+        self.db_path = os.path.join(self.data_dir, DB_FILENAME)
+        self.token_path = os.path.join(self.data_dir, TOKEN_FILENAME)
+
+    def client(self, need_auth: bool = True) -> Any:
+        from .trakt.client import TraktClient
+        from .trakt.tokens import TokenStore
+
+        client_id = self.args.client_id or os.environ.get(ENV_CLIENT_ID)
+        secret = self.args.client_secret or os.environ.get(ENV_CLIENT_SECRET)
+        if not client_id or not secret:
+            raise CliError(
+                f"a Trakt client id and secret are needed: --client-id/--client-secret or "
+                f"{ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}",
+                EXIT_USAGE,
+            )
+        os.makedirs(self.data_dir, exist_ok=True)
+        try:
+            client = TraktClient(
+                client_id,
+                secret,
+                token_store=TokenStore(self.token_path),
+                api_url=self.args.api_url,
+                oauth_url=self.args.oauth_url or self.args.api_url,
+                should_abort=self.interrupt,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
+        if need_auth and not client.is_authorized():
+            raise CliError("not authorised with Trakt: run the `auth` command", EXIT_UNAUTHORIZED)
+        return client
+
+    def database(self) -> Any:
+        from .database.trakt_sync import TraktSyncDatabase
+
+        os.makedirs(self.data_dir, exist_ok=True)
+        db = TraktSyncDatabase(self.db_path)
+        if getattr(db, "recovered", None):
+            log.warning("the database was corrupt; the old file was moved to %s", db.recovered)
+        return db
+
+
+def _confirm(ctx: Context, question: str) -> None:
+    if ctx.args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError("refusing without --yes (stdin is not a terminal)", EXIT_USAGE)
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("cancelled", EXIT_ERROR)
+
+
+def cmd_auth(ctx: Context) -> int:
+    client = ctx.client(need_auth=False)
+    code = client.request_device_code()
+    print(f"Go to {code.verification_url} and enter the code: {code.user_code}")
+    print(f"Waiting for approval (expires in {int(code.expires_in)} s; Ctrl-C cancels)...")
+    sys.stdout.flush()
+    client.poll_device_token(code, should_cancel=ctx.interrupt)
+    print("Authorised with Trakt.")
+    return EXIT_OK
+
+
+def _run_sync(ctx: Context, call: Callable[[Any, ProgressBar], Any]) -> int:
+    client = ctx.client()
+    bar = ProgressBar()
+    try:
+        result = call(client, bar)
+    finally:
+        bar.done()
+        client.close()
+    print(format_sync_result(result))
+    return SYNC_EXIT_CODES.get(result.status, EXIT_ERROR)
+
+
+def cmd_sync(ctx: Context) -> int:
+    db = ctx.database()
+    try:
+        return _run_sync(
+            ctx,
+            lambda client, bar: db.sync_activities(
+                client,
+                on_progress=bar,
+                should_abort=ctx.interrupt,
+                force=ctx.args.force,
+                trigger="manual",
+            ),
+        )
+    finally:
+        db.close()
+
+
+def cmd_info(ctx: Context) -> int:
+    from .database.maintenance import database_info
+
+    _print(format_info(database_info(ctx.db_path)))
+    return EXIT_OK
+
+
+def cmd_clear(ctx: Context) -> int:
+    from .database.maintenance import clear_database
+
+    _confirm(ctx, "Delete all Trakt data from the local database (Trakt itself is untouched)?")
+    deleted = clear_database(ctx.db_path)
+    print(f"cleared {sum(deleted.values())} row(s); the next sync fetches everything again")
+    return EXIT_OK
+
+
+def cmd_rebuild(ctx: Context) -> int:
+    from .database.maintenance import rebuild_database
+
+    client_check = ctx.client()  # fail before deleting anything when not authorised
+    client_check.close()
+    _confirm(ctx, "Delete the local Trakt database and sync everything again?")
+    return _run_sync(
+        ctx,
+        lambda client, bar: rebuild_database(ctx.db_path, client, bar, ctx.interrupt),
+    )
+
+
+def cmd_vacuum(ctx: Context) -> int:
+    from .database.maintenance import vacuum_database
+
+    before, after = vacuum_database(ctx.db_path)
+    print(f"optimized: {before / 1024:.1f} KB -> {after / 1024:.1f} KB")
+    return EXIT_OK
+
+
+def cmd_migrate(ctx: Context) -> int:
+    from .database.migration import flag_path, run_migration
+
+    if ctx.args.again and os.path.exists(flag_path(ctx.data_dir)):
+        os.remove(flag_path(ctx.data_dir))
+    result = run_migration(ctx.data_dir, ctx.db_path)
+    if result.already_done:
+        print("migration already done (use --again to run it once more)")
+        return EXIT_OK
+    if not result.cache_found:
+        print("legacy cache not found; nothing to migrate")
+    else:
+        print("migrated: " + result.summary())
+        for name, reason in result.skipped:
+            print(f"  skipped {name}: {reason}")
+    if result.error:
+        raise CliError(result.error)
+    return EXIT_OK
+
+
+def _with_db(ctx: Context, read: Callable[[Any], List[str]]) -> int:
+    db = ctx.database()
+    try:
+        _print(read(db))
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def cmd_next_up(ctx: Context) -> int:
+    return _with_db(ctx, lambda db: format_next_up(db.next_up()))
+
+
+def cmd_in_progress(ctx: Context) -> int:
+    return _with_db(ctx, lambda db: format_in_progress(db.in_progress()))
+
+
+def cmd_watchlist(ctx: Context) -> int:
+    return _with_db(
+        ctx,
+        lambda db: (
+            format_watchlist("movie", db.watchlist(kind="movie"))
+            + format_watchlist("show", db.watchlist(kind="show"))
+        ),
+    )
+
+
+def cmd_history(ctx: Context) -> int:
+    return _with_db(
+        ctx,
+        lambda db: format_history(
+            db.sync_history(limit=HISTORY_LIMIT), db.sync_stats(days=STATS_DAYS)
+        ),
+    )
+
+
+# Commands that check the interrupt flag and stop cleanly; the others stop at the first Ctrl-C.
+_ABORTABLE = ("auth", "sync", "rebuild")
+COMMANDS: Dict[str, Callable[[Context], int]] = {
+    "auth": cmd_auth,
+    "sync": cmd_sync,
+    "info": cmd_info,
+    "clear": cmd_clear,
+    "rebuild": cmd_rebuild,
+    "vacuum": cmd_vacuum,
+    "migrate": cmd_migrate,
+    "next-up": cmd_next_up,
+    "history": cmd_history,
+    "in-progress": cmd_in_progress,
+    "watchlist": cmd_watchlist,
+}
+_HELP = {
+    "auth": "authorise with Trakt (device code shown here)",
+    "sync": "sync the local mirror with Trakt",
+    "info": "database counts, last sync, size",
+    "clear": "delete the local Trakt data (the next sync refills it)",
+    "rebuild": "delete everything and sync again at once",
+    "vacuum": "optimize the database file",
+    "migrate": "import the 2.7.x legacy JSON cache",
+    "next-up": "list the next episode of every show in progress",
+    "history": f"last {HISTORY_LIMIT} sync runs and {STATS_DAYS}-day stats",
+    "in-progress": "list resume points",
+    "watchlist": "list the watchlist",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aiostreams",
+        description="AIOStreams for Kodi: the Trakt mirror from a terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data-dir", default=default_data_dir(), help="data folder (%(default)s)")
+    parser.add_argument("--api-url", default=DEFAULT_API_URL, help="Trakt API base URL")
+    parser.add_argument("--oauth-url", default=None, help="Trakt OAuth base URL (default: API)")
+    parser.add_argument("--client-id", default=None, help=f"or ${ENV_CLIENT_ID}")
+    parser.add_argument("--client-secret", default=None, help=f"or ${ENV_CLIENT_SECRET}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.required = True
+    for name in COMMANDS:
+        sub = commands.add_parser(name, help=_HELP[name])
+        if name == "sync":
+            sub.add_argument("--force", action="store_true", help="ignore the 5-minute throttle")
+        if name in ("clear", "rebuild"):
+            sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        if name == "migrate":
+            sub.add_argument("--again", action="store_true", help="delete the flag and re-run")
+    return parser
+
+
+def _error_code(exc: BaseException) -> int:
+    from .database.maintenance import DatabaseBusy
+    from .trakt import errors
+
+    if isinstance(exc, (errors.Unauthorized, errors.ReauthorizationRequired)):
+        return EXIT_UNAUTHORIZED
+    if isinstance(exc, (DatabaseBusy, errors.RateLimited, errors.LockTimeout)):
+        return EXIT_BUSY
+    if isinstance(exc, (errors.Aborted, errors.DeviceAuthCancelled)):
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    interrupt = Interrupt()
+    if args.command in _ABORTABLE:
+        interrupt.install()
+    ctx = Context(args, interrupt)
+    try:
+        return COMMANDS[args.command](ctx)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        from .database.maintenance import MaintenanceError
+        from .trakt import errors
+
+        code = _error_code(exc)
+        if code == EXIT_INTERRUPTED:
+            print("interrupted", file=sys.stderr)
+        elif isinstance(exc, errors.TraktError):
+            print(f"error: {exc.user_message}", file=sys.stderr)
+            log.debug("details", exc_info=True)
+        elif isinstance(exc, MaintenanceError):
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            log.debug("unexpected failure", exc_info=True)
+            print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
