@@ -22,7 +22,8 @@ lint:
 	$(PYTHON) -m ruff format --check $(CORE) $(DEV)
 
 vermin:
-	$(PYTHON) -m vermin -q -t=3.8- --violations --no-tips --eval-annotations $(CORE)
+	$(PYTHON) -c 'import sys, vermin; sys.exit(vermin.main())' -q -t=3.8- --violations --no-tips \
+	  --eval-annotations $(CORE)
 
 check-addon: zip
 	$(PYTHON) tools/check_addon.py $(ZIP)

@@ -1,0 +1,630 @@
+"""Drives a real Kodi under Xvfb for end-to-end tests: start, talk JSON-RPC, read its log, stop.
+
+One `KodiInstance` owns a fresh HOME, its own Xvfb display (picked by Xvfb itself through
+`-displayfd`) and its own JSON-RPC TCP port (advancedsettings.xml `<jsonrpc><tcpport>`). Both
+processes start in their own session and are always stopped by process group, never by name.
+A machine-wide lock file covers the port choice until Kodi is verified to own the port, so two
+harnesses (two pytest runs) never share a HOME, a display or a port.
+
+The add-on under test and a helper script add-on (tests/kodi/helper_addon) are copied into
+$HOME/.kodi/addons before Kodi starts; Kodi finds them disabled, the harness enables both over
+JSON-RPC and closes the "Disabled add-ons" questions with Input.Back until the home window shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import fcntl
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from xml.sax.saxutils import escape
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HELPER_SOURCE = Path(__file__).resolve().parent / "helper_addon"
+ADDON_ID = "plugin.video.aiostreams"
+HELPER_ID = "script.aiostreams.testhelper"
+HELPER_PREFIX = "[AIOStreams TestHelper]"
+ADDON_PREFIXES = ("[AIOStreams]", "[AIOStreams Service]")
+HOME_WINDOW_ID = 10000
+LOCK_PATH = Path(tempfile.gettempdir()) / "aiostreams-kodi-harness.lock"
+ARTIFACTS_ROOT = Path(tempfile.gettempdir()) / "aiostreams-kodi-artifacts"
+# Set to a repo-shaped folder to install that tree instead of this checkout (same file filter).
+SOURCE_OVERRIDE_ENV = "AIOSTREAMS_KODI_ADDON_SRC"
+REQUIRED_PROGRAMS = ("kodi", "Xvfb", "import")
+
+_LOG_ENTRY = re.compile(
+    r"^(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) T:\d+\s+"
+    r"(?P<level>\w+) <(?P<component>[^>]*)>: "
+)
+
+
+class KodiError(RuntimeError):
+    """Kodi did not do what the harness asked (start, answer, run a script, quit)."""
+
+
+class LogEntry:
+    """One kodi.log entry: its first line plus any continuation lines (tracebacks)."""
+
+    def __init__(self, time_text: str, level: str, component: str, text: str) -> None:
+        self.time_text = time_text
+        self.level = level
+        self.component = component
+        self.text = text
+
+    @property
+    def timestamp(self) -> float:
+        """Seconds since the epoch (kodi.log writes local time with milliseconds)."""
+        return dt.datetime.strptime(self.time_text, "%Y-%m-%d %H:%M:%S.%f").timestamp()
+
+    @property
+    def message(self) -> str:
+        return _LOG_ENTRY.sub("", self.text, count=1)
+
+    def __repr__(self) -> str:
+        return f"LogEntry({self.text!r})"
+
+
+def _load_build_zip() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "build_zip", str(REPO_ROOT / "tools" / "build_zip.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def addon_source_root() -> Path:
+    """The repo-shaped tree whose installable files are installed into Kodi."""
+    override = os.environ.get(SOURCE_OVERRIDE_ENV)
+    return Path(override).resolve() if override else REPO_ROOT
+
+
+def copy_addon(destination: Path, source_root: Optional[Path] = None) -> Path:
+    """Copies the add-on's installable files (the build_zip filter) into `destination`."""
+    build_zip = _load_build_zip()
+    build_zip.copy_installable_tree(destination, source_root or addon_source_root())
+    return destination
+
+
+def missing_programs() -> List[str]:
+    """The programs the harness needs that are not on PATH."""
+    return [name for name in REQUIRED_PROGRAMS if shutil.which(name) is None]
+
+
+def settings_xml(values: Mapping[str, Any]) -> str:
+    """An add-on settings file in Kodi's v2 format (what Kodi 19+ writes to addon_data)."""
+    lines = ['<settings version="2">']
+    for setting_id, value in sorted(values.items()):
+        lines.append(f'    <setting id="{escape(setting_id)}">{escape(_text(value))}</setting>')
+    lines.append("</settings>")
+    return "\n".join(lines) + "\n"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    return "string"
+
+
+def helper_request(token: str, command: str, arguments: Sequence[Any]) -> str:
+    """The helper's one parameter: base64url JSON, since Kodi splits params at commas."""
+    payload = {"token": token, "command": command, "arguments": [str(a) for a in arguments]}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode("utf-8")).decode("ascii")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def machine_lock(timeout: float = 300.0) -> Iterator[None]:
+    """An exclusive lock shared by every harness on this machine (released if we die)."""
+    with open(str(LOCK_PATH), "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as busy:
+                if time.monotonic() > deadline:
+                    raise KodiError(f"another Kodi harness held {LOCK_PATH} too long") from busy
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _group_pids(pgid: int) -> List[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, pgrp, ...; a zombie counts as gone.
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(entry))
+    return pids
+
+
+def _listening_socket_inodes(port: int) -> List[str]:
+    inodes = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "0A":  # 0A: LISTEN
+                inodes.append(fields[9])
+    return inodes
+
+
+def _owns_port(pgid: int, port: int) -> bool:
+    wanted = {f"socket:[{inode}]" for inode in _listening_socket_inodes(port)}
+    for pid in _group_pids(pgid):
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            for fd in os.listdir(fd_dir):
+                with contextlib.suppress(OSError):
+                    if os.readlink(os.path.join(fd_dir, fd)) in wanted:
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+def stop_process_group(process: Optional[subprocess.Popen], grace: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL, the process group led by `process` (started in its own session)."""
+    if process is None:
+        return
+    pgid = process.pid
+    for sig, wait_for in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if not _group_pids(pgid) and process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait_for
+        while time.monotonic() < deadline:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.05)
+            if process.poll() is not None and not _group_pids(pgid):
+                return
+    raise KodiError(f"process group {pgid} survived SIGKILL")
+
+
+class KodiInstance:
+    """One Kodi with a fresh HOME, its own Xvfb display and JSON-RPC port."""
+
+    def __init__(
+        self,
+        root: Path,
+        addon_dir: Path,
+        settings: Optional[Mapping[str, Any]] = None,
+        helper_dir: Path = HELPER_SOURCE,
+    ) -> None:
+        self.root = Path(root)
+        self.home = self.root / "home"
+        self.addon_dir = Path(addon_dir)
+        self.helper_dir = Path(helper_dir)
+        self.port = 0
+        self.display = ""
+        self.boot_seconds = 0.0
+        self.initial_settings = dict(settings or {})
+        self._xvfb: Optional[subprocess.Popen] = None
+        self._kodi: Optional[subprocess.Popen] = None
+        self._prepared = False
+
+    # -- paths -------------------------------------------------------------------------------
+    @property
+    def kodi_dir(self) -> Path:
+        return self.home / ".kodi"
+
+    @property
+    def log_path(self) -> Path:
+        return self.kodi_dir / "temp" / "kodi.log"
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.root / "kodi.stdout.log"
+
+    @property
+    def addon_data_dir(self) -> Path:
+        return self.kodi_dir / "userdata" / "addon_data" / ADDON_ID
+
+    @property
+    def installed_addon_dir(self) -> Path:
+        return self.kodi_dir / "addons" / ADDON_ID
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def prepare_home(self) -> None:
+        """Writes the fresh HOME: null ALSA sink, advanced/GUI settings, both add-ons."""
+        if self._prepared:
+            return
+        userdata = self.kodi_dir / "userdata"
+        userdata.mkdir(parents=True, exist_ok=True)
+        (self.home / ".asoundrc").write_text("pcm.!default { type null }\n")
+        runtime = self.root / "xdg-runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        # Never check the (unreachable) add-on repositories, never pop update notifications.
+        (userdata / "guisettings.xml").write_text(
+            '<settings version="2">\n'
+            '    <setting id="general.addonupdates">2</setting>\n'
+            '    <setting id="general.addonnotifications">false</setting>\n'
+            "</settings>\n"
+        )
+        shutil.copytree(str(self.addon_dir), str(self.installed_addon_dir))
+        shutil.copytree(str(self.helper_dir), str(self.kodi_dir / "addons" / HELPER_ID))
+        if self.initial_settings:
+            self.write_addon_settings(self.initial_settings)
+        self._prepared = True
+
+    def write_addon_settings(self, values: Mapping[str, Any]) -> Path:
+        """Writes our add-on's settings.xml (only while Kodi is stopped: Kodi owns it when up)."""
+        if self.is_running():
+            raise KodiError("write_addon_settings needs Kodi stopped; use set_addon_setting")
+        self.addon_data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.addon_data_dir / "settings.xml"
+        path.write_text(settings_xml(values), encoding="utf-8")
+        return path
+
+    def _write_advancedsettings(self) -> None:
+        (self.kodi_dir / "userdata" / "advancedsettings.xml").write_text(
+            '<advancedsettings version="1.0">\n'
+            f"    <jsonrpc><tcpport>{self.port}</tcpport></jsonrpc>\n"
+            "</advancedsettings>\n"
+        )
+
+    def _start_xvfb(self) -> None:
+        if self._xvfb is not None and self._xvfb.poll() is None:
+            return
+        read_end, write_end = os.pipe()
+        try:
+            with open(str(self.root / "xvfb.log"), "wb") as xvfb_log:
+                # -displayfd: Xvfb picks a free display itself and writes its number when ready.
+                self._xvfb = subprocess.Popen(
+                    [
+                        "Xvfb",
+                        "-displayfd",
+                        str(write_end),
+                        "-screen",
+                        "0",
+                        "1280x720x24",
+                        "-nolisten",
+                        "tcp",
+                        "-noreset",
+                    ],
+                    pass_fds=(write_end,),
+                    stdout=subprocess.DEVNULL,
+                    stderr=xvfb_log,
+                    start_new_session=True,
+                )
+            os.close(write_end)
+            write_end = -1
+            number = b""
+            deadline = time.monotonic() + 20
+            while not number.endswith(b"\n"):
+                if time.monotonic() > deadline or self._xvfb.poll() is not None:
+                    raise KodiError("Xvfb did not start; see {}".format(self.root / "xvfb.log"))
+                chunk = os.read(read_end, 16)
+                if not chunk:
+                    raise KodiError("Xvfb exited; see {}".format(self.root / "xvfb.log"))
+                number += chunk
+            self.display = ":" + number.decode().strip()
+        finally:
+            os.close(read_end)
+            if write_end != -1:
+                os.close(write_end)
+
+    def _environment(self) -> Dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("KODI", "WAYLAND", "XDG_", "PULSE", "DBUS_SESSION"))
+        }
+        env.update(
+            HOME=str(self.home),
+            DISPLAY=self.display,
+            XDG_RUNTIME_DIR=str(self.root / "xdg-runtime"),
+            CRASHLOG_DIR=str(self.root),
+        )
+        return env
+
+    def start(self, timeout: float = 60.0, enable_addons: bool = True) -> float:
+        """Boots Kodi (fresh or same HOME); returns seconds until it is usable at home."""
+        if self.is_running():
+            raise KodiError("Kodi is already running")
+        self.prepare_home()
+        self._start_xvfb()
+        started = time.monotonic()
+        for attempt in range(3):
+            with machine_lock():
+                if not self.port or attempt:
+                    self.port = _free_port()
+                self._write_advancedsettings()
+                self._launch_kodi()
+                if self._wait_for_own_port(started + timeout):
+                    break
+            stop_process_group(self._kodi)
+            self._kodi = None
+        else:
+            raise KodiError("Kodi never served JSON-RPC on a port of its own")
+        if enable_addons:
+            self.enable_addon(HELPER_ID)
+            self.enable_addon(ADDON_ID)
+        self.go_home(timeout=max(5.0, started + timeout - time.monotonic()))
+        self.boot_seconds = time.monotonic() - started
+        return self.boot_seconds
+
+    def _launch_kodi(self) -> None:
+        with open(str(self.stdout_path), "ab") as output:
+            self._kodi = subprocess.Popen(
+                ["kodi", "--windowing=x11"],
+                cwd=str(self.root),
+                env=self._environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def _wait_for_own_port(self, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            if self._kodi is None or self._kodi.poll() is not None:
+                raise KodiError(
+                    "Kodi exited with {} during start; see {} and {}".format(
+                        self._kodi.returncode if self._kodi else "?",
+                        self.log_path,
+                        self.stdout_path,
+                    )
+                )
+            try:
+                if self.jsonrpc("JSONRPC.Ping", timeout=2) == "pong":
+                    return _owns_port(self._kodi.pid, self.port)
+            except (OSError, KodiError):
+                pass
+            time.sleep(0.1)
+        raise KodiError(f"Kodi did not answer JSON-RPC on port {self.port} in time")
+
+    def is_running(self) -> bool:
+        return self._kodi is not None and self._kodi.poll() is None
+
+    def quit_and_wait(self, timeout: float = 30.0) -> float:
+        """Application.Quit, then waits until every Kodi process exited; returns the seconds."""
+        if not self.is_running():
+            raise KodiError("Kodi is not running")
+        started = time.monotonic()
+        self.jsonrpc("Application.Quit")
+        pgid = self._kodi.pid  # type: ignore[union-attr]
+        while time.monotonic() - started < timeout:
+            if self._kodi.poll() is not None and not _group_pids(pgid):  # type: ignore[union-attr]
+                return time.monotonic() - started
+            time.sleep(0.02)
+        raise KodiError(f"Kodi still running {timeout:.0f} s after Application.Quit")
+
+    def stop(self) -> None:
+        """Stops Kodi and Xvfb by process group; safe to call at any time, more than once."""
+        try:
+            stop_process_group(self._kodi)
+        finally:
+            self._kodi = None
+            try:
+                stop_process_group(self._xvfb)
+            finally:
+                self._xvfb = None
+
+    # -- JSON-RPC ----------------------------------------------------------------------------
+    def jsonrpc(self, method: str, params: Optional[Any] = None, timeout: float = 10.0) -> Any:
+        """Calls one JSON-RPC method over raw TCP; returns its result or raises KodiError."""
+        request_id = uuid.uuid4().hex
+        request: Dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            request["params"] = params
+        decoder = json.JSONDecoder()
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as connection:
+            connection.sendall(json.dumps(request).encode("utf-8"))
+            buffer = ""
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                buffer += chunk.decode("utf-8", "replace")
+                # Kodi also pushes notifications on the socket: skip every object but ours.
+                while buffer.strip():
+                    try:
+                        message, end = decoder.raw_decode(buffer.lstrip())
+                    except ValueError:
+                        break
+                    buffer = buffer.lstrip()[end:]
+                    if message.get("id") != request_id:
+                        continue
+                    if "error" in message:
+                        raise KodiError("{} failed: {}".format(method, message["error"]))
+                    return message.get("result")
+        raise KodiError(f"{method}: no answer from Kodi on port {self.port}")
+
+    def enable_addon(self, addon_id: str, timeout: float = 10.0) -> None:
+        self.jsonrpc("Addons.SetAddonEnabled", {"addonid": addon_id, "enabled": True})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.addon_enabled(addon_id):
+                return
+            time.sleep(0.1)
+        raise KodiError(f"{addon_id} did not become enabled")
+
+    def addon_enabled(self, addon_id: str) -> bool:
+        details = self.jsonrpc(
+            "Addons.GetAddonDetails", {"addonid": addon_id, "properties": ["enabled"]}
+        )
+        return bool(details["addon"]["enabled"])
+
+    def current_window(self) -> Dict[str, Any]:
+        return self.jsonrpc("GUI.GetProperties", {"properties": ["currentwindow"]})["currentwindow"]
+
+    def go_home(self, timeout: float = 20.0, settle: float = 0.6) -> None:
+        """Input.Back until the home window has shown for `settle` seconds (closes dialogs)."""
+        deadline = time.monotonic() + timeout
+        home_since: Optional[float] = None
+        while time.monotonic() < deadline:
+            if self.current_window()["id"] == HOME_WINDOW_ID:
+                home_since = home_since or time.monotonic()
+                if time.monotonic() - home_since >= settle:
+                    return
+            else:
+                home_since = None
+                self.jsonrpc("Input.Back")
+            time.sleep(0.1)
+        raise KodiError(f"Kodi did not reach the home window: {self.current_window()}")
+
+    # -- the helper script add-on ------------------------------------------------------------
+    def run_helper(self, command: str, arguments: Sequence[str], timeout: float = 15.0) -> None:
+        """Runs one helper command and waits for its done line; raises with its error."""
+        token = uuid.uuid4().hex[:12]
+        mark = self.log_mark()
+        self.jsonrpc(
+            "Addons.ExecuteAddon",
+            {"addonid": HELPER_ID, "params": [helper_request(token, command, arguments)]},
+        )
+        pattern = rf"{re.escape(HELPER_PREFIX)} (done|failed) {token}"
+        match = self.wait_for_log(pattern, timeout=timeout, since=mark)
+        if match.group(1) == "failed":
+            failure = [e.text for e in self.log_entries(since=mark) if token in e.text]
+            raise KodiError("helper {} failed:\n{}".format(command, "\n".join(failure)))
+
+    def run_builtin(self, builtin: str, timeout: float = 15.0) -> None:
+        """Runs a Kodi builtin (e.g. "NotifyAll(a,b)") through the helper; waits until done."""
+        self.run_helper("builtin", [builtin], timeout=timeout)
+
+    def set_addon_setting(
+        self, setting_id: str, value: Any, addon_id: str = ADDON_ID, timeout: float = 15.0
+    ) -> None:
+        """Sets a setting through xbmcaddon (fires the add-on's onSettingsChanged)."""
+        self.run_helper("set_setting", [addon_id, setting_id, _kind(value), _text(value)], timeout)
+
+    # -- kodi.log ----------------------------------------------------------------------------
+    def log_text(self) -> str:
+        """The whole kodi.log (without its byte-order mark); "" before Kodi wrote it."""
+        try:
+            return self.log_path.read_bytes().decode("utf-8-sig", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_mark(self) -> int:
+        """A position in the log: pass it as `since` to look only at what comes after."""
+        return len(self.log_text())
+
+    def log_entries(self, since: int = 0) -> List[LogEntry]:
+        entries: List[LogEntry] = []
+        for line in self.log_text()[since:].splitlines():
+            match = _LOG_ENTRY.match(line)
+            if match:
+                entries.append(
+                    LogEntry(
+                        match.group("time"), match.group("level"), match.group("component"), line
+                    )
+                )
+            elif entries:
+                entries[-1].text += "\n" + line
+        return entries
+
+    def addon_log_entries(self, since: int = 0) -> List[LogEntry]:
+        """Entries our add-on wrote: messages starting [AIOStreams] or [AIOStreams Service]."""
+        return [
+            entry for entry in self.log_entries(since) if entry.message.startswith(ADDON_PREFIXES)
+        ]
+
+    def addon_log_lines(self, since: int = 0) -> List[str]:
+        """The text (timestamp, level, message) of every entry our add-on wrote."""
+        return [entry.text for entry in self.addon_log_entries(since)]
+
+    def wait_for_log(self, pattern: str, timeout: float = 10.0, since: int = 0) -> re.Match:
+        """Waits until `pattern` (a regex, multiline) matches kodi.log after `since`."""
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        while True:
+            match = regex.search(self.log_text()[since:])
+            if match:
+                return match
+            if time.monotonic() > deadline:
+                raise KodiError(f"no log line matching {pattern!r} within {timeout} s")
+            time.sleep(0.05)
+
+    def python_tracebacks(self, include_helper: bool = False) -> List[str]:
+        """Every Python error report or traceback in kodi.log that mentions our add-on."""
+        needles = [ADDON_ID] + list(ADDON_PREFIXES) + ([HELPER_ID] if include_helper else [])
+        found = []
+        for entry in self.log_entries():
+            if "Traceback (most recent call last)" not in entry.text and (
+                "EXCEPTION Thrown" not in entry.text
+            ):
+                continue
+            if any(needle in entry.text for needle in needles):
+                found.append(entry.text)
+        return found
+
+    # -- screen ------------------------------------------------------------------------------
+    def screenshot(self, path: Path) -> Path:
+        """Saves what the Xvfb screen shows (ImageMagick `import -window root`)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["import", "-window", "root", "-display", self.display, str(path)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        return path
+
+    # -- artefacts ---------------------------------------------------------------------------
+    def keep_artifacts(self, name: str) -> Path:
+        """Copies kodi.log and friends into a folder under /tmp; returns the folder."""
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")[:120]
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target = ARTIFACTS_ROOT / f"{safe}-{stamp}"
+        target.mkdir(parents=True, exist_ok=True)
+        for source in (
+            self.log_path,
+            self.kodi_dir / "temp" / "kodi.old.log",
+            self.stdout_path,
+            self.root / "xvfb.log",
+        ):
+            if source.is_file():
+                shutil.copy2(str(source), str(target / source.name))
+        if self.addon_data_dir.is_dir():
+            shutil.copytree(
+                str(self.addon_data_dir),
+                str(target / "addon_data"),
+                ignore=shutil.ignore_patterns("*.db-wal", "*.db-shm"),
+            )
+        return target
