@@ -3,7 +3,7 @@ PYTHON ?= python3
 VERSION := 2.8.0
 ZIP := dist/plugin.video.aiostreams-$(VERSION).zip
 CORE := addon.py service.py script.py resources
-DEV := sandbox tests bench tools
+DEV := sandbox aiostreams_sandbox tests bench tools
 
 .PHONY: deps deps-kodi zip check lint vermin check-addon test-core-imports test test-unit \
         test-integration test-reliability test-kodi demo bench clean

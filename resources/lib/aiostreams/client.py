@@ -1,0 +1,171 @@
+"""Fetch streams from an AIOStreams instance.
+
+The client sends ``User-Agent: AIOStreams/Kodi-2.8.0`` so the instance adds ``streamData`` to
+every stream, waits generously (an instance may wait up to ~50 s on slow upstream add-ons), can
+be aborted through ``should_abort()``, and never bursts: requests to one host are spaced by
+``min_interval`` (AIOStreams allows 10 stream requests per 15 s) and a 429 or exhausted
+``RateLimit-*`` headers push the next request back. Error streams that arrive as HTTP 200
+become :class:`errors.InstanceError` (or :class:`errors.RateLimited`) with the instance's text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any, Callable, Optional
+
+from . import errors
+from .http import RequestSpacer, fetch, rate_limit_wait, redact_url, shared_spacer
+from .manifest import USER_AGENT, instance_error_text, parse_manifest_url
+from .streams import StreamList, parse_streams
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MIN_INTERVAL = 1.5  # 10 stream requests per 15 s, never in a burst
+DEFAULT_MAX_RETRIES = 2
+MAX_RATE_LIMIT_WAIT = 30.0  # longer than this: give up and tell the user
+
+_IMDB_ID = re.compile(r"^tt\d+$")
+_RATE_LIMIT_WORDS = re.compile(r"rate.?limit|too many requests", re.IGNORECASE)
+
+
+def movie_id(imdb_id: str) -> str:
+    """Stremio id of a movie (``tt1234567``); raise ValueError on anything else."""
+    if not _IMDB_ID.match(imdb_id or ""):
+        raise ValueError(f"not an IMDb id: {imdb_id!r}")
+    return imdb_id
+
+
+def episode_id(imdb_id: str, season: int, episode: int) -> str:
+    """Stremio id of an episode: ``tt1234567:<season>:<episode>``."""
+    return f"{movie_id(imdb_id)}:{int(season)}:{int(episode)}"
+
+
+class AIOStreamsClient:
+    """Client for one AIOStreams manifest URL.
+
+    ``spacer`` is injectable for tests; by default the process-wide spacer for the
+    host is used, so two clients in the service never burst together.
+    """
+
+    def __init__(
+        self,
+        manifest_url: str,
+        *,
+        user_agent: str = USER_AGENT,
+        timeout: float = DEFAULT_TIMEOUT,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_rate_limit_wait: float = MAX_RATE_LIMIT_WAIT,
+        should_abort: Optional[Callable[[], bool]] = None,
+        spacer: Optional[RequestSpacer] = None,
+    ) -> None:
+        self.manifest = parse_manifest_url(manifest_url)
+        if "AIOStreams/" not in user_agent:
+            user_agent = f"{USER_AGENT} {user_agent}".strip()
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.should_abort = should_abort
+        self.spacer = spacer or shared_spacer(self.manifest.base_url, min_interval)
+        self.request_count = 0
+
+    # -- public API -------------------------------------------------------------------------
+
+    def movie_streams(self, imdb_id: str) -> StreamList:
+        """Streams for a movie (``tt…``)."""
+        return self.streams("movie", movie_id(imdb_id))
+
+    def episode_streams(self, imdb_id: str, season: int, episode: int) -> StreamList:
+        """Streams for an episode of a show (``tt…:S:E``)."""
+        return self.streams("series", episode_id(imdb_id, season, episode))
+
+    def streams(self, media_type: str, stremio_id: str) -> StreamList:
+        """Streams for any Stremio id; raises :class:`errors.InstanceError` for an error stream.
+
+        When the answer holds real streams and also some error streams (one upstream add-on
+        failed), the streams are returned and the errors stay in ``StreamList.errors``.
+        """
+        if media_type not in ("movie", "series"):
+            raise ValueError("media_type must be 'movie' or 'series'")
+        path = f"stream/{media_type}/{stremio_id}.json"
+        result = parse_streams(self._get_json(path))
+        if result.errors and not result.streams:
+            message = "; ".join(dict.fromkeys(result.error_messages))
+            if _RATE_LIMIT_WORDS.search(message):
+                raise errors.RateLimited(message)
+            raise errors.InstanceError(message)
+        for text in result.error_messages:
+            log.warning("AIOStreams reported an upstream error: %s", text)
+        log.info(
+            "AIOStreams %s %s: %d streams (%d playable), %d errors",
+            media_type,
+            stremio_id,
+            len(result.streams),
+            len(result.playable),
+            len(result.errors),
+        )
+        return result
+
+    def fetch_manifest(self) -> Any:
+        """The instance's manifest (decoded JSON)."""
+        return self._get_json("manifest.json")
+
+    # -- transport --------------------------------------------------------------------------
+
+    def _get_json(self, path: str) -> Any:
+        url = self.manifest.route(path)
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        attempt = 0
+        while True:
+            self.spacer.acquire(self.should_abort)
+            self.request_count += 1
+            started = time.monotonic()
+            response = fetch(
+                url, headers=headers, timeout=self.timeout, should_abort=self.should_abort
+            )
+            log.debug(
+                "GET %s -> %d in %.2fs",
+                redact_url(url),
+                response.status,
+                time.monotonic() - started,
+            )
+            wait = rate_limit_wait(response.headers)
+            if response.status == 429:
+                attempt += 1
+                wait = 5.0 if wait is None else wait
+                self.spacer.defer(wait)
+                if attempt > self.max_retries or wait > self.max_rate_limit_wait:
+                    raise errors.RateLimited(
+                        f"AIOStreams is rate-limiting requests: try again in {wait:.0f} s.",
+                        retry_after=wait,
+                    )
+                log.info("AIOStreams rate limit: waiting %.1f s before retry %d", wait, attempt)
+                continue
+            if wait is not None:
+                # Allowance used up: the next request (whoever sends it) waits for the reset.
+                self.spacer.defer(wait)
+            return self._decode(response.status, response.body)
+
+    def _decode(self, status: int, body: bytes) -> Any:
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            payload = None
+        if status >= 400:
+            message = instance_error_text(payload)
+            if message:
+                raise errors.InstanceError(message)
+            raise errors.HttpError(
+                status, f"AIOStreams answered HTTP {status}.", body[:200].decode("utf-8", "replace")
+            )
+        if payload is None:
+            raise errors.BadResponse("AIOStreams sent an answer that is not JSON.")
+        return payload
+
+
+__all__ = ["AIOStreamsClient", "episode_id", "movie_id"]

@@ -1,0 +1,220 @@
+"""The AIOStreams manifest URL: parsing, base URL, and a plain-words connection test.
+
+A manifest URL looks like ``https://host/stremio/<uuid>/<encryptedPassword>/manifest.json``
+(or ``/stremio/u/<alias>/...``). Every other Stremio route hangs off the base URL, i.e. the
+manifest URL without ``/manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from . import errors
+from .http import fetch, redact_url
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "AIOStreams/Kodi-2.8.0"
+_STREMIO_PATH = re.compile(r"^(?P<prefix>.*?)/stremio/(?P<user>(?:u/)?[^/]+)/(?P<secret>[^/]+)/?$")
+
+
+@dataclass(frozen=True)
+class ManifestUrl:
+    """A parsed manifest URL. ``base_url`` has no trailing slash."""
+
+    manifest_url: str
+    base_url: str
+    host: str
+    user: str
+
+    def route(self, path: str) -> str:
+        """Absolute URL of a Stremio route, e.g. ``route("stream/movie/tt1.json")``."""
+        return "{}/{}".format(self.base_url, path.lstrip("/"))
+
+    @property
+    def redacted(self) -> str:
+        """The manifest URL without the user's secrets, for logs and dialogs."""
+        return redact_url(self.manifest_url)
+
+
+def parse_manifest_url(url: str) -> ManifestUrl:
+    """Parse and normalise a manifest URL; raise :class:`errors.InvalidManifestUrl`.
+
+    Accepts the URL with or without ``/manifest.json``, surrounding spaces, and the
+    ``stremio://`` scheme Stremio's "install" buttons use (mapped to https).
+    """
+    text = (url or "").strip()
+    if not text:
+        raise errors.InvalidManifestUrl("No AIOStreams manifest URL is configured.")
+    if text.startswith("stremio://"):
+        text = "https://" + text[len("stremio://") :]
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise errors.InvalidManifestUrl(
+            "The manifest URL must start with http:// or https://.", redact_url(text)
+        )
+    path = parts.path
+    if path.endswith("/manifest.json"):
+        path = path[: -len("/manifest.json")]
+    match = _STREMIO_PATH.match(path)
+    if match is None:
+        raise errors.InvalidManifestUrl(
+            "This does not look like an AIOStreams manifest URL "
+            "(expected .../stremio/<id>/<password>/manifest.json).",
+            redact_url(text),
+        )
+    base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
+    return ManifestUrl(
+        manifest_url=base + "/manifest.json",
+        base_url=base,
+        host=parts.netloc,
+        user=match.group("user"),
+    )
+
+
+def looks_like_aiostreams(manifest: Any) -> bool:
+    """True for a Stremio manifest published by AIOStreams."""
+    if not isinstance(manifest, dict):
+        return False
+    if not all(key in manifest for key in ("id", "name", "resources")):
+        return False
+    text = "{} {} {}".format(
+        manifest.get("id", ""), manifest.get("name", ""), manifest.get("description", "")
+    )
+    return "aiostreams" in text.lower()
+
+
+def instance_error_text(payload: Any) -> Optional[str]:
+    """The error message in an AIOStreams API error body (``{"error": {...}}``), if any."""
+    if not isinstance(payload, dict):
+        return None
+    err = payload.get("error")
+    if isinstance(err, dict):
+        message = err.get("message") or err.get("description") or err.get("title")
+        if message:
+            return str(message)
+    if isinstance(err, str) and err and payload.get("success") is False:
+        return err
+    if payload.get("success") is False and payload.get("detail"):
+        return str(payload["detail"])
+    return None
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """The outcome of :func:`test_connection`, in words a user understands.
+
+    ``status``: ``ok`` | ``invalid_url`` | ``unreachable`` | ``timeout`` | ``not_aiostreams``
+    | ``instance_error`` | ``rate_limited`` | ``aborted``. ``message`` is a full sentence.
+    """
+
+    ok: bool
+    status: str
+    message: str
+    name: str = ""
+    version: str = ""
+    base_url: str = ""
+
+
+def _report(status: str, message: str, **extra: str) -> ConnectionReport:
+    return ConnectionReport(ok=status == "ok", status=status, message=message, **extra)
+
+
+def test_connection(
+    url: str,
+    *,
+    timeout: float = 20.0,
+    user_agent: str = USER_AGENT,
+    should_abort: Optional[Callable[[], bool]] = None,
+    probe_id: Optional[str] = None,
+) -> ConnectionReport:
+    """Check a manifest URL and say what is wrong in plain words. Never raises.
+
+    With ``probe_id`` (e.g. ``"tt0111161"``) it also asks for that movie's streams, which is
+    where AIOStreams reports a wrong password or an unconfigured instance (as an error stream).
+    That costs one stream request against the instance's rate limit.
+    """
+    try:
+        parsed = parse_manifest_url(url)
+    except errors.InvalidManifestUrl as exc:
+        return _report("invalid_url", exc.user_message)
+    headers = {"User-Agent": user_agent, "Accept": "application/json"}
+    try:
+        response = fetch(
+            parsed.manifest_url, headers=headers, timeout=timeout, should_abort=should_abort
+        )
+    except errors.Aborted:
+        return _report("aborted", "The connection test was cancelled.")
+    except errors.Timeout:
+        return _report("timeout", f"{parsed.host} did not answer within {timeout:g} seconds.")
+    except errors.Unreachable as exc:
+        return _report(
+            "unreachable", "Could not reach {}: {}.".format(parsed.host, exc.detail or "no answer")
+        )
+    payload: Any = None
+    try:
+        payload = json.loads(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        payload = None
+    message = instance_error_text(payload)
+    if response.status == 429:
+        return _report("rate_limited", "AIOStreams is rate-limiting requests: try again shortly.")
+    if message and (response.status >= 400 or not looks_like_aiostreams(payload)):
+        return _report("instance_error", f"AIOStreams answered with an error: {message}")
+    if response.status >= 400:
+        return _report(
+            "not_aiostreams",
+            f"{parsed.host} answered HTTP {response.status}: this is not an AIOStreams manifest.",
+        )
+    if not looks_like_aiostreams(payload):
+        return _report(
+            "not_aiostreams",
+            f"{parsed.host} answered, but not with an AIOStreams manifest.",
+        )
+    name = str(payload.get("name", ""))
+    version = str(payload.get("version", ""))
+    if probe_id:
+        from .client import AIOStreamsClient  # local import: client imports this module
+
+        client = AIOStreamsClient(
+            parsed.manifest_url, timeout=timeout, user_agent=user_agent, should_abort=should_abort
+        )
+        try:
+            client.streams("movie", probe_id)
+        except errors.Aborted:
+            return _report("aborted", "The connection test was cancelled.")
+        except errors.RateLimited as exc:
+            return _report("rate_limited", f"AIOStreams is rate-limiting: {exc.user_message}")
+        except errors.InstanceError as exc:
+            return _report(
+                "instance_error", f"AIOStreams answered with an error: {exc.user_message}"
+            )
+        except errors.AIOStreamsError as exc:
+            return _report(exc.code, exc.user_message)
+    log.info("AIOStreams connection OK: %s %s at %s", name, version, parsed.redacted)
+    return _report(
+        "ok",
+        f"Connected to {name} {version}.".replace(" .", "."),
+        name=name,
+        version=version,
+        base_url=parsed.base_url,
+    )
+
+
+# pytest would collect a module-level ``test_*`` function imported into a test module.
+test_connection.__test__ = False  # type: ignore[attr-defined]
+
+__all__ = [
+    "USER_AGENT",
+    "ConnectionReport",
+    "ManifestUrl",
+    "instance_error_text",
+    "looks_like_aiostreams",
+    "parse_manifest_url",
+    "test_connection",
+]

@@ -1,0 +1,135 @@
+"""Which streams to offer, in which order, which one to autoplay, and how to label them.
+
+AIOStreams already sorts streams the way the user configured it on the instance, so ranking
+keeps that order and only applies the add-on's own settings on top:
+    hide_uncached    drop streams whose service says "not cached" (they would start a download)
+    max_resolution   streams above it go to the end of the list (a preference, not a filter)
+    autoplay         play the first instant (cached) stream without asking
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Optional
+
+from .streams import Stream
+
+_SERVICE_SHORT = {
+    "realdebrid": "RD",
+    "alldebrid": "AD",
+    "premiumize": "PM",
+    "debridlink": "DL",
+    "torbox": "TB",
+    "easydebrid": "ED",
+    "offcloud": "OC",
+    "putio": "PIO",
+    "pikpak": "PKP",
+    "seedr": "SDR",
+    "stremthru": "ST",
+}
+
+
+_SIZE_UNITS = (
+    (4, "TB", "{:.2f} {}"),
+    (3, "GB", "{:.2f} {}"),
+    (2, "MB", "{:.0f} {}"),
+    (1, "KB", "{:.0f} {}"),
+)
+
+
+@dataclass(frozen=True)
+class StreamPreferences:
+    """The add-on's playback settings. ``max_resolution`` 0 means no preference."""
+
+    autoplay: bool = False
+    max_resolution: int = 0
+    hide_uncached: bool = False
+
+
+def offered_streams(streams: Iterable[Stream], prefs: StreamPreferences) -> List[Stream]:
+    """Playable streams to show, best first. Error and statistic entries are never offered."""
+    candidates = [s for s in streams if s.playable]
+    if prefs.hide_uncached:
+        candidates = [s for s in candidates if s.cached is not False]
+
+    def above_limit(stream: Stream) -> bool:
+        return bool(prefs.max_resolution) and stream.resolution_height > prefs.max_resolution
+
+    # sorted() is stable: the instance's own order survives inside each group.
+    return sorted(candidates, key=above_limit)
+
+
+def autoplay_choice(ranked: Iterable[Stream], prefs: StreamPreferences) -> Optional[Stream]:
+    """The stream to play without asking: the first instant one, or None (show the dialog)."""
+    if not prefs.autoplay:
+        return None
+    for stream in ranked:
+        if stream.instant and not (
+            prefs.max_resolution and stream.resolution_height > prefs.max_resolution
+        ):
+            return stream
+    return None
+
+
+def format_size(size: Optional[int]) -> str:
+    """Bytes in the units a user reads: ``4.37 GB``, ``700 MB``; empty when unknown."""
+    if not size or size <= 0:
+        return ""
+    for power, unit, pattern in (
+        (4, "TB", "{:.2f} {}"),
+        (3, "GB", "{:.2f} {}"),
+        (2, "MB", "{:.0f} {}"),
+        (1, "KB", "{:.0f} {}"),
+    ):
+        if size >= 1024**power:
+            return pattern.format(size / 1024**power, unit)
+    return f"{size} B"
+
+
+def service_label(stream: Stream) -> str:
+    """``RD+`` (cached), ``RD`` (uncached: a download), ``P2P`` or ``HTTP`` without a service."""
+    if stream.service_id:
+        short = _SERVICE_SHORT.get(stream.service_id.lower(), stream.service_id.upper()[:4])
+        return short + ("+" if stream.cached else "")
+    if stream.source_type in ("p2p", "torrent"):
+        return "P2P"
+    return stream.source_type.upper() or "HTTP"
+
+
+def stream_label(stream: Stream) -> str:
+    """One line for a select dialog: ``1080p | RD+ | BluRay HEVC | 4.37 GB | English | FLUX``."""
+    resolution = stream.resolution if stream.resolution_height else ""
+    quality = " ".join(p for p in (stream.quality, stream.encode) if p)
+    tags = " ".join(stream.visual_tags + stream.audio_tags)
+    parts = [
+        resolution or "?",
+        service_label(stream),
+        quality,
+        tags,
+        format_size(stream.size),
+        ", ".join(stream.languages[:3]) + ("..." if len(stream.languages) > 3 else ""),
+        stream.release_group,
+    ]
+    label = " | ".join(p for p in parts if p)
+    if label.strip("? |") == service_label(stream):
+        # No parsed data at all: the stream's own name says more.
+        return (stream.name or label).replace("\n", " ")
+    return label
+
+
+def stream_label2(stream: Stream) -> str:
+    """Second line: the file name, else the first line of the description."""
+    if stream.filename:
+        return stream.filename
+    return stream.description.strip().split("\n", 1)[0] if stream.description else ""
+
+
+__all__ = [
+    "StreamPreferences",
+    "autoplay_choice",
+    "format_size",
+    "offered_streams",
+    "service_label",
+    "stream_label",
+    "stream_label2",
+]
