@@ -1,0 +1,287 @@
+"""Trakt OAuth: the device-code flow, token refresh serialised across processes, revoke.
+
+Refresh tokens are single-use, so a refresh happens only under the token store's cross-process
+lock, after re-reading the token file: when another interpreter (the service, a plugin call)
+refreshed in the meantime, its tokens are used and Trakt is not called. A rejected refresh marks
+the store needs-reauth; from then on authenticated calls fail fast without any HTTP request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+
+from . import errors
+from .http import build_url
+from .tokens import Tokens
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import TraktClient
+
+log = logging.getLogger(__name__)
+
+REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
+SLOW_DOWN_STEP = 5.0
+DEFAULT_INTERVAL = 5.0
+DEFAULT_EXPIRES_IN = 600.0
+
+
+class DeviceCode:
+    """A device-code grant in progress. ``device_code`` is secret: it is never shown or logged."""
+
+    __slots__ = (
+        "device_code",
+        "user_code",
+        "verification_url",
+        "expires_in",
+        "interval",
+        "requested_at",
+    )
+
+    def __init__(
+        self,
+        device_code: str,
+        user_code: str,
+        verification_url: str,
+        expires_in: float = DEFAULT_EXPIRES_IN,
+        interval: float = DEFAULT_INTERVAL,
+        requested_at: Optional[float] = None,
+    ) -> None:
+        self.device_code = device_code
+        self.user_code = user_code
+        self.verification_url = verification_url
+        self.expires_in = expires_in
+        self.interval = interval
+        # Client monotonic time of the request; expiry counts from here.
+        self.requested_at = requested_at
+
+    def __repr__(self) -> str:
+        return (
+            f"DeviceCode(user_code={self.user_code!r}, verification_url="
+            f"{self.verification_url!r}, expires_in={self.expires_in}, interval={self.interval})"
+        )
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return default
+
+
+def _payload(body: Dict[str, Any]) -> bytes:
+    return json.dumps(body).encode("utf-8")
+
+
+def request_device_code(client: TraktClient) -> DeviceCode:
+    """``POST /oauth/device/code``; raises a typed error when Trakt refuses."""
+    path = "/oauth/device/code"
+    resp, data = client._exchange(
+        "POST",
+        build_url(client.oauth_url, path),
+        path,
+        client._headers(None),
+        _payload({"client_id": client.client_id}),
+        idempotent=True,
+    )
+    if not 200 <= resp.status < 300:
+        raise client._error(resp, "POST", path)
+    if not isinstance(data, dict):
+        raise errors.BadResponse("device code response is not an object", status=resp.status)
+    device_code = data.get("device_code")
+    user_code = data.get("user_code")
+    if not isinstance(device_code, str) or not isinstance(user_code, str):
+        raise errors.BadResponse("device code response without codes", status=resp.status)
+    url = data.get("verification_url")
+    return DeviceCode(
+        device_code,
+        user_code,
+        url if isinstance(url, str) and url else "https://trakt.tv/activate",
+        _number(data.get("expires_in"), DEFAULT_EXPIRES_IN),
+        _number(data.get("interval"), DEFAULT_INTERVAL),
+        requested_at=client._monotonic(),
+    )
+
+
+_DEVICE_FAILURES = {
+    404: errors.DeviceCodeInvalid,
+    409: errors.DeviceCodeUsed,
+    410: errors.DeviceCodeExpired,
+    418: errors.DeviceCodeDenied,
+}
+
+
+def poll_device_token(
+    client: TraktClient,
+    code: DeviceCode,
+    should_cancel: Optional[Callable[[], bool]] = None,
+) -> Tokens:
+    """Poll ``POST /oauth/device/token`` every ``interval`` s until approved, failed or expired.
+
+    On success the tokens are saved to the client's store (when it has one) and returned.
+    ``should_cancel`` (and the client's ``should_abort``) are checked every 0.25 s.
+    """
+    path = "/oauth/device/token"
+    url = build_url(client.oauth_url, path)
+    payload = _payload(
+        {
+            "code": code.device_code,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret,
+        }
+    )
+    interval = _number(code.interval, DEFAULT_INTERVAL)
+    start = code.requested_at if code.requested_at is not None else client._monotonic()
+    deadline = start + _number(code.expires_in, DEFAULT_EXPIRES_IN)
+    while True:
+        remaining = deadline - client._monotonic()
+        if remaining <= 0:
+            raise errors.DeviceCodeExpired("device code expired while polling")
+        client._wait(min(interval, remaining), should_cancel)
+        if client._monotonic() >= deadline:
+            raise errors.DeviceCodeExpired("device code expired while polling")
+        try:
+            resp, data = client._exchange(
+                "POST", url, path, client._headers(None), payload, idempotent=False, retry=False
+            )
+        except errors.NetworkError as exc:
+            log.warning("Device token poll failed (%s): polling on", exc)
+            continue
+        status = resp.status
+        if 200 <= status < 300:
+            tokens = Tokens.from_response(data, client._now())
+            if client.token_store is not None:
+                client.token_store.save(tokens)
+            log.info("Trakt device authorisation approved; tokens saved")
+            return tokens
+        if status == 400:
+            continue  # pending: the user has not entered the code yet
+        if status in _DEVICE_FAILURES:
+            raise _DEVICE_FAILURES[status](f"device token poll -> {status}", status=status)
+        if status == 429:
+            interval += SLOW_DOWN_STEP
+            if "retry-after" in resp.headers:
+                interval = max(interval, client._retry_after(resp, 0))
+            log.info("Device token poll -> 429 slow down: interval now %.0f s", interval)
+            continue
+        if status >= 500:
+            log.warning("Device token poll -> %d: polling on", status)
+            continue
+        raise client._error(resp, "POST", path)
+
+
+class Authenticator:
+    """Valid access tokens for a client: refreshes early or after a 401, once, under lock."""
+
+    def __init__(self, client: TraktClient) -> None:
+        self.client = client
+        store = client.token_store
+        if store is None:
+            raise errors.ReauthorizationRequired("no token store configured")
+        self.store = store
+
+    def valid_tokens(self) -> Tokens:
+        """Tokens usable now; refreshes when they expire within ``refresh_margin``.
+
+        Raises :class:`errors.ReauthorizationRequired` without any HTTP request when the store
+        has no tokens or is marked needs-reauth.
+        """
+        if self.store.needs_reauth():
+            raise errors.ReauthorizationRequired("token store is marked needs-reauth")
+        tokens = self.store.load()
+        if tokens is None:
+            raise errors.ReauthorizationRequired("no Trakt tokens stored")
+        if tokens.expires_within(self.client.refresh_margin, self.client._now()):
+            log.info("Trakt access token expires soon: refreshing")
+            return self.refresh(tokens)
+        return tokens
+
+    def refresh(self, stale: Tokens) -> Tokens:
+        """Replace ``stale`` tokens, unless another process already did (then reuse theirs)."""
+        with self.store.lock(self.client.lock_timeout, self.client.should_abort):
+            if self.store.needs_reauth():
+                raise errors.ReauthorizationRequired("token store is marked needs-reauth")
+            current = self.store.load()
+            if current is None:
+                raise errors.ReauthorizationRequired("no Trakt tokens stored")
+            if current.refresh_token != stale.refresh_token:
+                log.info("Trakt tokens were already refreshed by another process")
+                return current
+            return self._refresh_now(current)
+
+    def _refresh_now(self, current: Tokens) -> Tokens:
+        client = self.client
+        path = "/oauth/token"
+        body = {
+            "refresh_token": current.refresh_token,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret,
+            "redirect_uri": REDIRECT_URI,
+            "grant_type": "refresh_token",
+        }
+        resp, data = client._exchange(
+            "POST",
+            build_url(client.oauth_url, path),
+            path,
+            client._headers(None),
+            _payload(body),
+            idempotent=True,
+        )
+        if 200 <= resp.status < 300:
+            tokens = Tokens.from_response(data, client._now())
+            self.store.save(tokens)
+            log.info("Trakt access token refreshed")
+            return tokens
+        rejected = resp.status == 401 or (
+            resp.status == 400 and _oauth_error(resp.body) == "invalid_grant"
+        )
+        if rejected:
+            log.warning("Trakt refused the refresh token (%d): re-authorise", resp.status)
+            self.store.mark_needs_reauth()
+            raise errors.ReauthorizationRequired(
+                "refresh rejected", status=resp.status, method="POST", path=path
+            )
+        raise client._error(resp, "POST", path)
+
+
+def _oauth_error(body: bytes) -> Optional[str]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, str) else None
+
+
+def revoke(client: TraktClient) -> bool:
+    """Revoke the access token (best effort) and always clear the local store."""
+    store = client.token_store
+    if store is None:
+        return False
+    tokens = store.load()
+    confirmed = False
+    try:
+        if tokens is not None:
+            path = "/oauth/revoke"
+            body = {
+                "token": tokens.access_token,
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
+            }
+            try:
+                resp, _ = client._exchange(
+                    "POST",
+                    build_url(client.oauth_url, path),
+                    path,
+                    client._headers(None),
+                    _payload(body),
+                    idempotent=True,
+                )
+                confirmed = 200 <= resp.status < 300
+                if not confirmed:
+                    log.warning("Trakt token revoke -> %d; signing out locally", resp.status)
+            except errors.TraktError as exc:
+                log.warning("Trakt token revoke failed (%s); signing out locally", exc)
+    finally:
+        store.clear()
+    return confirmed
