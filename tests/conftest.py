@@ -1,0 +1,94 @@
+"""Suite-wide guards.
+
+Secrets never reach a log: every secret the Trakt sandbox hands out in this process (access and
+refresh tokens, device codes) and the sandbox client secret are recorded, and any log record
+emitted during a test that contains one fails that test.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import List, Set
+
+import pytest
+
+_ISSUED: Set[str] = set()
+_ISSUED_LOCK = threading.Lock()
+
+
+def _remember(*values: str) -> None:
+    with _ISSUED_LOCK:
+        _ISSUED.update(v for v in values if isinstance(v, str) and len(v) >= 6)
+
+
+def _install_sandbox_hooks() -> None:
+    try:
+        from sandbox import oauth
+        from sandbox.server import CLIENT_SECRET
+    except ImportError:  # the sandbox is a dev tool; nothing to watch without it
+        return
+    _remember(CLIENT_SECRET)
+    token_init = oauth.TokenPair.__init__
+    device_init = oauth.DeviceCode.__init__
+
+    def token_pair_init(self, *args, **kwargs):
+        token_init(self, *args, **kwargs)
+        _remember(self.access_token, self.refresh_token)
+
+    def device_code_init(self, device_code, user_code, *args, **kwargs):
+        device_init(self, device_code, user_code, *args, **kwargs)
+        _remember(device_code)
+
+    oauth.TokenPair.__init__ = token_pair_init
+    oauth.DeviceCode.__init__ = device_code_init
+
+
+_install_sandbox_hooks()
+
+
+class _RecordingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.texts: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record is not this guard's business
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += " " + repr(record.exc_info[1])
+        self.texts.append(text)
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs():
+    """Fails the test if any log record carries a token, refresh token, device code or secret."""
+    root = logging.getLogger()
+    handler = _RecordingHandler()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    with _ISSUED_LOCK:
+        issued = set(_ISSUED)
+    leaks = find_leaks(handler.texts, issued)
+    if leaks:
+        pytest.fail("a secret reached the log in %d record(s), e.g.: %s" % (len(leaks), leaks[0]))
+
+
+def find_leaks(texts: List[str], issued: Set[str]) -> List[str]:
+    """Return the log texts that contain a secret, with the secret itself masked."""
+    leaks = []
+    for text in texts:
+        found = [secret for secret in issued if secret in text]
+        for secret in found:
+            text = text.replace(secret, "<SECRET>")
+        if found:
+            leaks.append(text[:200])
+    return leaks
