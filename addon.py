@@ -1,4 +1,5 @@
 """Plugin entry point: Kodi runs this for every plugin:// call."""
+
 import sys
 
 from resources.lib.plugin.router import run

@@ -1,4 +1,5 @@
 """Script entry point: the settings buttons call RunScript(plugin.video.aiostreams,action=...)."""
+
 import sys
 
 from resources.lib.plugin.actions import run_script

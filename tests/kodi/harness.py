@@ -350,8 +350,28 @@ class KodiInstance:
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("KODI", "WAYLAND", "XDG_", "PULSE", "DBUS_SESSION"))
+            if not key.startswith(
+                (
+                    "KODI",
+                    "WAYLAND",
+                    "XDG_",
+                    "PULSE",
+                    "DBUS_SESSION",
+                    "PYTHON",
+                    "PYENV",
+                    "VIRTUAL_ENV",
+                )
+            )
         }
+        # Kodi embeds the system Python. A pyenv or venv interpreter found first on PATH makes
+        # it load that interpreter's extension modules (e.g. _ssl) and fail with undefined symbols.
+        env["PATH"] = os.pathsep.join(
+            part
+            for part in env.get("PATH", "").split(os.pathsep)
+            if part
+            and ".pyenv" not in part
+            and part != os.environ.get("VIRTUAL_ENV", "\0") + "/bin"
+        )
         env.update(
             HOME=str(self.home),
             DISPLAY=self.display,

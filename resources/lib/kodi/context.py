@@ -1,0 +1,114 @@
+"""Builds the core objects (TokenStore, TraktClient, TraktSyncDatabase) from Kodi settings.
+
+The core never reads Kodi settings itself: this module is where settings and paths become
+constructor arguments. Everything is built lazily, so a plugin view that only reads the database
+never constructs an HTTP client, and nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Optional, Tuple
+
+from resources.lib.kodi.paths import Paths, get_paths
+from resources.lib.kodi.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+ShouldAbort = Optional[Callable[[], bool]]
+
+
+def _client_credentials(settings: Settings) -> Tuple[str, str]:
+    """The client id/secret from the advanced settings, else the add-on's built-in app."""
+    client_id = settings.trakt_client_id.strip()
+    client_secret = settings.trakt_client_secret.strip()
+    if client_id:
+        return client_id, client_secret
+    from resources.lib.trakt import client as client_module
+
+    return (
+        str(getattr(client_module, "DEFAULT_CLIENT_ID", "") or ""),
+        str(getattr(client_module, "DEFAULT_CLIENT_SECRET", "") or ""),
+    )
+
+
+class AddonContext:
+    """The settings snapshot, paths and lazily built core objects of one interpreter."""
+
+    def __init__(
+        self,
+        settings: Optional[Settings] = None,
+        paths: Optional[Paths] = None,
+        should_abort: ShouldAbort = None,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings()
+        self.paths = paths if paths is not None else get_paths()
+        self.should_abort = should_abort
+        self._store: Any = None
+        self._client: Any = None
+        self._db: Any = None
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from resources.lib.trakt.tokens import TokenStore
+
+            self._store = TokenStore(self.paths.token_path)
+        return self._store
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from resources.lib.trakt.client import TraktClient
+
+            client_id, client_secret = _client_credentials(self.settings)
+            self._client = TraktClient(
+                client_id,
+                client_secret,
+                token_store=self.store,
+                api_url=self.settings.api_url(),
+                oauth_url=self.settings.oauth_url(),
+                should_abort=self.should_abort,
+            )
+        return self._client
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            from resources.lib.database.trakt_sync import TraktSyncDatabase
+
+            self._db = TraktSyncDatabase(self.paths.db_path)
+        return self._db
+
+    def is_authorised(self) -> bool:
+        """Tokens present and not marked for re-authorisation (a file read, no network)."""
+        try:
+            return self.store.load() is not None and not self.store.needs_reauth()
+        except Exception:  # an unreadable token file means "not authorised", never a crash
+            log.warning("Could not read the Trakt token file", exc_info=True)
+            return False
+
+    def close(self) -> None:
+        """Close the database (the client holds no resources that outlive a request)."""
+        db, self._db = self._db, None
+        if db is not None:
+            try:
+                db.close()
+            except Exception:
+                log.debug("Closing the database failed", exc_info=True)
+        client, self._client = self._client, None
+        closer = getattr(client, "close", None)
+        if callable(closer):
+            try:
+                closer()
+            except Exception:
+                log.debug("Closing the Trakt client failed", exc_info=True)
+
+
+def build_context(
+    settings: Optional[Settings] = None,
+    paths: Optional[Paths] = None,
+    should_abort: ShouldAbort = None,
+) -> AddonContext:
+    """A context for this interpreter (service, plugin call or script call)."""
+    return AddonContext(settings=settings, paths=paths, should_abort=should_abort)

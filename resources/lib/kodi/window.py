@@ -1,0 +1,55 @@
+"""Window(10000) properties: the only memory that Kodi's separate interpreters share.
+
+Values are JSON so that the service, plugin calls and end-to-end tests can read them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any, Optional
+
+import xbmcgui
+
+HOME_WINDOW_ID = 10000
+LAST_SYNC = "aiostreams.last_sync"
+DATABASE_INFO = "aiostreams.database_info"
+SERVICE_STATE = "aiostreams.service"
+
+
+def set_json(name: str, value: Any) -> None:
+    """Publish `value` as JSON under the home window property `name`."""
+    xbmcgui.Window(HOME_WINDOW_ID).setProperty(name, json.dumps(value, sort_keys=True, default=str))
+
+
+def get_json(name: str) -> Optional[Any]:
+    """The JSON value of a home window property, or None when unset or not JSON."""
+    text = xbmcgui.Window(HOME_WINDOW_ID).getProperty(name)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def clear(name: str) -> None:
+    xbmcgui.Window(HOME_WINDOW_ID).clearProperty(name)
+
+
+def publish_last_sync(
+    status: str, trigger: str, changes: int, requests: Any, now: float, count: int = 0
+) -> None:
+    """Publish the outcome of a sync (service or manual) as `aiostreams.last_sync`."""
+    set_json(
+        LAST_SYNC,
+        {
+            "time": int(now),
+            "time_local": _dt.datetime.fromtimestamp(now).isoformat(timespec="seconds"),
+            "status": status,
+            "trigger": trigger,
+            "changes": int(changes),
+            "requests": requests,
+            "count": count,
+        },
+    )

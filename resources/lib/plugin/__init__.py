@@ -1,0 +1,1 @@
+"""The plugin front end: routes, directory views and the settings-button actions."""

@@ -1,0 +1,368 @@
+"""The settings buttons: ``RunScript(plugin.video.aiostreams,action=<name>)``.
+
+Each action is one function taking the interpreter's :class:`AddonContext`; the logic lives in
+the core (Trakt client, sync engine, ``database.maintenance``) and this module only asks,
+shows progress and reports. Every action ends with the log line
+``[AIOStreams] Action <name> finished: <result>`` (end-to-end tests wait for it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+from resources.lib.kodi import dialogs, strings, window
+from resources.lib.kodi.context import AddonContext, build_context
+from resources.lib.kodi.localize import localize
+from resources.lib.kodi.log import setup_logging
+from resources.lib.kodi.progress import BackgroundProgress, Progress
+from resources.lib.kodi.settings import set_string
+from resources.lib.kodi.system import abort_requested
+from resources.lib.plugin import syncui
+from resources.lib.service.scheduler import count_changes
+from resources.lib.service.timeutil import local_time, to_epoch
+
+log = logging.getLogger(__name__)
+
+MAX_ARG_LENGTH = 200
+
+
+def parse_script_args(argv: List[str]) -> Dict[str, str]:
+    """``['script.py', 'action=force_sync']`` -> ``{'action': 'force_sync'}``; first value wins,
+    junk is ignored (plugin-style ``?action=...`` is accepted too)."""
+    args: Dict[str, str] = {}
+    for raw in argv[1:] if argv else []:
+        text = str(raw).lstrip("?")
+        for part in text.split("&"):
+            key, sep, value = part.partition("=")
+            key = key.strip()
+            if sep and key and key not in args and len(value) <= MAX_ARG_LENGTH:
+                args[key] = value.strip()
+    return args
+
+
+# ------------------------------------------------------------------ account
+
+
+def trakt_auth(ctx: AddonContext) -> str:
+    """Device-code flow: show the code and URL, poll until done/denied/expired/cancelled."""
+    from resources.lib.trakt import errors
+
+    client = ctx.client
+    try:
+        code = client.request_device_code()
+    except errors.TraktError as exc:
+        dialogs.ok(localize(strings.AUTH_FAILED, error=syncui.short_error(exc)))
+        return "error"
+    message = localize(strings.AUTH_INSTRUCTIONS, url=code.verification_url, code=code.user_code)
+    log.info("Device authorisation started (expires in %ss)", int(code.expires_in))
+    started = time.monotonic()
+    expires = max(1.0, float(code.expires_in or 600))
+    result = "error"
+    user_message = ""
+    with Progress(message, heading=localize(strings.AUTHORISE_TRAKT)) as progress:
+
+        def should_cancel() -> bool:
+            remaining = 1.0 - (time.monotonic() - started) / expires
+            progress.update(100.0 * max(0.0, remaining))
+            return progress.iscanceled() or abort_requested()
+
+        try:
+            client.poll_device_token(code, should_cancel=should_cancel)
+            result = "done"
+        except (errors.DeviceAuthCancelled, errors.Aborted):
+            result = "cancelled"
+        except errors.DeviceCodeDenied:
+            result = "denied"
+        except errors.DeviceCodeExpired:
+            result = "expired"
+        except errors.TraktError as exc:
+            user_message = syncui.short_error(exc)
+    if result == "done":
+        user = _fetch_username(client)
+        set_string("trakt_username", user)
+        dialogs.notification(localize(strings.AUTH_DONE, user=user or "Trakt"))
+    elif result == "cancelled":
+        dialogs.notification(localize(strings.AUTH_CANCELLED))
+    elif result == "denied":
+        dialogs.ok(localize(strings.AUTH_DENIED))
+    elif result == "expired":
+        dialogs.ok(localize(strings.AUTH_EXPIRED_CODE))
+    else:
+        dialogs.ok(localize(strings.AUTH_FAILED, error=user_message))
+    return result
+
+
+def _fetch_username(client: Any) -> str:
+    """The Trakt username to show in the settings (best effort: authorisation already worked)."""
+    try:
+        data = client.get("/users/settings")
+        user = (data or {}).get("user") or {}
+        return str(user.get("username") or user.get("name") or "")
+    except Exception:
+        log.warning("Could not read the Trakt username", exc_info=True)
+        return ""
+
+
+def trakt_signout(ctx: AddonContext) -> str:
+    confirmed = dialogs.yesno(
+        localize(strings.SIGNOUT_CONFIRM),
+        heading=localize(strings.SIGNOUT_HEADING),
+        yeslabel=localize(strings.SIGN_OUT),
+        nolabel=localize(strings.CANCEL),
+    )
+    if not confirmed:
+        return "cancelled"
+    try:
+        revoked = ctx.client.revoke()
+    except Exception:  # signing out must work offline: the local tokens go regardless
+        log.warning("Revoking the token at Trakt failed; clearing it locally", exc_info=True)
+        ctx.store.clear()
+        revoked = False
+    set_string("trakt_username", "")
+    dialogs.notification(localize(strings.SIGNED_OUT))
+    return f"signed_out revoked={bool(revoked)}"
+
+
+# --------------------------------------------------------------------- sync
+
+
+def force_sync(ctx: AddonContext) -> str:
+    """A manual sync with a background progress bar; the engine's 5-minute throttle applies."""
+    if not ctx.is_authorised():
+        dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
+        return "unauthorized"
+    with BackgroundProgress(
+        localize(strings.PROGRESS_ACTIVITY), heading=localize(strings.SYNCING)
+    ) as bar:
+        result = ctx.db.sync_activities(
+            ctx.client,
+            on_progress=syncui.progress_callback(bar),
+            should_abort=abort_requested,
+            force=False,
+            trigger="manual",
+            categories=ctx.settings.categories(),
+        )
+    return syncui.report(result)
+
+
+# ------------------------------------------------------------- maintenance
+
+
+def database_info(ctx: AddonContext) -> str:
+    from resources.lib.database import maintenance
+
+    info = maintenance.database_info(ctx.paths.db_path)
+    counts = info.get("counts") or {}
+    size_bytes = int(info.get("size_bytes") or 0)
+    size_kb = round(size_bytes / 1024.0, 1)
+    last_sync_ts = to_epoch(info.get("last_sync_ts"))
+    published = {
+        "counts": counts,
+        "last_sync_ts": last_sync_ts,
+        "last_sync_local": local_time(last_sync_ts),
+        "size_bytes": size_bytes,
+        "size_kb": size_kb,
+        "schema_version": info.get("schema_version"),
+        "sync_running": bool(info.get("sync_running")),
+        "exists": bool(info.get("exists")),
+    }
+    window.set_json(window.DATABASE_INFO, published)
+    log.info("Database info: %s", json.dumps(published, sort_keys=True))
+    text = localize(
+        strings.DATABASE_INFO,
+        shows=counts.get("shows", 0),
+        episodes=counts.get("episodes", 0),
+        movies=counts.get("movies", 0),
+        watchlist=counts.get("watchlist", 0),
+        bookmarks=counts.get("bookmarks", 0),
+        hidden=counts.get("hidden", 0),
+        last_sync=local_time(last_sync_ts) or localize(strings.NEVER),
+        size_kb=size_kb,
+        schema_version=info.get("schema_version", 0),
+    )
+    dialogs.ok(text, heading=localize(strings.DATABASE_INFO_HEADING))
+    return "ok"
+
+
+def _busy_or_failed(exc: Exception) -> str:
+    from resources.lib.database.maintenance import DatabaseBusy
+
+    if isinstance(exc, DatabaseBusy):
+        dialogs.ok(localize(strings.DATABASE_BUSY))
+        return "busy"
+    dialogs.ok(localize(strings.MAINTENANCE_FAILED, error=syncui.short_error(exc)))
+    return "error"
+
+
+def database_clear(ctx: AddonContext) -> str:
+    from resources.lib.database import maintenance
+
+    confirmed = dialogs.yesno(
+        localize(strings.CLEAR_CONFIRM),
+        heading=localize(strings.CLEAR_HEADING),
+        yeslabel=localize(strings.CLEAR),
+        nolabel=localize(strings.CANCEL),
+    )
+    if not confirmed:
+        return "cancelled"
+    try:
+        deleted = maintenance.clear_database(ctx.paths.db_path)
+    except maintenance.MaintenanceError as exc:
+        return _busy_or_failed(exc)
+    dialogs.notification(localize(strings.CLEARED))
+    return f"cleared rows={sum(int(value) for value in (deleted or {}).values())}"
+
+
+def database_rebuild(ctx: AddonContext) -> str:
+    from resources.lib.database import maintenance
+
+    if not ctx.is_authorised():
+        # Rebuilding without a working sign-in would only delete the data.
+        dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
+        return "unauthorized"
+    confirmed = dialogs.yesno(
+        localize(strings.REBUILD_CONFIRM),
+        heading=localize(strings.REBUILD_HEADING),
+        yeslabel=localize(strings.REBUILD),
+        nolabel=localize(strings.CANCEL),
+    )
+    if not confirmed:
+        return "cancelled"
+    try:
+        with BackgroundProgress(
+            localize(strings.PROGRESS_ACTIVITY), heading=localize(strings.REBUILD_HEADING)
+        ) as bar:
+            result = maintenance.rebuild_database(
+                ctx.paths.db_path,
+                ctx.client,
+                on_progress=syncui.progress_callback(bar),
+                should_abort=abort_requested,
+            )
+    except maintenance.MaintenanceError as exc:
+        return _busy_or_failed(exc)
+    if getattr(result, "status", "") == "ok":
+        dialogs.notification(localize(strings.REBUILT, changes=count_changes(result.changes)))
+        syncui.publish(result)
+        return f"ok changes={count_changes(result.changes)} requests={result.requests}"
+    return syncui.report(result)
+
+
+def database_vacuum(ctx: AddonContext) -> str:
+    from resources.lib.database import maintenance
+
+    try:
+        before, after = maintenance.vacuum_database(ctx.paths.db_path)
+    except maintenance.MaintenanceError as exc:
+        return _busy_or_failed(exc)
+    before_kb, after_kb = round(before / 1024.0, 1), round(after / 1024.0, 1)
+    dialogs.ok(
+        localize(strings.VACUUMED, before=before_kb, after=after_kb),
+        heading=localize(strings.VACUUM_HEADING),
+    )
+    return f"ok before_kb={before_kb} after_kb={after_kb}"
+
+
+def history_lines(ctx: AddonContext, limit: int = 50) -> List[str]:
+    """The 7-day totals followed by one line per run, newest first (also used by the view)."""
+    rows = ctx.db.sync_history(limit=limit)
+    if not rows:
+        return []
+    stats = ctx.db.sync_stats(days=7) or {}
+    week_ago = time.time() - 7 * 86400
+    week_changes = sum(
+        count_changes(row.get("changes"))
+        for row in rows
+        if (to_epoch(row.get("started_at")) or 0) >= week_ago
+    )
+    by_status = stats.get("by_status") or {}
+    failed = sum(
+        count
+        for status, count in by_status.items()
+        if status not in ("ok", "partial", "throttled", "busy")
+    )
+    lines = [
+        localize(
+            strings.HISTORY_TOTALS,
+            runs=stats.get("runs", 0),
+            changes=week_changes,
+            requests=stats.get("requests", 0),
+            failed=failed,
+        )
+    ]
+    for row in rows:
+        lines.append(
+            localize(
+                strings.HISTORY_ROW,
+                time=local_time(row.get("started_at")),
+                trigger=row.get("trigger") or "",
+                status=row.get("status") or "",
+                changes=count_changes(row.get("changes")),
+                requests=row.get("requests") or 0,
+                duration=round(float(row.get("duration") or 0.0), 1),
+            )
+        )
+    return lines
+
+
+def sync_history(ctx: AddonContext) -> str:
+    lines = history_lines(ctx)
+    if not lines:
+        dialogs.ok(localize(strings.HISTORY_EMPTY), heading=localize(strings.SYNC_HISTORY))
+        return "ok runs=0"
+    dialogs.select(lines, heading=localize(strings.SYNC_HISTORY))
+    return f"ok runs={len(lines) - 1}"
+
+
+ACTIONS: Dict[str, Callable[[AddonContext], str]] = {
+    "trakt_auth": trakt_auth,
+    "trakt_signout": trakt_signout,
+    "force_sync": force_sync,
+    "database_info": database_info,
+    "database_clear": database_clear,
+    "database_rebuild": database_rebuild,
+    "database_vacuum": database_vacuum,
+    "sync_history": sync_history,
+}
+
+
+def run_action(name: str, ctx: Optional[AddonContext] = None) -> str:
+    """Run one action by name; anything unknown is refused, nothing raises to Kodi."""
+    action = ACTIONS.get(name)
+    if action is None:
+        log.warning("Unknown action refused: %r", str(name)[:MAX_ARG_LENGTH])
+        log.info("Action %s finished: refused", _printable(name))
+        return "refused"
+    own = ctx is None
+    result = "error"
+    try:
+        if ctx is None:
+            ctx = build_context(should_abort=abort_requested)
+        result = action(ctx)
+    except Exception as exc:  # a bug or a broken database must end in a message, not a traceback
+        log.exception("Action %s failed", name)
+        try:
+            dialogs.ok(localize(strings.MAINTENANCE_FAILED, error=syncui.short_error(exc)))
+        except Exception:
+            log.debug("Could not show the error dialog", exc_info=True)
+        result = "error"
+    finally:
+        if own and ctx is not None:
+            ctx.close()
+        log.info("Action %s finished: %s", name, result)
+    return result
+
+
+def _printable(name: Any) -> str:
+    """An action name safe for one log line (hostile input is cut and stripped)."""
+    text = "".join(ch for ch in str(name)[:64] if ch.isalnum() or ch in "_-.")
+    return text or "-"
+
+
+def run_script(argv: List[str]) -> str:
+    """Entry point of script.py."""
+    setup_logging(service=False)
+    args = parse_script_args(argv)
+    return run_action(args.get("action", ""))

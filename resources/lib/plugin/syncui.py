@@ -1,0 +1,114 @@
+"""How a sync looks to the user: localized progress labels and the dialog for each outcome.
+
+Shared by the Force Sync and Rebuild buttons. The engine reports progress with English labels
+meant for logs; they are mapped here to strings.po ids, unknown ones to a generic label.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+from resources.lib.kodi import dialogs, strings, window
+from resources.lib.kodi.localize import localize
+from resources.lib.service.scheduler import count_changes
+from resources.lib.service.timeutil import local_time, to_epoch
+
+log = logging.getLogger(__name__)
+
+_UNITS = {
+    "watched_movies": strings.UNIT_WATCHED_MOVIES,
+    "watched_shows": strings.UNIT_WATCHED_SHOWS,
+    "watchlist": strings.UNIT_WATCHLIST,
+    "playback": strings.UNIT_PLAYBACK,
+    "hidden": strings.UNIT_HIDDEN,
+    "collection": strings.UNIT_COLLECTION,
+    "ratings": strings.UNIT_RATINGS,
+}
+_STEPS = {
+    "checking trakt activity": strings.PROGRESS_ACTIVITY,
+    "checking trakt account": strings.PROGRESS_ACCOUNT,
+    "updating show details": strings.PROGRESS_METADATA,
+    "done": strings.PROGRESS_DONE,
+}
+
+
+def progress_label(label: Any) -> str:
+    """The localized text for one of the engine's progress labels."""
+    text = str(label or "").strip()
+    lowered = text.lower()
+    if lowered in _STEPS:
+        return localize(_STEPS[lowered])
+    if lowered.startswith("syncing "):
+        unit = lowered[len("syncing ") :].strip()
+        if unit in _UNITS:
+            return localize(strings.PROGRESS_SYNCING, what=localize(_UNITS[unit]))
+    return localize(strings.SYNCING)
+
+
+def progress_callback(bar: Any) -> Callable[[Any, Any], None]:
+    """An engine `on_progress(percent, label)` that drives a BackgroundProgress."""
+
+    def on_progress(percent: Any, label: Any) -> None:
+        try:
+            bar.update(float(percent), progress_label(label))
+        except (TypeError, ValueError):
+            bar.update(0, progress_label(label))
+
+    return on_progress
+
+
+def next_allowed_text(next_allowed_at: Any, now: float) -> str:
+    """The local time from which the next sync is allowed (HH:MM:SS today, else with date)."""
+    epoch = to_epoch(next_allowed_at) or now
+    same_day = time.localtime(epoch)[:3] == time.localtime(now)[:3]
+    if same_day:
+        return time.strftime("%H:%M:%S", time.localtime(epoch))
+    return local_time(epoch)
+
+
+def publish(result: Any, trigger: str = "manual") -> None:
+    """Publish a manual sync as `aiostreams.last_sync`, like the service does for its own."""
+    try:
+        window.publish_last_sync(
+            str(getattr(result, "status", "error") or "error"),
+            trigger,
+            count_changes(getattr(result, "changes", None)),
+            getattr(result, "requests", 0),
+            time.time(),
+        )
+    except Exception:
+        log.debug("Could not publish the last sync", exc_info=True)
+
+
+def report(result: Any, trigger: str = "manual") -> str:
+    """Tell the user how a manual sync went; returns the action result for the log line."""
+    status = str(getattr(result, "status", "error") or "error")
+    changes = count_changes(getattr(result, "changes", None))
+    requests = getattr(result, "requests", 0)
+    now = time.time()
+    publish(result, trigger)
+    error = getattr(result, "error", None)
+    if status == "ok":
+        dialogs.notification(localize(strings.SYNC_DONE, changes=changes))
+    elif status == "partial":
+        dialogs.ok(localize(strings.SYNC_PARTIAL))
+    elif status == "throttled":
+        when = next_allowed_text(getattr(result, "next_allowed_at", None), now)
+        dialogs.ok(localize(strings.SYNC_THROTTLED, time=when))
+        return f"throttled next_allowed={when}"
+    elif status == "busy":
+        dialogs.ok(localize(strings.SYNC_BUSY))
+    elif status == "unauthorized":
+        dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
+    elif status == "aborted":
+        dialogs.notification(localize(strings.SYNC_ABORTED))
+    else:
+        dialogs.ok(localize(strings.SYNC_ERROR, error=short_error(error)))
+    return f"{status} changes={changes} requests={requests}"
+
+
+def short_error(error: Any) -> str:
+    text = str(getattr(error, "user_message", "") or error or "")
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -1,0 +1,239 @@
+"""Directory views: the root menu, the Trakt menu and the lists read from the local mirror.
+
+Browsing never touches the network: the lists come from TraktSyncDatabase read queries and the
+authorisation check reads the token file. Rows are plain dicts from the database package; this
+module turns them into :class:`~resources.lib.kodi.directory.Item` values.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from resources.lib.kodi import dialogs, directory, strings
+from resources.lib.kodi.context import AddonContext, build_context
+from resources.lib.kodi.directory import Item
+from resources.lib.kodi.localize import localize
+from resources.lib.plugin.router import url_for
+
+log = logging.getLogger(__name__)
+
+_ID_KEYS = (("trakt", "trakt_id"), ("imdb", "imdb_id"), ("tmdb", "tmdb_id"), ("tvdb", "tvdb_id"))
+
+
+def root(handle: int) -> None:
+    items = [Item(localize(strings.TRAKT), url_for("trakt"), is_folder=True)]
+    directory.show(handle, items, content="files", category=localize(strings.ADDON_NAME))
+
+
+def trakt_menu(handle: int) -> None:
+    entries = (
+        (strings.NEXT_UP, "next_up"),
+        (strings.IN_PROGRESS, "in_progress"),
+        (strings.WATCHLIST_MOVIES, "watchlist_movies"),
+        (strings.WATCHLIST_SHOWS, "watchlist_shows"),
+        (strings.SYNC_HISTORY, "sync_history"),
+    )
+    items = [Item(localize(label), url_for(action), is_folder=True) for label, action in entries]
+    directory.show(handle, items, content="files", category=localize(strings.TRAKT))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def unique_ids(row: Dict[str, Any], prefix: str = "") -> Dict[str, str]:
+    """{'trakt': '1', 'imdb': 'tt1', 'tmdb': '2'} from a row's id columns (empty ones omitted)."""
+    ids = {}
+    for name, column in _ID_KEYS:
+        value = row.get(prefix + column)
+        if value not in (None, "", 0):
+            ids[name] = str(value)
+    return ids
+
+
+def _resume(row: Dict[str, Any]) -> Dict[str, Optional[float]]:
+    """Resume point in seconds from Trakt's percent and the runtime (minutes) in the mirror."""
+    runtime = _int(row.get("runtime"))
+    total = float(runtime * 60) if runtime else None
+    try:
+        progress = float(row.get("progress") or 0.0)
+    except (TypeError, ValueError):
+        progress = 0.0
+    resume = total * progress / 100.0 if total and 0.0 < progress < 100.0 else None
+    return {"resume_seconds": resume, "total_seconds": total, "progress": progress}
+
+
+def _movie_label(row: Dict[str, Any]) -> str:
+    title = str(row.get("title") or "")
+    year = _int(row.get("year"))
+    return f"{title} ({year})" if year else title
+
+
+def _episode_label(row: Dict[str, Any]) -> str:
+    return localize(
+        strings.EPISODE_LABEL,
+        show=row.get("show_title") or "",
+        season=_int(row.get("season")) or 0,
+        episode=_int(row.get("number")) or 0,
+        title=row.get("title") or "",
+    )
+
+
+def _play_url(row: Dict[str, Any], kind: str) -> str:
+    ids = unique_ids(row)
+    return url_for(
+        "play",
+        type=kind,
+        trakt=ids.get("trakt"),
+        imdb=ids.get("imdb"),
+        tmdb=ids.get("tmdb"),
+        show=row.get("show_trakt_id") if kind == "episode" else None,
+        season=_int(row.get("season")) if kind == "episode" else None,
+        episode=_int(row.get("number")) if kind == "episode" else None,
+    )
+
+
+def episode_item(row: Dict[str, Any]) -> Item:
+    resume = _resume(row)
+    progress = resume["progress"] or 0.0
+    return Item(
+        label=_episode_label(row),
+        url=_play_url(row, "episode"),
+        playable=True,
+        mediatype="episode",
+        title=str(row.get("title") or ""),
+        year=_int(row.get("show_year")),
+        tvshowtitle=str(row.get("show_title") or ""),
+        season=_int(row.get("season")),
+        episode=_int(row.get("number")),
+        first_aired=str(row.get("first_aired") or "")[:10],
+        unique_ids=unique_ids(row),
+        playcount=0,
+        resume_seconds=resume["resume_seconds"],
+        total_seconds=resume["total_seconds"],
+        label2=f"{progress:.0f}%" if progress else "",
+    )
+
+
+def movie_item(row: Dict[str, Any]) -> Item:
+    resume = _resume(row)
+    progress = resume["progress"] or 0.0
+    plays = _int(row.get("plays"))
+    return Item(
+        label=_movie_label(row),
+        url=_play_url(row, "movie"),
+        playable=True,
+        mediatype="movie",
+        title=str(row.get("title") or ""),
+        year=_int(row.get("year")),
+        unique_ids=unique_ids(row),
+        playcount=plays if plays is not None else None,
+        resume_seconds=resume["resume_seconds"],
+        total_seconds=resume["total_seconds"],
+        label2=f"{progress:.0f}%" if progress else "",
+    )
+
+
+def show_item(row: Dict[str, Any]) -> Item:
+    return Item(
+        label=_movie_label(row),
+        url=_play_url(row, "show"),
+        mediatype="tvshow",
+        title=str(row.get("title") or ""),
+        year=_int(row.get("year")),
+        tvshowtitle=str(row.get("title") or ""),
+        unique_ids=unique_ids(row),
+    )
+
+
+def _state_item(ctx: AddonContext) -> Optional[Item]:
+    """The item shown instead of a list when there is nothing to read yet."""
+    if not ctx.is_authorised():
+        return Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))
+    if ctx.db.last_sync_at() is None:
+        return Item(localize(strings.FIRST_SYNC_PENDING), url_for("force_sync"))
+    return None
+
+
+def _list(handle: int, category: int, content: str, read: Any) -> None:
+    ctx = build_context()
+    try:
+        state = _state_item(ctx)
+        items: List[Item] = [state] if state is not None else read(ctx)
+        directory.show(handle, items, content=content, category=localize(category))
+    finally:
+        ctx.close()
+
+
+# -------------------------------------------------------------------- views
+
+
+def next_up(handle: int) -> None:
+    _list(
+        handle,
+        strings.NEXT_UP,
+        "episodes",
+        lambda ctx: [episode_item(row) for row in ctx.db.next_up()],
+    )
+
+
+def _in_progress_item(row: Dict[str, Any]) -> Item:
+    return episode_item(row) if row.get("type") == "episode" else movie_item(row)
+
+
+def in_progress(handle: int) -> None:
+    _list(
+        handle,
+        strings.IN_PROGRESS,
+        "videos",
+        lambda ctx: [_in_progress_item(row) for row in ctx.db.in_progress()],
+    )
+
+
+def watchlist(handle: int, kind: str) -> None:
+    if kind == "movie":
+        _list(
+            handle,
+            strings.WATCHLIST_MOVIES,
+            "movies",
+            lambda ctx: [movie_item(row) for row in ctx.db.watchlist("movie")],
+        )
+    else:
+        _list(
+            handle,
+            strings.WATCHLIST_SHOWS,
+            "tvshows",
+            lambda ctx: [show_item(row) for row in ctx.db.watchlist("show")],
+        )
+
+
+def sync_history(handle: int) -> None:
+    from resources.lib.plugin.actions import history_lines
+
+    ctx = build_context()
+    try:
+        lines = history_lines(ctx) or [localize(strings.HISTORY_EMPTY)]
+        items = [Item(line, url_for("noop")) for line in lines]
+        directory.show(handle, items, content="files", category=localize(strings.SYNC_HISTORY))
+    finally:
+        ctx.close()
+
+
+def play(handle: int, params: Dict[str, str]) -> None:
+    """Playback through AIOStreams is not part of this build: say so, resolve nothing."""
+    log.info(
+        "Play requested (type=%s trakt=%s): not available", params.get("type"), params.get("trakt")
+    )
+    dialogs.notification(localize(strings.PLAYBACK_UNAVAILABLE))
+    directory.resolve_failed(handle)
+
+
+def noop(handle: int) -> None:
+    directory.end_empty(handle)

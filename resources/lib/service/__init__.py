@@ -1,0 +1,1 @@
+"""Scheduling decisions for the background service (pure, no Kodi)."""

@@ -1,0 +1,230 @@
+"""Plugin routes and views against a real mirror: synced from the local sandbox through the
+DB API, then listed with the network switched off."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+
+import kodistate  # noqa: E402
+import pytest  # noqa: E402
+
+from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
+from resources.lib.kodi.paths import get_paths  # noqa: E402
+from resources.lib.plugin import router  # noqa: E402
+from resources.lib.trakt import client as client_module  # noqa: E402
+from resources.lib.trakt.client import TraktClient  # noqa: E402
+from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
+from sandbox.server import Sandbox  # noqa: E402
+
+URL = "plugin://plugin.video.aiostreams/"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(account="small", seed=3, port=0) as sb:
+        yield sb
+
+
+@pytest.fixture
+def kodi():
+    state = kodistate.reset()
+    yield state
+    kodistate.cleanup()
+
+
+def authorise(kodi, sandbox):
+    for key, value in (
+        ("trakt_api_url", sandbox.url),
+        ("trakt_oauth_url", sandbox.url),
+        ("trakt_client_id", sandbox.client_id),
+        ("trakt_client_secret", sandbox.client_secret),
+    ):
+        kodi.set_setting(key, value)
+    paths = get_paths()
+    store = TokenStore(paths.token_path)
+    store.save(Tokens.from_response(sandbox.issue_tokens()))
+    return paths, store
+
+
+@pytest.fixture
+def synced(kodi, sandbox):
+    paths, store = authorise(kodi, sandbox)
+    with TraktClient(
+        sandbox.client_id,
+        sandbox.client_secret,
+        token_store=store,
+        api_url=sandbox.url,
+        oauth_url=sandbox.url,
+    ) as trakt, TraktSyncDatabase(paths.db_path) as db:
+        assert db.sync_activities(trakt, force=True).status == "ok"
+    return paths
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("browsing must not build a Trakt client")
+
+    monkeypatch.setattr(client_module, "TraktClient", refuse)
+
+
+def browse(kodi, query, handle=7):
+    kodi.directory.clear()
+    kodi.ended.clear()
+    router.run([URL, str(handle), query, "resume:false"])
+    assert kodi.ended and kodi.ended[-1]["handle"] == handle
+    return [(url, item, folder) for _, url, item, folder in kodi.directory]
+
+
+def test_root_and_trakt_menu(kodi):
+    root = browse(kodi, "")
+    assert [item.getLabel() for _, item, _ in root] == ["Trakt"]
+    menu = browse(kodi, "?action=trakt")
+    labels = [item.getLabel() for _, item, _ in menu]
+    assert labels == [
+        "Next Up",
+        "In Progress",
+        "Watchlist Movies",
+        "Watchlist Shows",
+        "Sync History",
+    ]
+    assert all(folder for _, _, folder in menu)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?action=delete_everything",
+        "?action=__init__",
+        "?action=" + "x" * 5000,
+        "?" + "&".join(f"k{n}=v" for n in range(500)),
+        "?action=%00%ff%fe",
+        "?action=next_up;rm -rf /",
+        "?action=next_up%26action%3Dforce_sync",
+    ],
+)
+def test_hostile_or_unknown_queries_are_refused_with_an_empty_directory(kodi, query):
+    assert browse(kodi, query) == []
+    assert kodi.ended[-1]["succeeded"] is True
+    assert kodi.log_lines(level=2, contains="[AIOStreams] Unknown plugin action refused")
+
+
+@pytest.mark.parametrize("query", ["?action[]=next_up", "garbage===&&&", "?", "?&&&="])
+def test_queries_without_an_action_show_the_root_menu(kodi, query):
+    assert [item.getLabel() for _, item, _ in browse(kodi, query)] == ["Trakt"]
+
+
+@pytest.mark.parametrize("argv", [[], [URL], [URL, "not-a-handle"], [URL, "-1", "?action=bogus"]])
+def test_broken_argv_never_raises(kodi, argv):
+    router.run(argv)
+
+
+def test_first_value_wins_for_repeated_keys():
+    assert router.parse_query("?action=next_up&action=bogus")["action"] == "next_up"
+
+
+def test_not_authorised_shows_one_item_that_starts_authorisation(kodi, no_network):
+    items = browse(kodi, "?action=next_up")
+    assert [item.getLabel() for _, item, _ in items] == ["Trakt is not authorised"]
+    assert items[0][0] == URL + "?action=trakt_auth"
+
+
+def test_before_the_first_sync_says_so(kodi, sandbox, no_network):
+    authorise(kodi, sandbox)
+    items = browse(kodi, "?action=watchlist_movies")
+    assert [item.getLabel() for _, item, _ in items] == ["First sync has not finished yet"]
+    assert items[0][0] == URL + "?action=force_sync"
+
+
+def test_next_up_lists_the_mirror_with_ids_and_episode_numbers(kodi, sandbox, synced, no_network):
+    items = browse(kodi, "?action=next_up")
+    truth = sandbox.truth()["next_up"]  # hidden shows included: filtering them is ours
+    with TraktSyncDatabase(synced.db_path) as db:
+        rows = db.next_up()
+    assert len(items) == len(rows) > 0 and len(rows) <= len(truth)
+    for (url, item, folder), row in zip(items, rows):
+        tag = item.tag
+        assert not folder and item.getProperty("IsPlayable") == "true"
+        assert tag["mediaType"] == "episode"
+        assert tag["season"] == row["season"] and tag["episode"] == row["number"]
+        assert tag["tvShowTitle"] == row["show_title"]
+        ids, default = tag["uniqueIDs"]
+        assert ids["trakt"] == str(row["trakt_id"]) and default in ids
+        if row.get("tmdb_id"):
+            assert ids["tmdb"] == str(row["tmdb_id"])
+        expected = {"season": row["season"], "number": row["number"]}
+        assert truth[str(row["show_trakt_id"])] == expected
+        assert "action=play" in url and "type=episode" in url
+        assert item.getLabel().startswith(row["show_title"])
+    assert kodi.content[-1] == (7, "episodes")
+
+
+def test_in_progress_has_resume_points(kodi, sandbox, synced, no_network):
+    with TraktSyncDatabase(synced.db_path) as db:
+        rows = db.in_progress()
+    items = browse(kodi, "?action=in_progress")
+    assert len(items) == len(rows) > 0
+    resumed = 0
+    for (_, item, _), row in zip(items, rows):
+        assert item.tag["mediaType"] == row["type"]
+        if row.get("runtime") and 0 < row["progress"] < 100:
+            position, total = item.tag["resumePoint"]
+            assert total == row["runtime"] * 60
+            assert position == pytest.approx(total * row["progress"] / 100.0)
+            resumed += 1
+    assert resumed > 0
+
+
+def test_watchlists_list_movies_and_shows(kodi, sandbox, synced, no_network):
+    truth = sandbox.truth()["watchlist"]
+    movies = browse(kodi, "?action=watchlist_movies")
+    shows = browse(kodi, "?action=watchlist_shows")
+    assert len(movies) == len([kind for kind, _ in truth if kind == "movie"])
+    assert len(shows) == len([kind for kind, _ in truth if kind == "show"])
+    assert {item.tag["mediaType"] for _, item, _ in movies} <= {"movie"}
+    assert {item.tag["mediaType"] for _, item, _ in shows} <= {"tvshow"}
+    movie_ids = sorted(int(item.tag["uniqueIDs"][0]["trakt"]) for _, item, _ in movies)
+    assert movie_ids == sorted(tid for kind, tid in truth if kind == "movie")
+
+
+def test_kodi19_gets_setinfo_and_properties(kodi, sandbox, synced, no_network):
+    kodistate.STATE.kodi_version = 19
+    items = browse(kodi, "?action=in_progress")
+    first = items[0][1]
+    assert first.info["mediatype"] in ("movie", "episode")
+    assert first.unique_ids.get("trakt")
+    with_resume = [item for _, item, _ in items if item.getProperty("ResumeTime")]
+    assert with_resume and all(float(i.getProperty("TotalTime")) > 0 for i in with_resume)
+
+
+def test_sync_history_view_lists_runs(kodi, sandbox, synced, no_network):
+    items = browse(kodi, "?action=sync_history")
+    labels = [item.getLabel() for _, item, _ in items]
+    assert labels[0].startswith("Last 7 days: 1 syncs")
+    assert len(labels) == 2 and " manual " in labels[1] and " ok " in labels[1]
+
+
+def test_play_is_refused_politely(kodi):
+    router.run([URL, "3", "?action=play&type=movie&trakt=1"])
+    assert kodi.resolved and kodi.resolved[-1][1] is False
+    assert kodi.dialog_calls("notification")
+
+
+def test_database_error_ends_in_an_empty_directory(kodi, sandbox, synced, no_network, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(TraktSyncDatabase, "next_up", broken)
+    assert browse(kodi, "?action=next_up") == []
+    assert kodi.log_lines(level=3, contains="Plugin route 'next_up' failed")
+
+
+def test_window_properties_are_json(kodi):
+    from resources.lib.kodi import window
+
+    window.set_json("aiostreams.test", {"a": 1})
+    assert json.loads(kodi.home_property("aiostreams.test")) == {"a": 1}
