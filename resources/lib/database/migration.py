@@ -355,10 +355,16 @@ def _parse_watchlist(kind: str) -> Callable[[Any, LegacyData], None]:
     return parse
 
 
+def _play_count(value: Any) -> int:
+    """A play count SQLite can store; anything else counts as no plays (the item is skipped)."""
+    plays = as_int(value) or 0
+    return plays if 0 < plays <= SQLITE_INT_MAX else 0
+
+
 def _parse_watched_movie(item: Any, data: LegacyData) -> None:
     item = as_dict(item)
     row = _media(item.get("movie"), "movie")
-    row["plays"] = as_int(item.get("plays")) or 0
+    row["plays"] = _play_count(item.get("plays"))
     if row["plays"] <= 0:
         raise MalformedItem("watched movie without plays")
     row["last_watched_at"] = iso_time(item.get("last_watched_at"))
@@ -372,7 +378,7 @@ def _parse_watched_show(item: Any, data: LegacyData) -> None:
     row = _media(show, "show")
     show_id = row["trakt_id"]
     row["aired_episodes"] = as_int(show.get("aired_episodes"))
-    row["plays"] = as_int(item.get("plays")) or 0
+    row["plays"] = _play_count(item.get("plays"))
     row["last_watched_at"] = iso_time(item.get("last_watched_at"))
     row["last_updated_at"] = iso_time(item.get("last_updated_at"))
     row["reset_at"] = iso_time(item.get("reset_at"))
@@ -384,7 +390,7 @@ def _parse_watched_show(item: Any, data: LegacyData) -> None:
         for episode in as_list(as_dict(season).get("episodes")):
             episode = as_dict(episode)
             number = as_int(episode.get("number"))
-            plays = as_int(episode.get("plays")) or 0
+            plays = _play_count(episode.get("plays"))
             if number is None or not 0 <= number <= SQLITE_INT_MAX or plays <= 0:
                 continue
             episodes[(show_id, season_number, number)] = (
