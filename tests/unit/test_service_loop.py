@@ -529,3 +529,15 @@ def test_migration_runs_at_start(kodi):
     service, db, ctx, _ = make_service(kodi)
     started(service)
     assert os.path.exists(os.path.join(ctx.paths.data_dir, ".migration_complete"))
+
+
+def test_quit_announcement_stops_the_loop_and_a_running_sync_before_kodi_aborts(kodi):
+    service, db, _, _ = make_service(kodi, db=FakeDb(block=True))
+    kodi.clock = None
+    thread = run_in_thread(service)
+    assert db.entered.wait(5)
+    service.monitor.onNotification("xbmc", "System.OnQuit", '{"exitcode": 0}')
+    thread.join(2.0)
+    assert not thread.is_alive()  # Kodi's abort flag was never raised
+    assert kodi.log_lines(contains="Sync finished: status=aborted")
+    assert kodi.log_lines(contains="Service stopped")

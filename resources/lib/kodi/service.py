@@ -95,6 +95,10 @@ class AIOStreamsMonitor(xbmc.Monitor):
     def onNotification(self, sender: str, method: str, data: str) -> None:  # noqa: N802
         if method == "System.OnWake":
             self._post("wake", "system")
+        elif method == "System.OnQuit":
+            # Kodi raises its abort flag only after stopping its network services, which can
+            # take seconds; stopping on the quit announcement keeps shutdown under 2 s.
+            self._post("quit", "system")
 
     def onScanFinished(self, library: str) -> None:  # noqa: N802
         if library == "video":
@@ -245,6 +249,9 @@ class AIOStreamsService:
 
     def post_event(self, kind: str, source: str = "") -> None:
         """Called from Monitor callbacks (any thread): queue the event for the next tick."""
+        if kind == "quit":
+            self._stop.set()  # at once, so a running sync sees should_abort() turn true
+            return
         at = self._clock()
         with self._events_lock:
             self._events.append((kind, source, at))
