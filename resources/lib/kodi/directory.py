@@ -124,6 +124,8 @@ def build_listitem(item: Item) -> Any:
         listitem.setArt({"icon": item.icon, "thumb": item.icon})
     if item.playable:
         listitem.setProperty("IsPlayable", "true")
+        # An installed script.trakt would scrobble our items a second time.
+        listitem.setProperty("script.trakt.exclude", "true")
     if item.context_menu:
         listitem.addContextMenuItems(list(item.context_menu))
     return listitem

@@ -121,6 +121,7 @@ class AIOStreamsService:
         settings_loader: Optional[Callable[[], Settings]] = None,
         playing_video: Optional[Callable[[], bool]] = None,
         slice_seconds: float = SLICE_SECONDS,
+        playback_factory: Optional[Callable[[AddonContext], Any]] = None,
     ) -> None:
         self.monitor = monitor if monitor is not None else AIOStreamsMonitor()
         self.monitor.on_event = self.post_event
@@ -129,6 +130,8 @@ class AIOStreamsService:
         self._load_settings = settings_loader or load_settings
         self._playing_video = playing_video or _is_playing_video
         self._slice = slice_seconds
+        self._playback_factory = playback_factory or self._default_playback
+        self.playback: Any = None
         self._stop = threading.Event()
         self._events_lock = threading.Lock()
         self._events: List[Tuple[str, str, float]] = []
@@ -185,6 +188,7 @@ class AIOStreamsService:
         self.settings = self._safe_load_settings() or self.settings
         self.ctx = self._context_factory(self.settings, self.should_abort)
         self._run_migration()
+        self._start_playback()
         now = self._clock()
         self.schedule_baseline = _dt.datetime.fromtimestamp(now)
         self.last_sync_at = self._recorded_last_sync(now)
@@ -198,6 +202,12 @@ class AIOStreamsService:
         )
 
     def _shutdown(self) -> None:
+        if self.playback is not None:
+            try:
+                self.playback.stop()
+            except Exception:
+                log.debug("Stopping the player monitor failed", exc_info=True)
+            self.playback = None
         if self.ctx is not None:
             self.ctx.close()
         try:
@@ -213,6 +223,25 @@ class AIOStreamsService:
         except Exception:
             log.exception("Could not read the settings; keeping the previous values")
             return None
+
+    def _default_playback(self, ctx: AddonContext) -> Any:
+        from resources.lib.kodi.player import PlaybackScrobbling
+
+        # The worker thread gets its own context: its own Trakt client and database connection.
+        return PlaybackScrobbling(
+            ctx.paths.data_dir,
+            lambda: self._context_factory(self.settings, self.should_abort),
+        )
+
+    def _start_playback(self) -> None:
+        """The player monitor that scrobbles our playbacks (a failure never stops the service)."""
+        try:
+            self.playback = self._playback_factory(self.ctx)
+            self.playback.start()
+        except Exception:
+            log.warning("The player monitor could not start; nothing will be scrobbled",
+                        exc_info=True)  # fmt: skip
+            self.playback = None
 
     def _run_migration(self) -> None:
         """The one-time legacy JSON import: guarded, never fatal."""
@@ -330,6 +359,9 @@ class AIOStreamsService:
         """One evaluation: cheap when nothing is due (no file, database or network access)."""
         now = self._clock()
         self._drain_events()
+        if self.playback is not None:
+            # Scrobbles kept while offline: the worker thread sends them, never this loop.
+            self.playback.tick(online=self.backoff.failures == 0, now=now)
         if self.settings_first_at is not None:
             if not scheduler.settings_reload_due(
                 now, self.settings_first_at, self.settings_last_at

@@ -52,6 +52,12 @@ class Settings:
     trakt_client_secret: str = ""
     service_tick_seconds: int = 30
     trakt_sync_interval_seconds: int = 0
+    aiostreams_manifest_url: str = ""
+    playback_autoplay: bool = False
+    playback_max_resolution: int = 0
+    playback_hide_uncached: bool = False
+    playback_hide_unplayable: bool = False
+    playback_placeholder_seconds: int = 45
 
     @property
     def sync_interval_seconds(self) -> float:

@@ -316,6 +316,23 @@ def sync_history(ctx: AddonContext) -> str:
     return f"ok runs={len(lines) - 1}"
 
 
+# --------------------------------------------------------------- AIOStreams
+
+
+def aiostreams_test(ctx: AddonContext) -> str:
+    """Fetch the manifest and say in plain words what is wrong (or that it works)."""
+    from resources.lib.aiostreams.manifest import test_connection
+
+    with Progress(localize(strings.AIOSTREAMS_TEST), heading=localize(strings.AIOSTREAMS)) as bar:
+        report = test_connection(
+            ctx.settings.aiostreams_manifest_url,
+            should_abort=lambda: bar.iscanceled() or abort_requested(),
+        )
+    text = strings.CONNECTION_OK if report.ok else strings.CONNECTION_FAILED
+    dialogs.ok(localize(text, message=report.message), heading=localize(strings.AIOSTREAMS_TEST))
+    return report.status
+
+
 ACTIONS: Dict[str, Callable[[AddonContext], str]] = {
     "trakt_auth": trakt_auth,
     "trakt_signout": trakt_signout,
@@ -325,6 +342,7 @@ ACTIONS: Dict[str, Callable[[AddonContext], str]] = {
     "database_rebuild": database_rebuild,
     "database_vacuum": database_vacuum,
     "sync_history": sync_history,
+    "aiostreams_test": aiostreams_test,
 }
 
 

@@ -48,6 +48,14 @@ def parse_query(query: str) -> Params:
     return params
 
 
+def path_action(base_url: str) -> str:
+    """The route named by the URL path (``plugin://<id>/play`` -> ``play``), else ""."""
+    prefix = ADDON_URL.rstrip("/")
+    if not base_url.startswith(prefix):
+        return ""
+    return base_url[len(prefix) :].strip("/").split("?", 1)[0]
+
+
 def parse_handle(argv: Sequence[str]) -> int:
     try:
         return int(argv[1])
@@ -99,9 +107,9 @@ def _sync_history(handle: int, params: Params) -> None:
 
 
 def _play(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
+    from resources.lib.plugin import play
 
-    views.play(handle, params)
+    play.play(handle, params)
 
 
 def _noop(handle: int, params: Params) -> None:
@@ -132,7 +140,7 @@ ROUTES: Dict[str, Callable[[int, Params], None]] = {
     "play": _play,
     "noop": _noop,
 }
-for _name in ("trakt_auth", "force_sync"):
+for _name in ("trakt_auth", "force_sync", "aiostreams_test"):
     ROUTES[_name] = _script_action(_name)
 
 
@@ -146,7 +154,7 @@ def run(argv: List[str]) -> None:
     setup_logging(service=False)
     handle = parse_handle(argv)
     params = parse_query(argv[2] if len(argv) > 2 else "")
-    action = params.get("action", "")
+    action = params.get("action", "") or path_action(argv[0] if argv else "")
     route = ROUTES.get(action)
     if route is None:
         log.warning("Unknown plugin action refused: %s", _printable(action))

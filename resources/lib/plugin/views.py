@@ -87,16 +87,24 @@ def _episode_label(row: Dict[str, Any]) -> str:
 
 
 def _play_url(row: Dict[str, Any], kind: str) -> str:
+    """``plugin://plugin.video.aiostreams/play?...``: ids, numbers, titles and runtime."""
+    from resources.lib.plugin.play import play_url
+
     ids = unique_ids(row)
-    return url_for(
-        "play",
+    episode = kind == "episode"
+    return play_url(
         type=kind,
         trakt=ids.get("trakt"),
         imdb=ids.get("imdb"),
         tmdb=ids.get("tmdb"),
-        show=row.get("show_trakt_id") if kind == "episode" else None,
-        season=_int(row.get("season")) if kind == "episode" else None,
-        episode=_int(row.get("number")) if kind == "episode" else None,
+        show=row.get("show_trakt_id") if episode else None,
+        show_imdb=row.get("show_imdb_id") if episode else None,
+        show_tmdb=row.get("show_tmdb_id") if episode else None,
+        season=_int(row.get("season")) if episode else None,
+        episode=_int(row.get("number")) if episode else None,
+        title=row.get("title") or None,
+        show_title=row.get("show_title") if episode else None,
+        runtime=_int(row.get("runtime")),
     )
 
 

@@ -1,0 +1,230 @@
+"""Local changes to the mirror made by this device's own playback (no network).
+
+When a playback stops, the player monitor scrobbles it to Trakt *and* updates the mirror at
+once, so Next Up and In Progress are right before the next sync:
+
+* a stop at >= 80 % is a play: the movie or episode gets one more play at ``watched_at``, the
+  show's counts and ``last_watched_at`` follow, its bookmark (resume point) is removed, and so
+  Next Up moves on to the following episode;
+* a stop between 1 % and 80 % is a pause: the item's bookmark is updated (or created).
+
+Agreement with the next delta sync
+----------------------------------
+The watched units' delta (``watched.py``) fetches the history since the stored cursor and checks
+``local plays + new plays == Trakt's total``. The play recorded here is already counted locally
+and would be counted again as "new", so that check fails and the unit falls back to a full
+fetch anyway. To avoid fetching twice (history + stats, then every page), the same transaction
+clears the unit's "last full sync" stamp (``meta`` ``full_sync_ts:<unit>``): the engine then
+skips the delta and runs the full fetch directly, which replaces the watched set with Trakt's
+and so agrees with this change (or corrects it, if Trakt never got the play). The cursors are
+left alone, so nothing that happened elsewhere is ever skipped.
+
+A locally created bookmark has a negative ``playback_id`` (Trakt's id is unknown until the next
+``/sync/playback`` fetch, whose full replace then swaps it for Trakt's row).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+from ..connection import write_transaction
+from .engine import FULL_SYNC_META
+from .items import now_iso
+from .watched import update_show_counts
+
+log = logging.getLogger(__name__)
+
+WATCHED_PERCENT = 80.0
+MIN_PERCENT = 1.0
+
+
+@dataclass(frozen=True)
+class PlayedItem:
+    """The movie or episode that was played, by Trakt ids.
+
+    A movie needs ``trakt_id``; an episode needs ``show_id``, ``season`` and ``number`` (its
+    own ``trakt_id`` is optional: the mirror keys episodes by show and numbers).
+    """
+
+    kind: str
+    trakt_id: Optional[int] = None
+    show_id: Optional[int] = None
+    season: Optional[int] = None
+    number: Optional[int] = None
+    imdb_id: Optional[str] = None
+    tmdb_id: Optional[int] = None
+    title: Optional[str] = None
+
+    @property
+    def usable(self) -> bool:
+        if self.kind == "movie":
+            return self.trakt_id is not None
+        if self.kind == "episode":
+            return None not in (self.show_id, self.season, self.number)
+        return False
+
+
+@dataclass
+class LocalChange:
+    """What :func:`record_stop` did (for logs and tests)."""
+
+    action: str = "none"  # "watched" | "bookmark" | "none"
+    bookmarks_removed: int = 0
+    playback_id: Optional[int] = None
+
+
+def record_stop(
+    conn: sqlite3.Connection,
+    item: PlayedItem,
+    progress: float,
+    watched_at: Optional[float] = None,
+) -> LocalChange:
+    """Apply a playback stop at ``progress`` percent to the mirror, in one transaction."""
+    if not item.usable or progress < MIN_PERCENT:
+        return LocalChange()
+    stamp = now_iso(watched_at)
+    with write_transaction(conn):
+        if progress >= WATCHED_PERCENT:
+            change = _mark_watched(conn, item, stamp)
+        else:
+            change = _save_bookmark(conn, item, min(100.0, float(progress)), stamp)
+    log.info("mirror updated locally: %s %s (%s)", item.kind, change.action, _describe(item))
+    return change
+
+
+def bookmark_progress(conn: sqlite3.Connection, item: PlayedItem) -> Optional[float]:
+    """The mirror's saved progress (percent) for ``item``, None without a bookmark."""
+    where, params = _bookmark_match(item)
+    if not where:
+        return None
+    row = conn.execute(
+        "SELECT progress FROM bookmarks WHERE " + where + " ORDER BY paused_at DESC LIMIT 1",  # noqa: S608
+        params,
+    ).fetchone()
+    return float(row[0]) if row else None
+
+
+# -- internals ---------------------------------------------------------------------------------
+
+
+def _describe(item: PlayedItem) -> str:
+    if item.kind == "movie":
+        return f"movie {item.trakt_id}"
+    return f"show {item.show_id} {item.season}x{item.number}"
+
+
+def _bookmark_match(item: PlayedItem) -> Tuple[str, Dict[str, Any]]:
+    if item.kind == "movie" and item.trakt_id is not None:
+        return "media_type = 'movie' AND trakt_id = :trakt", {"trakt": item.trakt_id}
+    if item.kind == "episode" and item.usable:
+        where = "media_type = 'episode' AND ((show_id = :show AND season = :season AND " \
+            "number = :number)"  # fmt: skip
+        params: Dict[str, Any] = {"show": item.show_id, "season": item.season,
+                                  "number": item.number}  # fmt: skip
+        if item.trakt_id is not None:
+            where += " OR trakt_id = :trakt"
+            params["trakt"] = item.trakt_id
+        return where + ")", params
+    return "", {}
+
+
+def _remove_bookmarks(conn: sqlite3.Connection, item: PlayedItem) -> int:
+    where, params = _bookmark_match(item)
+    return conn.execute("DELETE FROM bookmarks WHERE " + where, params).rowcount  # noqa: S608
+
+
+def _force_full_fetch(conn: sqlite3.Connection, unit: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (FULL_SYNC_META + unit, "0.0")
+    )
+
+
+def _mark_watched(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> LocalChange:
+    if item.kind == "movie":
+        updated = conn.execute(
+            "UPDATE movies SET plays = plays + 1, last_watched_at = MAX(COALESCE("
+            "last_watched_at, ''), ?), last_updated_at = ? WHERE trakt_id = ?",
+            (stamp, stamp, item.trakt_id),
+        ).rowcount
+        if not updated:
+            conn.execute(
+                "INSERT INTO movies (trakt_id, imdb_id, tmdb_id, title, plays, last_watched_at, "
+                "last_updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (item.trakt_id, item.imdb_id, item.tmdb_id, item.title, stamp, stamp),
+            )
+        _force_full_fetch(conn, "watched_movies")
+    else:
+        updated = conn.execute(
+            "UPDATE shows SET plays = plays + 1, last_watched_at = MAX(COALESCE("
+            "last_watched_at, ''), ?), last_updated_at = ? WHERE trakt_id = ?",
+            (stamp, stamp, item.show_id),
+        ).rowcount
+        if not updated:
+            # A show watched for the first time: the next sync fills in its details.
+            conn.execute(
+                "INSERT INTO shows (trakt_id, plays, last_watched_at, last_updated_at) "
+                "VALUES (?, 1, ?, ?)",
+                (item.show_id, stamp, stamp),
+            )
+        conn.execute(
+            "INSERT INTO episodes (show_id, season, number, trakt_id, plays, last_watched_at) "
+            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (show_id, season, number) DO UPDATE SET "
+            "plays = plays + 1, last_watched_at = MAX(COALESCE(last_watched_at, ''), "
+            "excluded.last_watched_at), trakt_id = COALESCE(trakt_id, excluded.trakt_id)",
+            (item.show_id, item.season, item.number, item.trakt_id, stamp),
+        )
+        update_show_counts(conn, [item.show_id])
+        _force_full_fetch(conn, "watched_shows")
+    return LocalChange("watched", bookmarks_removed=_remove_bookmarks(conn, item))
+
+
+def _save_bookmark(
+    conn: sqlite3.Connection, item: PlayedItem, progress: float, stamp: str
+) -> LocalChange:
+    where, params = _bookmark_match(item)
+    select = "SELECT playback_id FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
+    row = conn.execute(select + " ORDER BY paused_at DESC LIMIT 1", params).fetchone()
+    if row is not None:
+        conn.execute(
+            "UPDATE bookmarks SET progress = ?, paused_at = ? WHERE playback_id = ?",
+            (progress, stamp, row[0]),
+        )
+        return LocalChange("bookmark", playback_id=int(row[0]))
+    playback_id = _local_playback_id(conn)
+    show: Dict[str, Any] = {}
+    episode_trakt = item.trakt_id
+    if item.kind == "episode":
+        found = conn.execute(
+            "SELECT s.title, s.year, s.imdb_id, s.tmdb_id, s.tvdb_id, e.trakt_id, e.title "
+            "FROM shows s LEFT JOIN episodes e ON e.show_id = s.trakt_id AND e.season = ? "
+            "AND e.number = ? WHERE s.trakt_id = ?",
+            (item.season, item.number, item.show_id),
+        ).fetchone()
+        if found is not None:
+            show = {"title": found[0], "year": found[1], "imdb": found[2], "tmdb": found[3],
+                    "tvdb": found[4]}  # fmt: skip
+            episode_trakt = episode_trakt if episode_trakt is not None else found[5]
+    conn.execute(
+        "INSERT INTO bookmarks (playback_id, media_type, trakt_id, progress, paused_at, imdb_id, "
+        "tmdb_id, title, show_id, show_title, show_year, show_imdb_id, show_tmdb_id, "
+        "show_tvdb_id, season, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            playback_id, item.kind,
+            episode_trakt if episode_trakt is not None else -(item.show_id or 0),
+            progress, stamp, item.imdb_id, item.tmdb_id, item.title,
+            item.show_id, show.get("title"), show.get("year"), show.get("imdb"),
+            show.get("tmdb"), show.get("tvdb"), item.season, item.number,
+        ),
+    )  # fmt: skip
+    return LocalChange("bookmark", playback_id=playback_id)
+
+
+def _local_playback_id(conn: sqlite3.Connection) -> int:
+    lowest = conn.execute("SELECT MIN(playback_id) FROM bookmarks").fetchone()[0]
+    return min(-1, int(lowest) - 1) if lowest is not None and lowest < 0 else -1
+
+
+__all__ = ["LocalChange", "PlayedItem", "bookmark_progress", "record_stop"]

@@ -1,0 +1,382 @@
+"""The play route: ``plugin://plugin.video.aiostreams/play?type=episode&trakt=..&show=..&season=..``.
+
+1. read the ids from the (untrusted) query;
+2. fetch the streams from the user's AIOStreams instance behind a cancellable progress dialog;
+3. offer them (error and statistic entries never are) or autoplay the first cached one;
+4. resolve with the stream URL (``|`` headers, mime type, no content lookup, subtitles), the
+   resume point from the mirror's bookmark and full metadata, after handing the item to the
+   service's player monitor through a ``Window(10000)`` property.
+
+Kodi waits on the resolver: every path ends in exactly one ``setResolvedUrl`` (``False`` on
+cancel, no streams, or any error), which :class:`~resources.lib.kodi.player.Resolver` enforces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import urlencode
+
+from resources.lib.aiostreams import errors as aio_errors
+from resources.lib.aiostreams.ranking import (
+    StreamPreferences,
+    autoplay_choice,
+    offered_streams,
+    stream_label,
+    stream_label2,
+)
+from resources.lib.aiostreams.streams import (
+    Stream,
+    StreamList,
+    mime_type,
+    playback_url,
+    subtitle_urls,
+)
+from resources.lib.kodi import dialogs, player, strings
+from resources.lib.kodi.directory import ADDON_URL
+from resources.lib.kodi.localize import localize
+from resources.lib.kodi.settings import Settings, load_settings
+from resources.lib.kodi.system import abort_requested
+from resources.lib.scrobble.media import MediaRef, NowPlaying
+from resources.lib.scrobble.resume import resume_seconds
+
+log = logging.getLogger(__name__)
+
+PLAY_URL = ADDON_URL + "play"
+STREAM_TIMEOUT = 90.0
+_KINDS = ("movie", "episode")
+
+
+def play_url(**params: Any) -> str:
+    """``plugin://plugin.video.aiostreams/play?...`` (None and empty values left out)."""
+    query = {"action": "play"}  # the route is in the path too: older routers read the query
+    query.update({k: str(v) for k, v in params.items() if v not in (None, "")})
+    return PLAY_URL + "?" + urlencode(query)
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> Optional[float]:
+    try:
+        number = float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is not None and number == number and number > 0 else None
+
+
+@dataclass
+class PlayRequest:
+    """What to play, read from the query (all values are untrusted text)."""
+
+    kind: str
+    trakt: Optional[int] = None
+    imdb: str = ""
+    tmdb: Optional[int] = None
+    show: Optional[int] = None
+    show_imdb: str = ""
+    show_tmdb: Optional[int] = None
+    season: Optional[int] = None
+    episode: Optional[int] = None
+    title: str = ""
+    show_title: str = ""
+    runtime: Optional[float] = None
+    attempt: int = 1
+    exclude: str = ""
+    extra: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params: Dict[str, str]) -> Optional[PlayRequest]:
+        kind = params.get("type", "")
+        if kind not in _KINDS:
+            return None
+        request = cls(
+            kind=kind,
+            trakt=_int(params.get("trakt")),
+            imdb=_imdb(params.get("imdb")),
+            tmdb=_int(params.get("tmdb")),
+            show=_int(params.get("show")),
+            show_imdb=_imdb(params.get("show_imdb")),
+            show_tmdb=_int(params.get("show_tmdb")),
+            season=_int(params.get("season")),
+            episode=_int(params.get("episode")),
+            title=params.get("title", "")[:200],
+            show_title=params.get("show_title", "")[:200],
+            runtime=_float(params.get("runtime")),
+            attempt=max(1, _int(params.get("attempt")) or 1),
+            exclude=params.get("exclude", "")[:40],
+        )
+        return request if request.stremio_id() else None
+
+    def stremio_id(self) -> str:
+        """``tt…`` / ``tt…:S:E`` (or the ``tmdb:`` forms AIOStreams also accepts)."""
+        if self.kind == "movie":
+            if self.imdb:
+                return self.imdb
+            return f"tmdb:{self.tmdb}" if self.tmdb else ""
+        if self.season is None or self.episode is None:
+            return ""
+        if self.show_imdb:
+            return f"{self.show_imdb}:{self.season}:{self.episode}"
+        return f"tmdb:{self.show_tmdb}:{self.season}:{self.episode}" if self.show_tmdb else ""
+
+    @property
+    def stremio_type(self) -> str:
+        return "movie" if self.kind == "movie" else "series"
+
+    def media(self) -> Optional[MediaRef]:
+        """The scrobble target, None when Trakt could not identify it."""
+        try:
+            if self.kind == "movie":
+                return MediaRef.movie({"trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb})
+            return MediaRef.episode(
+                {"trakt": self.show, "imdb": self.show_imdb, "tmdb": self.show_tmdb},
+                self.season,
+                self.episode,
+                ids={"trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb},
+            )
+        except ValueError:
+            return None
+
+    def unique_ids(self) -> Dict[str, str]:
+        ids = {"trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb}
+        return {k: str(v) for k, v in ids.items() if v}
+
+    def retry_url(self, failed: Stream) -> str:
+        params = {
+            "type": self.kind, "trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb,
+            "show": self.show, "show_imdb": self.show_imdb, "show_tmdb": self.show_tmdb,
+            "season": self.season, "episode": self.episode, "title": self.title,
+            "show_title": self.show_title, "runtime": self.runtime,
+            "attempt": self.attempt + 1, "exclude": stream_key(failed),
+        }  # fmt: skip
+        return play_url(**params)
+
+
+def _imdb(value: Optional[str]) -> str:
+    text = (value or "").strip()
+    return text if text.startswith("tt") and text[2:].isdigit() else ""
+
+
+def stream_key(stream: Stream) -> str:
+    """A short, stable key of a stream (its URL's hash) for "skip the one that failed"."""
+    return hashlib.sha1((stream.url or stream.name).encode("utf-8")).hexdigest()[:12]  # noqa: S324
+
+
+def preferences(settings: Settings) -> StreamPreferences:
+    return StreamPreferences(
+        autoplay=bool(settings.playback_autoplay),
+        max_resolution=int(settings.playback_max_resolution or 0),
+        hide_uncached=bool(settings.playback_hide_uncached),
+    )
+
+
+# ----------------------------------------------------------------------------- the route
+
+
+def play(
+    handle: int,
+    params: Dict[str, str],
+    *,
+    settings: Optional[Settings] = None,
+    client_factory: Optional[Callable[..., Any]] = None,
+    resume_lookup: Optional[Callable[[PlayRequest], Optional[float]]] = None,
+) -> str:
+    """Resolve ``handle``; returns an outcome word for logs and tests. Never raises."""
+    resolver = player.Resolver(handle)
+    outcome = "error"
+    try:
+        outcome = _play(resolver, params, settings, client_factory, resume_lookup)
+    except Exception:  # whatever happens, Kodi must not wait on this handle forever
+        log.exception("play failed")
+        dialogs.notification(localize(strings.PLAY_FAILED, error="internal error"),
+                             icon=dialogs.ERROR)  # fmt: skip
+        outcome = "error"
+    finally:
+        if resolver.answered is None:
+            resolver.fail()
+    log.info("Play finished: %s", outcome)
+    return outcome
+
+
+def _play(
+    resolver: player.Resolver,
+    params: Dict[str, str],
+    settings: Optional[Settings],
+    client_factory: Optional[Callable[..., Any]],
+    resume_lookup: Optional[Callable[[PlayRequest], Optional[float]]],
+) -> str:
+    request = PlayRequest.from_params(params)
+    if request is None:
+        log.warning("Play refused: missing or invalid ids")
+        dialogs.notification(localize(strings.PLAY_BAD_REQUEST), icon=dialogs.WARNING)
+        return "invalid"
+    settings = settings if settings is not None else load_settings()
+    if not settings.aiostreams_manifest_url.strip():
+        dialogs.ok(localize(strings.PLAY_NOT_CONFIGURED))
+        return "not_configured"
+    found = _fetch_streams(request, settings, client_factory)
+    if isinstance(found, str):
+        return found
+    prefs = preferences(settings)
+    offered = offered_streams(found.streams, prefs)
+    if request.exclude:
+        offered = [s for s in offered if stream_key(s) != request.exclude]
+    if not offered:
+        dialogs.notification(localize(strings.PLAY_NO_STREAMS), icon=dialogs.WARNING)
+        return "no_streams"
+    chosen = autoplay_choice(offered, prefs)
+    if chosen is None:
+        chosen = _ask(found, offered, settings)
+        if chosen is None:
+            return "cancelled"
+    _resolve(resolver, request, chosen, offered, prefs, resume_lookup)
+    return "resolved"
+
+
+def _fetch_streams(
+    request: PlayRequest, settings: Settings, client_factory: Optional[Callable[..., Any]]
+) -> Any:
+    """The StreamList, or an outcome word after telling the user what went wrong."""
+    from resources.lib.kodi.progress import Progress
+
+    started = time.monotonic()
+    with Progress(localize(strings.PLAY_FETCHING)) as progress:
+
+        def should_abort() -> bool:
+            elapsed = time.monotonic() - started
+            progress.update(min(95.0, 100.0 * elapsed / STREAM_TIMEOUT))
+            return progress.iscanceled() or abort_requested()
+
+        try:
+            if client_factory is None:
+                from resources.lib.aiostreams.client import AIOStreamsClient
+
+                client_factory = AIOStreamsClient
+            client = client_factory(
+                settings.aiostreams_manifest_url.strip(),
+                timeout=STREAM_TIMEOUT,
+                should_abort=should_abort,
+            )
+            return client.streams(request.stremio_type, request.stremio_id())
+        except aio_errors.Aborted:
+            log.info("Stream fetch cancelled")
+            return "cancelled"
+        except aio_errors.InstanceError as exc:
+            log.warning("AIOStreams returned an error stream")
+            dialogs.ok(localize(strings.PLAY_INSTANCE_ERROR, message=exc.user_message))
+            return "instance_error"
+        except aio_errors.AIOStreamsError as exc:
+            log.warning("Stream fetch failed: %s", exc.code)
+            dialogs.notification(
+                localize(strings.PLAY_FAILED, error=exc.user_message), icon=dialogs.ERROR
+            )
+            return "error"
+
+
+def _ask(found: StreamList, offered: List[Stream], settings: Settings) -> Optional[Stream]:
+    """The source select. Unplayable entries are listed (unless hidden) but cannot be chosen."""
+    choices: List[Optional[Stream]] = list(offered)
+    rows = [(stream_label(s), stream_label2(s)) for s in offered]
+    if not settings.playback_hide_unplayable:
+        for stream in found.streams:
+            if not stream.playable:
+                choices.append(None)
+                rows.append(
+                    (
+                        localize(strings.PLAY_NOT_PLAYABLE, label=stream_label(stream)),
+                        stream_label2(stream),
+                    )
+                )
+    while True:
+        index = player.select_stream(localize(strings.PLAY_SELECT), rows)
+        if index < 0 or index >= len(choices):
+            log.info("Source select cancelled")
+            return None
+        if choices[index] is not None:
+            return choices[index]
+        dialogs.notification(localize(strings.PLAY_UNPLAYABLE_CHOSEN), icon=dialogs.WARNING)
+
+
+def _resolve(
+    resolver: player.Resolver,
+    request: PlayRequest,
+    stream: Stream,
+    offered: List[Stream],
+    prefs: StreamPreferences,
+    resume_lookup: Optional[Callable[[PlayRequest], Optional[float]]],
+) -> None:
+    runtime = request.runtime
+    if runtime is None and stream.duration_ms:
+        runtime = stream.duration_ms / 60000.0
+    progress = (resume_lookup or mirror_progress)(request) or 0.0
+    resume = resume_seconds(progress, runtime)
+    path = playback_url(stream)
+    title = request.title or request.show_title
+    info = player.PlaybackInfo(
+        path=path,
+        mime_type=mime_type(stream),
+        subtitles=subtitle_urls(stream),
+        mediatype=request.kind,
+        title=title,
+        tvshowtitle=request.show_title if request.kind == "episode" else "",
+        season=request.season if request.kind == "episode" else None,
+        episode=request.episode if request.kind == "episode" else None,
+        unique_ids=request.unique_ids(),
+        resume_seconds=resume,
+        total_seconds=(runtime or 0.0) * 60.0,
+    )
+    media = request.media()
+    if media is not None:
+        now_playing = NowPlaying(
+            media, path=path, runtime_minutes=runtime, resume_percent=progress, title=title
+        )
+        retry = ""
+        if prefs.autoplay and request.attempt < 2 and len(offered) > 1:
+            retry = request.retry_url(stream)
+        player.publish_now_playing(now_playing, retry)
+    log.info(
+        "Resolving %s %s with a %s stream (resume at %.0f s)",
+        request.kind,
+        request.stremio_id(),
+        stream.resolution or "?",
+        resume,
+    )
+    resolver.succeed(player.build_resolved_item(info))
+
+
+def mirror_progress(request: PlayRequest) -> Optional[float]:
+    """The saved progress (percent) of the item in the local mirror (no network)."""
+    from resources.lib.database.trakt_sync.local_changes import PlayedItem, bookmark_progress
+    from resources.lib.kodi.context import build_context
+
+    if request.kind == "movie":
+        item = PlayedItem("movie", trakt_id=request.trakt)
+    else:
+        item = PlayedItem(
+            "episode",
+            trakt_id=request.trakt,
+            show_id=request.show,
+            season=request.season,
+            number=request.episode,
+        )
+    if not item.usable:
+        return None
+    ctx = build_context()
+    try:
+        return bookmark_progress(ctx.db.connection, item)
+    except Exception:
+        log.warning("Could not read the resume point from the mirror", exc_info=True)
+        return None
+    finally:
+        ctx.close()
+
+
+__all__ = ["PlayRequest", "mirror_progress", "play", "play_url", "preferences", "stream_key"]

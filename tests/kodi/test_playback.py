@@ -1,0 +1,233 @@
+"""Playback through AIOStreams in a real Kodi, scrobbled to Trakt (issue 7).
+
+Both sandboxes run in the test process: the AIOStreams sandbox serves a real 20-second clip
+(and a 3-second placeholder), the Trakt sandbox holds an account whose Next Up is Breaking Bad
+S01E01 (the show was restarted, so its earlier plays do not count). The mirror is synced once
+here, before Kodi starts, and auto-sync is off: whatever moves in Kodi's mirror afterwards is the
+add-on's own local update. The placeholder threshold is lowered to 10 s to fit the short clip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List
+
+import pytest
+
+from aiostreams_sandbox.server import AIOStreamsSandbox
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
+from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiError, KodiInstance
+from tests.kodi.test_phase4_support import (
+    STARTED,
+    TOKEN_NAME,
+    assert_no_addon_tracebacks,
+    db_path,
+    kodi_with_system_python,  # noqa: F401 - autouse fixture
+    mirror_next_up,
+    runs_by_trigger,
+    sandbox_settings,
+    save_screenshot,
+    wait_until,
+)
+
+pytestmark = pytest.mark.kodi
+
+SHOW = 81189
+SELECT_DIALOG = 12000
+NEXT_UP_URL = f"plugin://{ADDON_ID}/?action=next_up"
+
+
+def _account() -> Dict[str, Any]:
+    episodes = [
+        {"trakt": 9000 + n, "number": n, "title": f"Episode {n}", "first_aired": f"now-{900 - n}d",
+         "runtime": 47}
+        for n in range(1, 6)
+    ]  # fmt: skip
+    episodes[0]["title"] = "Pilot"
+    return {
+        "user": {"username": "walter", "slug": "walter"},
+        "shows": [
+            {
+                "trakt": SHOW,
+                "title": "Breaking Bad",
+                "year": 2008,
+                "imdb": "tt0903747",
+                "tmdb": 1396,
+                "tvdb": 81189,
+                "runtime": 47,
+                "status": "ended",
+                "seasons": [{"trakt": 3950, "number": 1, "episodes": episodes}],
+            }
+        ],  # fmt: skip
+        "history": [
+            {"show": SHOW, "season": 1, "number": n, "watched_at": f"now-{40 - n}d"}
+            for n in (1, 2, 3)
+        ],
+        "reset_at": {str(SHOW): "now-10d"},
+    }
+
+
+@pytest.fixture
+def trakt(tmp_path: Path) -> Iterator[Sandbox]:
+    account = tmp_path / "walter.json"
+    account.write_text(json.dumps(_account()), encoding="utf-8")
+    with Sandbox(account=str(account), seed=1, port=0) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def aio() -> Iterator[AIOStreamsSandbox]:
+    with AIOStreamsSandbox(port=0) as sb:
+        sb.ensure_media()
+        yield sb
+
+
+def boot_synced(
+    kodi_factory: Callable[..., KodiInstance], trakt: Sandbox, aio: AIOStreamsSandbox, **extra: Any
+) -> KodiInstance:
+    """A Kodi whose mirror was synced (here, before it starts) and whose auto-sync is off."""
+    settings = sandbox_settings(
+        trakt,
+        trakt_sync_auto=False,
+        aiostreams_manifest_url=aio.manifest_url,
+        playback_placeholder_seconds=10,
+        **extra,
+    )
+    kodi = kodi_factory(settings=settings, start=False)
+    kodi.prepare_home()
+    kodi.addon_data_dir.mkdir(parents=True, exist_ok=True)
+    store = TokenStore(str(kodi.addon_data_dir / TOKEN_NAME))
+    store.save(Tokens.from_response(trakt.issue_tokens()))
+    client = TraktClient(trakt.client_id, trakt.client_secret, token_store=store,
+                         api_url=trakt.url, oauth_url=trakt.url)  # fmt: skip
+    with TraktSyncDatabase(str(db_path(kodi))) as db:
+        assert db.sync_activities(client, force=True, trigger="manual").status == "ok"
+    client.close()
+    kodi.start()
+    kodi.wait_for_log(STARTED, timeout=20)
+    kodi.go_home()
+    return kodi
+
+
+def next_up_items(kodi: KodiInstance) -> List[Dict[str, Any]]:
+    listing = kodi.jsonrpc(
+        "Files.GetDirectory",
+        {"directory": NEXT_UP_URL, "media": "video", "properties": ["season", "episode", "file"]},
+        timeout=30,
+    )
+    return listing.get("files") or []
+
+
+def player_time(kodi: KodiInstance) -> float:
+    props = kodi.jsonrpc("Player.GetProperties", {"playerid": 1, "properties": ["time"]})
+    t = props["time"]
+    return t["hours"] * 3600 + t["minutes"] * 60 + t["seconds"] + t["milliseconds"] / 1000.0
+
+
+def open_in_background(kodi: KodiInstance, url: str) -> threading.Thread:
+    """Player.Open on a plugin URL (it may only answer once the plugin resolved)."""
+    thread = threading.Thread(
+        target=lambda: kodi.jsonrpc("Player.Open", {"item": {"file": url}}, timeout=60),
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def scrobble_calls(trakt: Sandbox) -> List[str]:
+    return [e["endpoint"] for e in trakt.requests()["log"] if "/scrobble/" in e["endpoint"]]
+
+
+def test_next_up_episode_plays_scrobbles_once_and_next_up_moves_before_any_sync(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    started = time.monotonic()
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    items = next_up_items(kodi)
+    pilot = [i for i in items if i.get("season") == 1 and i.get("episode") == 1]
+    assert pilot, f"Breaking Bad S01E01 is not in Next Up: {items}"
+    url = pilot[0]["file"]
+    assert url.startswith(f"plugin://{ADDON_ID}/play?") and "show_imdb=tt0903747" in url
+    plays_before = trakt.truth()["episodes"][str(SHOW)]["1:1"]
+    trakt.reset_requests()
+    mark = kodi.log_mark()
+
+    open_in_background(kodi, url)
+    wait_until(lambda: kodi.jsonrpc("Player.GetActivePlayers"), "Kodi to play", timeout=30)
+    first = wait_until(lambda: player_time(kodi) or None, "playback time", timeout=15)
+    wait_until(lambda: player_time(kodi) > first + 1.0, "playback time to advance", timeout=10)
+    assert any("/media/clip.mp4" in e["path"] for e in aio.requests())
+    kodi.wait_for_log(r"scrobble start [\d.]+%: sent", timeout=15, since=mark)
+
+    kodi.jsonrpc("Player.Seek", {"playerid": 1, "value": {"percentage": 86}})
+    time.sleep(1.6)  # one sample after the seek lands
+    kodi.jsonrpc("Player.Stop", {"playerid": 1})
+    stop = kodi.wait_for_log(r"scrobble stop ([\d.]+)%: (\w+)", timeout=15, since=mark)
+    assert 80.0 <= float(stop.group(1)) <= 100.0 and stop.group(2) == "sent"
+    kodi.wait_for_log(r"mirror updated locally: episode watched", timeout=10, since=mark)
+
+    calls = scrobble_calls(trakt)
+    assert calls[0] == "POST /scrobble/start" and calls[-1] == "POST /scrobble/stop", calls
+    assert calls.count("POST /scrobble/stop") == 1
+    assert "POST /sync/history" not in trakt.requests()["by_endpoint"]
+    assert trakt.truth()["episodes"][str(SHOW)]["1:1"] == plays_before + 1
+
+    # Next Up moved on in the plugin listing, and no sync ran in Kodi.
+    items = next_up_items(kodi)
+    episodes = [(i.get("season"), i.get("episode")) for i in items]
+    assert (1, 2) in episodes and (1, 1) not in episodes, episodes
+    assert runs_by_trigger(db_path(kodi)) == {"manual": 1}
+    assert "GET /sync/last_activities" not in trakt.requests()["by_endpoint"]
+    assert mirror_next_up(db_path(kodi))[0]["number"] == 2
+    assert_no_addon_tracebacks(kodi)
+    print(f"playback test took {time.monotonic() - started:.1f} s")
+
+
+def _wait_for_select(kodi: KodiInstance, timeout: float = 30.0) -> None:
+    wait_until(lambda: kodi.current_window()["id"] == SELECT_DIALOG, "the source select", timeout)
+    time.sleep(0.8)  # let the dialog finish its opening animation
+
+
+def test_cancelled_select_leaves_kodi_responsive_and_a_placeholder_is_detected(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=False)
+    url = next_up_items(kodi)[0]["file"]
+
+    mark = kodi.log_mark()
+    opener = open_in_background(kodi, url)
+    _wait_for_select(kodi)
+    save_screenshot(kodi, "source_select.png")
+    kodi.jsonrpc("Input.Back")
+    kodi.wait_for_log(r"Play finished: cancelled", timeout=15, since=mark)
+    opener.join(30)
+    assert kodi.jsonrpc("JSONRPC.Ping") == "pong"
+    kodi.go_home()
+    assert kodi.current_window()["id"] == HOME_WINDOW_ID
+    assert not kodi.jsonrpc("Player.GetActivePlayers")
+
+    # The second entry is the uncached TorBox stream: a 3-second placeholder clip.
+    mark = kodi.log_mark()
+    opener = open_in_background(kodi, url)
+    _wait_for_select(kodi)
+    kodi.jsonrpc("Input.Down")
+    time.sleep(0.3)
+    kodi.jsonrpc("Input.Select")
+    kodi.wait_for_log(r"placeholder clip detected \([\d.]+ s\)", timeout=20, since=mark)
+    wait_until(lambda: not kodi.jsonrpc("Player.GetActivePlayers"), "the clip to stop", 10)
+    opener.join(30)
+    assert not any("/scrobble/" in e["endpoint"] for e in trakt.requests()["log"])
+    assert kodi.jsonrpc("JSONRPC.Ping") == "pong"
+    assert_no_addon_tracebacks(kodi)
+    lines = "\n".join(kodi.addon_log_lines())
+    assert not re.search(r"c2FuZGJveC1wYXNzd29yZA", lines), "the manifest secret reached the log"
+    if kodi.current_window()["id"] != HOME_WINDOW_ID:
+        kodi.go_home()
+    _ = KodiError  # re-exported for readers: every wait raises it on timeout
