@@ -1,0 +1,182 @@
+"""Open the SQLite mirror safely: pragmas, corruption recovery, explicit write transactions.
+
+``open_database(path)`` returns a connection in autocommit mode (``isolation_level=None``) so
+that every write goes through :func:`write_transaction` (``BEGIN IMMEDIATE`` ... ``COMMIT``);
+readers in other processes see either the state before or after a transaction, never half of it
+(WAL mode).
+
+A database that cannot be trusted is moved aside as ``<name>.corrupt-<timestamp>`` together with
+its ``-wal``/``-shm`` files and a fresh one is created. "Cannot be trusted" means: a zero-length
+file, a file without the SQLite header, a file whose size does not match its header (truncated),
+a ``-wal`` file that does not belong to it (bad magic or another page size), or a failing
+``PRAGMA quick_check``. Recovery happens at most once per open, so a broken disk raises
+:class:`DatabaseUnavailable` instead of looping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import struct
+import time
+from typing import Iterator, List, Optional, Tuple
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_SECONDS = 30.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+WAL_MAGICS = (0x377F0682, 0x377F0683)
+KEEP_CORRUPT_COPIES = 3
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be opened even after moving a corrupt file aside."""
+
+
+def _page_size_from_header(header: bytes) -> int:
+    size = struct.unpack(">H", header[16:18])[0]
+    return 65536 if size == 1 else size
+
+
+def _file_problem(path: str) -> Optional[str]:
+    """Cheap checks before SQLite touches the file; returns a reason or None."""
+    if not os.path.exists(path):
+        return None
+    size = os.path.getsize(path)
+    if size == 0:
+        return "zero-length file"
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        return "not an SQLite database"
+    page_size = _page_size_from_header(header)
+    if page_size < 512 or page_size & (page_size - 1):
+        return "invalid page size"
+    if size % page_size:
+        return "truncated (size is not a whole number of pages)"
+    wal = path + "-wal"
+    if os.path.exists(wal) and os.path.getsize(wal) > 0:
+        with open(wal, "rb") as handle:
+            wal_header = handle.read(32)
+        if len(wal_header) < 32:
+            return "truncated -wal header"
+        magic, _version, wal_page_size = struct.unpack(">III", wal_header[:12])
+        if magic not in WAL_MAGICS:
+            return "-wal file is not a WAL"
+        if wal_page_size != page_size:
+            return "-wal file belongs to another database (page size differs)"
+    # A valid header records the page count when "version-valid-for" matches the change counter.
+    change_counter, page_count = struct.unpack(">II", header[24:32])
+    valid_for = struct.unpack(">I", header[92:96])[0]
+    if page_count and valid_for == change_counter and size < page_count * page_size:
+        has_wal = os.path.exists(wal) and os.path.getsize(wal) > 0
+        if not has_wal:
+            return "truncated (fewer pages than the header records)"
+    return None
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")  # = BUSY_TIMEOUT_SECONDS
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        log.warning("journal_mode is %s, not WAL", mode)
+    # NORMAL is durable across application crashes in WAL mode; only a power cut can lose the
+    # last transactions, which the next sync fetches again.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+    )
+    try:
+        _configure(conn)
+        result = conn.execute("PRAGMA quick_check").fetchone()
+        if result is None or result[0] != "ok":
+            raise sqlite3.DatabaseError("quick_check: %s" % (result[0] if result else "no answer"))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _timestamp() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-%06d" % (time.time() % 1 * 1e6)
+
+
+def move_aside(path: str) -> str:
+    """Rename ``path`` (and its -wal/-shm) to ``path.corrupt-<timestamp>``; returns the new path."""
+    target = "%s.corrupt-%s" % (path, _timestamp())
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.replace(path + suffix, target + suffix)
+    _prune_corrupt_copies(path)
+    return target
+
+
+def _prune_corrupt_copies(path: str) -> None:
+    """Keep the newest few corrupt copies so repeated failures cannot fill the disk."""
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = os.path.basename(path) + ".corrupt-"
+    copies = sorted(
+        name
+        for name in os.listdir(folder)
+        if name.startswith(prefix) and not name.endswith(("-wal", "-shm", "-journal"))
+    )
+    for name in copies[:-KEEP_CORRUPT_COPIES]:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(folder, name + suffix))
+
+
+def open_database(path: str) -> Tuple[sqlite3.Connection, Optional[str]]:
+    """Open (or create) the database at ``path``.
+
+    Returns ``(connection, recovered)`` where ``recovered`` is the path a corrupt file was moved
+    to, or None.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    problem = _file_problem(path)
+    if problem is None:
+        try:
+            return _connect(path), None
+        except sqlite3.DatabaseError as exc:
+            # OperationalError covers "locked"/"unable to open": those are not corruption.
+            if isinstance(exc, sqlite3.OperationalError) and not _looks_corrupt(exc):
+                raise DatabaseUnavailable(str(exc)) from exc
+            problem = str(exc)
+    moved = move_aside(path)
+    log.warning("database %s unusable (%s): moved aside to %s", path, problem, moved)
+    try:
+        return _connect(path), moved
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable("cannot recreate %s: %s" % (path, exc)) from exc
+
+
+def _looks_corrupt(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(
+        word in text for word in ("malformed", "not a database", "corrupt", "disk image", "quick")
+    )
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def table_names(conn: sqlite3.Connection) -> List[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    return [row[0] for row in rows]

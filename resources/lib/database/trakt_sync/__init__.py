@@ -1,0 +1,232 @@
+"""The Trakt mirror: :class:`TraktSyncDatabase` (delta sync and read queries).
+
+```
+db = TraktSyncDatabase(path)            # opens/creates/migrates; db.recovered after corruption
+result = db.sync_activities(client, on_progress, should_abort, force, trigger, categories)
+db.next_up() / db.in_progress() / db.watchlist("movie") / db.snapshot() ...
+```
+Module map: ``engine`` (the run), ``lease`` (lease, throttle, run record), ``account``,
+one module per category (``watched``, ``watchlist``, ``playback``, ``hidden``, ``library``),
+``metadata`` (season data for Next Up), ``queries`` (reads), ``store``/``items`` (helpers).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+
+from .. import schema
+from ..connection import open_database
+from . import engine, lease, queries
+from .engine import CATEGORIES
+from .result import SyncResult
+
+__all__ = ["CATEGORIES", "SyncResult", "TraktSyncDatabase"]
+
+
+class TraktSyncDatabase:
+    """One connection to ``trakt_sync.db``; safe to share between threads (serialised)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn, self.recovered = open_database(path)
+        self._lock = threading.RLock()
+        try:
+            schema.migrate(self._conn)
+        except sqlite3.Error:
+            self._conn.close()
+            raise
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> TraktSyncDatabase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The raw connection (for maintenance code in this package's parent)."""
+        return self._conn
+
+    # -- sync ----------------------------------------------------------------------------------
+    def sync_activities(
+        self,
+        client: Any,
+        on_progress: Optional[Callable[[int, str], None]] = None,
+        should_abort: Optional[Callable[[], bool]] = None,
+        force: bool = False,
+        trigger: str = "manual",
+        categories: Optional[Sequence[str]] = None,
+        lease_wait: float = 0.0,
+    ) -> SyncResult:
+        """Delta-sync the mirror; never raises for client or database errors (see SyncResult).
+
+        ``lease_wait``: seconds to wait for another process's sync instead of returning "busy".
+        """
+        with self._lock:
+            return engine.run_sync(
+                self._conn, client, on_progress, should_abort, force, trigger, categories,
+                lease_wait,
+            )  # fmt: skip
+
+    def sync_in_progress(self) -> bool:
+        """True while any process holds the sync lease."""
+        with self._lock:
+            return lease.holder(self._conn) is not None
+
+    def next_allowed_at(self) -> float:
+        """Unix time from which a non-forced sync is allowed (0 = now)."""
+        with self._lock:
+            return lease.next_allowed_ts(self._conn)
+
+    # -- local changes -------------------------------------------------------------------------
+    def queue_change(self, action: Any, now: Optional[float] = None) -> Optional[int]:
+        """Apply a context-menu ``outbox.LocalAction`` to the mirror and queue it for Trakt
+        (one transaction); the next sync pushes it. Raises ValueError for a malformed action."""
+        from . import outbox
+
+        with self._lock:
+            return outbox.queue_action(self._conn, action, now)
+
+    def outbox_rows(self) -> List[Any]:
+        """The queued local changes (``outbox.OutboxRow``), oldest first."""
+        from . import outbox
+
+        with self._lock:
+            return outbox.rows(self._conn)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def next_up(self, order: str = "last_watched") -> List[Dict[str, Any]]:
+        with self._lock:
+            return queries.next_up(self._conn, order)
+
+    def in_progress(self) -> List[Dict[str, Any]]:
+        with self._lock:
+            return queries.in_progress(self._conn)
+
+    def watchlist(self, kind: str = "movie", order: str = "rank") -> List[Dict[str, Any]]:
+        with self._lock:
+            return queries.watchlist(self._conn, kind, order)
+
+    def is_movie_watched(self, trakt_id: int) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT plays FROM movies WHERE trakt_id = ?", (trakt_id,)
+            ).fetchone()
+        return bool(row and row[0] > 0)
+
+    def is_episode_watched(self, show_id: int, season: int, number: int) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT plays FROM episodes WHERE show_id = ? AND season = ? AND number = ?",
+                (show_id, season, number),
+            ).fetchone()
+        return bool(row and row[0] > 0)
+
+    def show_progress(self, show_id: int) -> Optional[Dict[str, Any]]:
+        with self._lock:
+            return queries.show_progress(self._conn, show_id)
+
+    def counts(self) -> Dict[str, int]:
+        with self._lock:
+            return queries.counts(self._conn)
+
+    def last_sync_at(self) -> Optional[str]:
+        """ISO time of the start of the last run that committed (status ok or partial)."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'last_sync_at'").fetchone()
+        return row[0] if row else None
+
+    def trakt_user(self) -> Optional[str]:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'trakt_user'").fetchone()
+        return row[0] if row else None
+
+    def schema_version(self) -> int:
+        with self._lock:
+            return schema.current_version(self._conn)
+
+    def sync_history(self, limit: int = 50) -> List[Dict[str, Any]]:
+        with self._lock:
+            return lease.run_rows(self._conn, limit)
+
+    def sync_stats(self, days: int = 7) -> Dict[str, Any]:
+        """Totals over the runs of the last ``days`` days."""
+        since = time.time() - days * 86400
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT status, COUNT(*), COALESCE(SUM(requests), 0), AVG(duration), "
+                "MAX(duration) FROM sync_runs WHERE started_ts >= ? GROUP BY status",
+                (since,),
+            ).fetchall()
+            by_trigger = dict(
+                self._conn.execute(
+                    "SELECT trigger, COUNT(*) FROM sync_runs WHERE started_ts >= ? "
+                    "GROUP BY trigger",
+                    (since,),
+                ).fetchall()
+            )
+            change_rows = self._conn.execute(
+                "SELECT changes FROM sync_runs WHERE started_ts >= ? AND changes IS NOT NULL",
+                (since,),
+            ).fetchall()
+            last_error = self._conn.execute(
+                "SELECT started_at, error FROM sync_runs WHERE started_ts >= ? AND error IS NOT "
+                "NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
+                (since,),
+            ).fetchone()
+        by_status = {row[0]: row[1] for row in rows}
+        runs = sum(by_status.values())
+        durations = [(row[1], row[3]) for row in rows if row[3] is not None]
+        total_time = sum(count * avg for count, avg in durations)
+        timed = sum(count for count, _ in durations)
+        return {
+            "days": days,
+            "runs": runs,
+            "by_status": by_status,
+            "requests": sum(row[2] for row in rows),
+            "average_duration": total_time / timed if timed else None,
+            "max_duration": max((row[4] for row in rows if row[4] is not None), default=None),
+            "last_error": dict(last_error) if last_error else None,
+            "by_trigger": by_trigger,
+            "total_duration": total_time,
+            "changes": _sum_changes(row[0] for row in change_rows),
+        }
+
+    def snapshot(self) -> Dict[str, Any]:
+        """The mirror in the sandbox ``truth`` format, read in one read transaction."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                return queries.snapshot(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
+
+
+def _sum_changes(documents: Iterable[Any]) -> Dict[str, Dict[str, int]]:
+    """Per-category added/changed/removed totals of run records' ``changes`` JSON."""
+    totals: Dict[str, Dict[str, int]] = {}
+    for document in documents:
+        try:
+            changes = json.loads(document) if document else {}
+        except ValueError:
+            continue
+        if not isinstance(changes, dict):
+            continue
+        for category, counts in changes.items():
+            if not isinstance(counts, dict):
+                continue
+            total = totals.setdefault(str(category), {"added": 0, "changed": 0, "removed": 0})
+            for key in total:
+                value = counts.get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    total[key] += value
+    return totals

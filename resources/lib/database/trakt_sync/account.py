@@ -1,0 +1,85 @@
+"""Which Trakt account the mirror belongs to, and the wipe when it changes.
+
+``GET /users/settings`` costs a request, so it is asked only when the account may have changed:
+no account stored yet (first sync), ``account.settings_at`` moved (rename, settings change), or
+most categories moved at once (what signing in with another account looks like). The wipe and
+the new account's name are committed together, before any of the new account's data.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any, Dict, Optional, Set
+
+from ..connection import write_transaction
+from . import lease
+from .context import SyncContext
+from .items import MalformedItem, as_dict, as_str
+
+log = logging.getLogger(__name__)
+
+SETTINGS_PATH = "/users/settings"
+USER_DATA_TABLES = (
+    "episodes", "shows", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",
+    "activities",
+)  # fmt: skip
+# Moving this many categories in one go looks like another account: check who we are.
+SUSPICIOUS_CATEGORY_COUNT = 4
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> Optional[str]:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _settings_at(activities: Dict[str, Any]) -> Optional[str]:
+    return as_str(as_dict(activities.get("account")).get("settings_at"))
+
+
+def needs_check(
+    conn: sqlite3.Connection, activities: Dict[str, Any], changed_categories: Set[str]
+) -> bool:
+    if get_meta(conn, "trakt_user") is None:
+        return True
+    if get_meta(conn, "account_settings_at") != _settings_at(activities):
+        return True
+    return len(changed_categories) >= SUSPICIOUS_CATEGORY_COUNT
+
+
+def _identity(settings: Any) -> Dict[str, Optional[str]]:
+    user = as_dict(as_dict(settings).get("user"))
+    ids = as_dict(user.get("ids"))
+    slug = as_str(ids.get("slug")) or as_str(user.get("username"))
+    if not slug:
+        raise MalformedItem("users/settings without a user slug")
+    return {"slug": slug, "uuid": as_str(ids.get("uuid")), "username": as_str(user.get("username"))}
+
+
+def check_and_switch(
+    conn: sqlite3.Connection, ctx: SyncContext, activities: Dict[str, Any], owner: str
+) -> bool:
+    """Store the current account; wipe the old one's data if it differs. True if wiped."""
+    who = _identity(ctx.client.get(SETTINGS_PATH))
+    stored_slug = get_meta(conn, "trakt_user")
+    stored_uuid = get_meta(conn, "trakt_user_uuid")
+    if stored_uuid and who["uuid"]:
+        same = stored_uuid == who["uuid"]
+    else:
+        same = stored_slug == who["slug"]
+    switched = stored_slug is not None and not same
+    with write_transaction(conn):
+        lease.assert_lease(conn, owner)
+        if switched:
+            log.warning("Trakt account changed (%s -> %s): wiping local data", stored_slug,
+                        who["slug"])  # fmt: skip
+            for table in USER_DATA_TABLES:
+                conn.execute(" ".join(("DELETE FROM", table)))  # fixed names only
+        for key, value in (
+            ("trakt_user", who["slug"]),
+            ("trakt_user_uuid", who["uuid"]),
+            ("trakt_username", who["username"]),
+            ("account_settings_at", _settings_at(activities)),
+        ):
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+    return switched

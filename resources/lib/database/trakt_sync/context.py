@@ -1,0 +1,96 @@
+"""What a sync unit sees while it runs: the client, abort checks, the clock, shared notes.
+
+A *unit* is the smallest piece of a category with its own cursor and its own transaction
+(``watched`` has two: movies and shows). ``fetch()`` does all the network work and returns plain
+data; ``apply()`` writes it inside one transaction and touches no network. A failed fetch
+therefore never deletes anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+
+from ...trakt import errors
+from .items import MalformedItem, skip
+from .store import Changes
+
+log = logging.getLogger(__name__)
+
+ActivityKey = Tuple[str, str]
+
+
+class SyncContext:
+    """Per-run state shared by the units of one sync."""
+
+    def __init__(
+        self, client: Any, should_abort: Optional[Callable[[], bool]], now: Optional[float] = None
+    ) -> None:
+        self.client = client
+        self._should_abort = should_abort
+        self.now = time.time() if now is None else now
+        # Shows whose watched state changed in this run (their metadata may need a refresh).
+        self.touched_shows: Set[int] = set()
+        # Shows the watched data says have more aired episodes than we have metadata for.
+        self.aired_counts: Dict[int, int] = {}
+        # Set by the engine: renews the sync lease during long fetches.
+        self.heartbeat: Optional[Callable[[], None]] = None
+
+    def check_abort_flag(self) -> bool:
+        return self._should_abort is not None and bool(self._should_abort())
+
+    def poll(self) -> bool:
+        """The client's ``should_abort`` during a sync: also keeps the lease alive while the
+        client waits (rate limits, Retry-After), then answers whether to abort."""
+        if self.heartbeat is not None:
+            self.heartbeat()
+        return self.check_abort_flag()
+
+    def check_abort(self) -> None:
+        if self.check_abort_flag():
+            raise errors.Aborted("sync aborted")
+        if self.heartbeat is not None:
+            self.heartbeat()
+
+    def fetch_pages(self, path: str, params: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
+        """Every item of every page; abort is checked before each page and every 50 items."""
+        self.check_abort()
+        for index, item in enumerate(self.client.paginate(path, params)):
+            if index % 50 == 49:
+                self.check_abort()
+            yield item
+        self.check_abort()
+
+    def parse_all(
+        self,
+        category: str,
+        items: Any,
+        parse: Callable[[Any], Any],
+    ) -> List[Any]:
+        """``parse`` every item, skipping (with a log line) the malformed ones."""
+        parsed = []
+        for item in items:
+            try:
+                value = parse(item)
+            except (MalformedItem, TypeError, ValueError, AttributeError, KeyError) as exc:
+                skip(category, item, exc)
+                continue
+            if value is not None:
+                parsed.append(value)
+        return parsed
+
+
+class Unit:
+    """One independently synced piece of a category."""
+
+    name = ""
+    category = ""
+    activity_keys: Tuple[ActivityKey, ...] = ()
+
+    def fetch(self, ctx: SyncContext) -> Any:
+        raise NotImplementedError
+
+    def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
+        raise NotImplementedError

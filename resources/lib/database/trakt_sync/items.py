@@ -1,0 +1,119 @@
+"""Lenient parsing of Trakt items into plain column values.
+
+Trakt responses grow new keys and sometimes carry nulls or wrong types; a malformed item is
+skipped with a log line (``MalformedItem``) and the rest of the category still syncs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from typing import Any, Dict, Optional
+
+log = logging.getLogger(__name__)
+
+
+class MalformedItem(ValueError):
+    """One item of a Trakt response cannot be used."""
+
+
+def as_int(value: Any) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def as_float(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_str(value: Any) -> Optional[str]:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def as_dict(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def trakt_id(obj: Any, what: str = "item") -> int:
+    """The Trakt id of a media object, or MalformedItem."""
+    ids = as_dict(as_dict(obj).get("ids"))
+    value = as_int(ids.get("trakt"))
+    if value is None or value <= 0:
+        raise MalformedItem("%s without a Trakt id" % what)
+    return value
+
+
+def media_columns(obj: Any) -> Dict[str, Any]:
+    """Common columns of a movie/show/episode object (ids, title, year)."""
+    obj = as_dict(obj)
+    ids = as_dict(obj.get("ids"))
+    return {
+        "slug": as_str(ids.get("slug")),
+        "imdb_id": as_str(ids.get("imdb")),
+        "tmdb_id": as_int(ids.get("tmdb")),
+        "tvdb_id": as_int(ids.get("tvdb")),
+        "title": as_str(obj.get("title")),
+        "year": as_int(obj.get("year")),
+    }
+
+
+def parse_time(value: Any) -> Optional[datetime.datetime]:
+    """Parse Trakt's ISO 8601 UTC times (with or without fraction/zone, or a plain date)."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if len(text) == 10:
+        text += "T00:00:00+00:00"
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = datetime.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+def iso_time(value: Any) -> Optional[str]:
+    """Canonical form ``YYYY-MM-DDTHH:MM:SS.mmmZ`` so stored times compare as strings."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (parsed.microsecond // 1000)
+
+
+def now_iso(now: Optional[float] = None) -> str:
+    now = time.time() if now is None else now
+    stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (stamp.microsecond // 1000)
+
+
+def skip(category: str, item: Any, reason: Exception) -> None:
+    log.warning("%s: skipped a malformed item (%s): %.200r", category, reason, item)

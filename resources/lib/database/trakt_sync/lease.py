@@ -1,0 +1,183 @@
+"""Cross-process sync lease, throttle and the sync run record.
+
+The lease is a row in ``sync_lease`` (owner = pid + random, expiry in Unix seconds). Only one
+process can hold it; one whose holder died is taken over once it has expired. Every data
+transaction of a sync re-checks the lease (:func:`assert_lease`), so a process that lost its lease
+(for example after being suspended past the expiry) cannot overwrite the new holder's work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import sqlite3
+import time
+from typing import Any, Dict, List, Optional
+
+from ..connection import write_transaction
+from .items import now_iso
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "sync"
+LEASE_SECONDS = 120.0
+THROTTLE_SECONDS = 300.0
+# Run records are pruned at the end of every run: runs older than KEEP_DAYS go (the 7-day
+# statistics need 7 days), except the newest KEEP_RECENT (the history lists 50), and never more
+# than KEEP_RUNS are kept (a 5-minute interval makes ~2,000 runs a week).
+KEEP_RUNS = 5000
+KEEP_DAYS = 8
+KEEP_RECENT = 50
+# Runs that count for the throttle: an aborted run (Kodi shutting down) does not delay the next.
+_THROTTLE_EXEMPT = ("aborted", "busy", "throttled")
+_OWNER_RE = re.compile(r"^(\d+)-[0-9a-f]+$")
+
+
+class LeaseLost(Exception):
+    """Another process took over the sync lease."""
+
+
+def new_owner() -> str:
+    return "%d-%s" % (os.getpid(), secrets.token_hex(6))
+
+
+def acquire(
+    conn: sqlite3.Connection, owner: str, seconds: float = LEASE_SECONDS, name: str = LEASE_NAME
+) -> bool:
+    """Take the lease if it is free, expired or already ours."""
+    now = time.time()
+    with write_transaction(conn):
+        row = conn.execute(
+            "SELECT owner, expires_ts FROM sync_lease WHERE name = ?", (name,)
+        ).fetchone()
+        if (
+            row is not None
+            and row["owner"] != owner
+            and row["expires_ts"] > now
+            and not _owner_is_dead(row["owner"])
+        ):
+            return False
+        if row is not None and row["owner"] != owner:
+            log.warning("taking over an expired sync lease from %s", row["owner"])
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_lease (name, owner, acquired_ts, expires_ts) "
+            "VALUES (?, ?, ?, ?)",
+            (name, owner, now, now + seconds),
+        )
+    return True
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` (``<pid>-<hex>``, see :func:`new_owner`) names a process that no longer
+    exists on this machine: a killed sync (power cut, SIGKILL) frees its lease at once instead of
+    blocking every sync until the expiry. Unknown formats and non-POSIX systems count as alive."""
+    match = _OWNER_RE.match(str(owner))
+    if match is None or os.name != "posix":
+        return False
+    pid = int(match.group(1))
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # EPERM: it exists (another user)
+        return False
+    return False
+
+
+def holder(conn: sqlite3.Connection, name: str = LEASE_NAME) -> Optional[Dict[str, Any]]:
+    """The current unexpired lease holder, or None."""
+    row = conn.execute(
+        "SELECT owner, acquired_ts, expires_ts FROM sync_lease WHERE name = ? AND expires_ts > ?",
+        (name, time.time()),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def assert_lease(conn: sqlite3.Connection, owner: str, name: str = LEASE_NAME) -> None:
+    """Inside a write transaction: raise LeaseLost unless ``owner`` still holds the lease."""
+    row = conn.execute("SELECT owner FROM sync_lease WHERE name = ?", (name,)).fetchone()
+    if row is None or row["owner"] != owner:
+        raise LeaseLost("the sync lease is now held by %s" % (row["owner"] if row else "nobody"))
+
+
+def renew(
+    conn: sqlite3.Connection, owner: str, seconds: float = LEASE_SECONDS, name: str = LEASE_NAME
+) -> None:
+    with write_transaction(conn):
+        assert_lease(conn, owner, name)
+        conn.execute(
+            "UPDATE sync_lease SET expires_ts = ? WHERE name = ? AND owner = ?",
+            (time.time() + seconds, name, owner),
+        )
+
+
+def release(conn: sqlite3.Connection, owner: str, name: str = LEASE_NAME) -> None:
+    with write_transaction(conn):
+        conn.execute("DELETE FROM sync_lease WHERE name = ? AND owner = ?", (name, owner))
+
+
+def next_allowed_ts(conn: sqlite3.Connection, interval: float = THROTTLE_SECONDS) -> float:
+    """Unix time from which a non-forced sync may run again."""
+    row = conn.execute(
+        "SELECT MAX(started_ts) FROM sync_runs WHERE status NOT IN (?, ?, ?)", _THROTTLE_EXEMPT
+    ).fetchone()
+    last = row[0] if row and row[0] is not None else None
+    return 0.0 if last is None else float(last) + interval
+
+
+def start_run(conn: sqlite3.Connection, trigger: str, started_ts: float) -> int:
+    with write_transaction(conn):
+        cursor = conn.execute(
+            "INSERT INTO sync_runs (started_at, started_ts, trigger, status) "
+            "VALUES (?, ?, ?, 'running')",
+            (now_iso(started_ts), started_ts, trigger),
+        )
+        return int(cursor.lastrowid)
+
+
+def finish_run(
+    conn: sqlite3.Connection,
+    run_id: int,
+    status: str,
+    duration: float,
+    requests: int,
+    changes: Dict[str, Any],
+    error: Optional[str],
+    keep: int = KEEP_RUNS,
+) -> None:
+    with write_transaction(conn):
+        conn.execute(
+            "UPDATE sync_runs SET finished_at = ?, duration = ?, requests = ?, changes = ?, "
+            "status = ?, error = ? WHERE id = ?",
+            (now_iso(), duration, requests, json.dumps(changes, sort_keys=True), status, error,
+             run_id),
+        )  # fmt: skip
+        conn.execute(
+            "DELETE FROM sync_runs WHERE id <= (SELECT MAX(id) FROM sync_runs) - ? "
+            "OR (started_ts < ? AND id <= (SELECT MAX(id) FROM sync_runs) - ?)",
+            (keep, time.time() - KEEP_DAYS * 86400, KEEP_RECENT),
+        )
+
+
+def run_rows(conn: sqlite3.Connection, limit: int) -> List[Dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT id, started_at, finished_at, trigger, duration, requests, changes, status, error "
+        "FROM sync_runs ORDER BY id DESC LIMIT ?",
+        (int(limit),),
+    ).fetchall()
+    result = []
+    for row in rows:
+        item = dict(row)
+        try:
+            item["changes"] = json.loads(item["changes"]) if item["changes"] else {}
+        except ValueError:
+            item["changes"] = {}
+        if item["status"] == "running":
+            item["status"] = "interrupted" if item["finished_at"] is None else item["status"]
+        result.append(item)
+    return result

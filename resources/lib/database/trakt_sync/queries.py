@@ -1,0 +1,234 @@
+"""Read queries for the plugin views: no network, no writes, one SQL statement each.
+
+Next Up follows Trakt's ``/shows/{id}/progress/watched`` rules: only regular seasons and aired
+episodes (``first_aired <= now``) count; plays before the show's ``reset_at`` do not count; the
+*last* episode is the counted one watched most recently (ties: later in order); the *next* one is
+the first aired, uncounted episode after it, else the first aired, uncounted one from the start.
+Shows hidden from ``progress_watched`` are left out of the view (not out of ``snapshot()``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Dict, List, Optional
+
+from .items import now_iso
+
+# Per show (with metadata): the last counted episode, then the next one after it (else from the
+# start), as season * 100000 + number. Correlated subqueries walk the primary key and the
+# (show_id, last_watched_at) index, so the cost grows with shows, not episodes. "LIMIT -1" keeps
+# SQLite from flattening a CTE, which would evaluate the subqueries several times per show.
+_NEXT_UP_CTES = """
+WITH last_counted AS (
+    SELECT s.trakt_id AS show_id, s.reset_at, (
+        SELECT e.season * 100000 + e.number FROM episodes e
+        WHERE e.show_id = s.trakt_id AND e.plays > 0 AND e.season > 0 AND e.has_metadata = 1
+          AND e.first_aired <= :now
+          AND (s.reset_at IS NULL OR e.last_watched_at >= s.reset_at)
+        ORDER BY e.last_watched_at DESC, e.season DESC, e.number DESC LIMIT 1) AS last_key
+    FROM shows s
+    WHERE s.has_metadata = 1 AND (:show_id IS NULL OR s.trakt_id = :show_id)
+    LIMIT -1
+),
+next_key AS (
+    SELECT l.show_id, l.last_key, COALESCE((
+        SELECT e.season * 100000 + e.number FROM episodes e
+        WHERE e.show_id = l.show_id AND l.last_key IS NOT NULL
+          AND (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000)
+          AND e.has_metadata = 1 AND e.first_aired <= :now
+          AND NOT (e.plays > 0 AND (l.reset_at IS NULL OR e.last_watched_at >= l.reset_at))
+        ORDER BY e.season, e.number LIMIT 1), (
+        SELECT e.season * 100000 + e.number FROM episodes e
+        WHERE e.show_id = l.show_id AND e.season > 0
+          AND e.has_metadata = 1 AND e.first_aired <= :now
+          AND NOT (e.plays > 0 AND (l.reset_at IS NULL OR e.last_watched_at >= l.reset_at))
+        ORDER BY e.season, e.number LIMIT 1)) AS next_key
+    FROM last_counted l
+    LIMIT -1
+)
+"""
+
+_NEXT_UP_BODY = """
+SELECT e.trakt_id, e.imdb_id, e.tmdb_id, e.tvdb_id, e.title, e.season, e.number,
+    e.first_aired, COALESCE(e.runtime, s.runtime) AS runtime,
+    s.trakt_id AS show_trakt_id, s.title AS show_title, s.year AS show_year,
+    s.imdb_id AS show_imdb_id, s.tmdb_id AS show_tmdb_id, s.tvdb_id AS show_tvdb_id,
+    s.aired_episodes, s.completed_episodes, s.last_watched_at,
+    COALESCE((SELECT MAX(b.progress) FROM bookmarks b WHERE b.media_type = 'episode'
+        AND b.trakt_id = e.trakt_id), 0.0) AS progress
+FROM next_key n
+JOIN shows s ON s.trakt_id = n.show_id
+JOIN episodes e ON e.show_id = n.show_id AND e.season = n.next_key / 100000
+    AND e.number = n.next_key % 100000
+WHERE n.next_key IS NOT NULL AND (:include_hidden = 1 OR NOT EXISTS (
+    SELECT 1 FROM hidden h WHERE h.section = 'progress_watched' AND h.media_type = 'show'
+      AND h.trakt_id = s.trakt_id))
+"""
+_NEXT_UP_SELECT = "".join((_NEXT_UP_CTES, _NEXT_UP_BODY))
+
+NEXT_UP_ORDERS = {
+    "last_watched": " ORDER BY s.last_watched_at DESC, s.trakt_id",
+    "air_date": " ORDER BY e.first_aired DESC, s.trakt_id",
+}
+
+_IN_PROGRESS = """
+SELECT b.media_type AS type, b.playback_id, b.trakt_id, b.progress, b.paused_at,
+    COALESCE(e.title, b.title) AS title, b.year,
+    COALESCE(e.imdb_id, b.imdb_id) AS imdb_id, COALESCE(e.tmdb_id, b.tmdb_id) AS tmdb_id,
+    COALESCE(e.tvdb_id, b.tvdb_id) AS tvdb_id, b.slug,
+    b.show_id AS show_trakt_id, COALESCE(s.title, b.show_title) AS show_title,
+    COALESCE(s.year, b.show_year) AS show_year,
+    COALESCE(s.imdb_id, b.show_imdb_id) AS show_imdb_id,
+    COALESCE(s.tmdb_id, b.show_tmdb_id) AS show_tmdb_id,
+    COALESCE(s.tvdb_id, b.show_tvdb_id) AS show_tvdb_id,
+    b.season, b.number, b.number AS episode, e.first_aired,
+    COALESCE(e.runtime, s.runtime) AS runtime
+FROM bookmarks b
+LEFT JOIN shows s ON b.media_type = 'episode' AND s.trakt_id = b.show_id
+LEFT JOIN episodes e ON b.media_type = 'episode' AND e.show_id = b.show_id
+    AND e.season = b.season AND e.number = b.number
+ORDER BY b.paused_at DESC, b.playback_id DESC
+"""
+
+_WATCHLIST_SELECT = """
+SELECT w.media_type AS type, w.trakt_id, w.title, w.year, w.slug, w.imdb_id, w.tmdb_id,
+    w.tvdb_id, w.rank, w.listed_at, w.notes, w.list_id, w.show_id AS show_trakt_id, w.show_title,
+    w.season, w.number,
+    CASE WHEN w.media_type = 'movie' THEN COALESCE(m.plays, 0) ELSE 0 END AS plays
+FROM watchlist w LEFT JOIN movies m ON w.media_type = 'movie' AND m.trakt_id = w.trakt_id
+WHERE w.media_type = ?
+"""
+
+WATCHLIST_ORDERS = {
+    "rank": " ORDER BY w.rank IS NULL, w.rank, w.listed_at DESC",
+    "added": " ORDER BY w.listed_at DESC, w.rank",
+}
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> List[Dict[str, Any]]:
+    """Rows as dicts; plain tuples + zip is several times faster than dict(sqlite3.Row)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def next_up(
+    conn: sqlite3.Connection,
+    order: str = "last_watched",
+    include_hidden: bool = False,
+    now: Optional[float] = None,
+    show_id: Optional[int] = None,
+) -> List[Dict[str, Any]]:
+    if order not in NEXT_UP_ORDERS:
+        raise ValueError("order must be one of %s" % sorted(NEXT_UP_ORDERS))
+    params = {"now": now_iso(now), "include_hidden": 1 if include_hidden else 0,
+              "show_id": show_id}  # fmt: skip
+    items = _rows(conn, _NEXT_UP_SELECT + NEXT_UP_ORDERS[order], params)
+    for item in items:
+        item["type"] = "episode"
+        item["episode"] = item["number"]
+    return items
+
+
+def in_progress(conn: sqlite3.Connection) -> List[Dict[str, Any]]:
+    return _rows(conn, _IN_PROGRESS)
+
+
+def watchlist(conn: sqlite3.Connection, kind: str = "movie", order: str = "rank") -> List[Dict]:
+    if order not in WATCHLIST_ORDERS:
+        raise ValueError("order must be one of %s" % sorted(WATCHLIST_ORDERS))
+    return _rows(conn, _WATCHLIST_SELECT + WATCHLIST_ORDERS[order], (kind,))
+
+
+def show_progress(
+    conn: sqlite3.Connection, show_id: int, now: Optional[float] = None
+) -> Optional[Dict[str, Any]]:
+    """Progress of one show like Trakt's progress endpoint (None for an unwatched show)."""
+    show = conn.execute(
+        "SELECT trakt_id, title, year, aired_episodes, completed_episodes, plays, "
+        "last_watched_at, reset_at, has_metadata FROM shows WHERE trakt_id = ?",
+        (show_id,),
+    ).fetchone()
+    if show is None:
+        return None
+    now_text = now_iso(now)
+    counts = conn.execute(
+        "SELECT COUNT(*) AS aired, COALESCE(SUM(CASE WHEN e.plays > 0 AND (s.reset_at IS NULL "
+        "OR e.last_watched_at >= s.reset_at) THEN 1 ELSE 0 END), 0) AS completed "
+        "FROM episodes e JOIN shows s ON s.trakt_id = e.show_id WHERE e.show_id = ? "
+        "AND e.season > 0 AND e.has_metadata = 1 AND e.first_aired <= ?",
+        (show_id, now_text),
+    ).fetchone()
+    following = next_up(conn, include_hidden=True, now=now, show_id=show_id)
+    result = dict(show)
+    result.update(
+        aired=counts["aired"] if show["has_metadata"] else show["aired_episodes"],
+        completed=counts["completed"] if show["has_metadata"] else show["completed_episodes"],
+        next_episode=following[0] if following else None,
+    )
+    return result
+
+
+def counts(conn: sqlite3.Connection) -> Dict[str, int]:
+    row = conn.execute(
+        "SELECT (SELECT COUNT(*) FROM shows) AS shows,"
+        " (SELECT COUNT(*) FROM episodes WHERE plays > 0) AS episodes,"
+        " (SELECT COUNT(*) FROM movies WHERE plays > 0) AS movies,"
+        " (SELECT COUNT(*) FROM watchlist) AS watchlist,"
+        " (SELECT COUNT(*) FROM bookmarks) AS bookmarks,"
+        " (SELECT COUNT(*) FROM hidden) AS hidden,"
+        " (SELECT COUNT(*) FROM collection) AS collection,"
+        " (SELECT COUNT(*) FROM ratings) AS ratings"
+    ).fetchone()
+    return dict(row)
+
+
+def snapshot(conn: sqlite3.Connection, now: Optional[float] = None) -> Dict[str, Any]:
+    """The mirror in the sandbox's ``GET /_sandbox/truth`` format."""
+    user = conn.execute("SELECT value FROM meta WHERE key = 'trakt_user'").fetchone()
+    movies = {
+        str(row[0]): row[1]
+        for row in conn.execute("SELECT trakt_id, plays FROM movies WHERE plays > 0 ORDER BY 1")
+    }
+    episodes: Dict[str, Dict[str, int]] = {}
+    for row in conn.execute(
+        "SELECT show_id, season, number, plays FROM episodes WHERE plays > 0 ORDER BY 1, 2, 3"
+    ):
+        episodes.setdefault(str(row[0]), {})["%d:%d" % (row[1], row[2])] = row[3]
+    reset_at = {
+        str(row[0]): row[1]
+        for row in conn.execute(
+            "SELECT trakt_id, reset_at FROM shows WHERE reset_at IS NOT NULL ORDER BY 1"
+        )
+    }
+    playback = {
+        str(row[0]): {"type": row[1], "trakt_id": row[2], "progress": row[3]}
+        for row in conn.execute(
+            "SELECT playback_id, media_type, trakt_id, progress FROM bookmarks ORDER BY 1"
+        )
+    }
+    return {
+        "user": user[0] if user else None,
+        "movies": movies,
+        "episodes": episodes,
+        "reset_at": reset_at,
+        "watchlist": [
+            [row[0], row[1]]
+            for row in conn.execute("SELECT media_type, trakt_id FROM watchlist ORDER BY 1, 2")
+        ],
+        "playback": playback,
+        "hidden": [
+            [row[0], row[1], row[2]]
+            for row in conn.execute(
+                "SELECT section, media_type, trakt_id FROM hidden ORDER BY 1, 2, 3"
+            )
+        ],
+        "next_up": {
+            str(item["show_trakt_id"]): {"season": item["season"], "number": item["number"]}
+            for item in sorted(
+                next_up(conn, include_hidden=True, now=now), key=lambda i: i["show_trakt_id"]
+            )
+        },
+    }

@@ -1,0 +1,142 @@
+"""Opening the database: corruption is moved aside and recreated, never a crash loop."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+
+import pytest
+
+from resources.lib.database import connection
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+
+
+def _make_db(path, rows=200):
+    db = TraktSyncDatabase(str(path))
+    conn = db.connection
+    with connection.write_transaction(conn):
+        conn.executemany(
+            "INSERT INTO movies (trakt_id, title, plays) VALUES (?, ?, 1)",
+            [(i, "Movie %d with a long enough title to fill pages" % i) for i in range(1, rows)],
+        )
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def _corrupt_copies(folder):
+    return sorted(n for n in os.listdir(folder) if ".corrupt-" in n)
+
+
+def _assert_recovered(path):
+    db = TraktSyncDatabase(str(path))
+    try:
+        assert db.recovered is not None
+        assert os.path.exists(db.recovered)
+        assert db.counts()["movies"] == 0
+        assert db.schema_version() >= 1
+    finally:
+        db.close()
+    again = TraktSyncDatabase(str(path))  # the recreated file is fine: no second recovery
+    assert again.recovered is None
+    again.close()
+
+
+def test_healthy_database_is_not_recovered(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path)
+    db = TraktSyncDatabase(str(path))
+    assert db.recovered is None
+    assert db.counts()["movies"] == 199
+    db.close()
+
+
+def test_random_bytes_are_moved_aside(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    path.write_bytes(bytes(random.Random(1).getrandbits(8) for _ in range(8192)))
+    _assert_recovered(path)
+    assert len(_corrupt_copies(tmp_path)) == 1
+
+
+def test_zero_length_file_is_moved_aside(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    path.write_bytes(b"")
+    _assert_recovered(path)
+
+
+def test_truncated_file_is_moved_aside(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 + 100])
+    _assert_recovered(path)
+
+
+def test_damaged_pages_fail_quick_check_and_are_moved_aside(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path, rows=2000)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 2, len(data) - page, page * 3):
+        data[offset + 8 : offset + 200] = b"\xff" * 192
+    path.write_bytes(bytes(data))
+    _assert_recovered(path)
+
+
+def test_wal_from_another_database_is_moved_aside_with_it(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path)
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(str(other))
+    conn.execute("PRAGMA page_size = 1024")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("CREATE TABLE x (y)")
+    conn.execute("INSERT INTO x VALUES (1)")
+    foreign = (tmp_path / "other.db-wal").read_bytes()
+    conn.close()
+    (tmp_path / "trakt_sync.db-wal").write_bytes(foreign)
+    db = TraktSyncDatabase(str(path))
+    try:
+        assert db.recovered is not None
+        assert os.path.exists(db.recovered + "-wal")
+    finally:
+        db.close()
+
+
+def test_garbage_wal_is_moved_aside(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path)
+    (tmp_path / "trakt_sync.db-wal").write_bytes(b"garbage" * 100)
+    _assert_recovered(path)
+
+
+def test_only_a_few_corrupt_copies_are_kept(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    for _ in range(connection.KEEP_CORRUPT_COPIES + 3):
+        path.write_bytes(b"not a database at all" * 50)
+        TraktSyncDatabase(str(path)).close()
+    assert len(_corrupt_copies(tmp_path)) == connection.KEEP_CORRUPT_COPIES
+
+
+def test_unrecoverable_location_raises_once(tmp_path, monkeypatch):
+    path = tmp_path / "trakt_sync.db"
+    path.write_bytes(b"junk" * 100)
+
+    def refuse(_path):
+        raise sqlite3.DatabaseError("file is not a database")
+
+    monkeypatch.setattr(connection, "_connect", refuse)
+    with pytest.raises(connection.DatabaseUnavailable):
+        connection.open_database(str(path))
+
+
+def test_write_transaction_rolls_back(tmp_path):
+    db = TraktSyncDatabase(str(tmp_path / "t.db"))
+    conn = db.connection
+    with pytest.raises(RuntimeError):
+        with connection.write_transaction(conn):
+            conn.execute("INSERT INTO movies (trakt_id, plays) VALUES (1, 1)")
+            raise RuntimeError
+    assert db.counts()["movies"] == 0
+    db.close()

@@ -1,0 +1,448 @@
+"""Sync engine against a scripted in-memory client: cursors, failures, malformed items, lease,
+throttle, abort and the run record (the sandbox integration tests cover the real HTTP path)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+
+import pytest
+
+from resources.lib.database.trakt_sync import TraktSyncDatabase, lease
+from resources.lib.trakt import errors
+
+T0 = "2026-01-01T00:00:00.000Z"
+T1 = "2026-01-02T00:00:00.000Z"
+T2 = "2026-01-03T00:00:00.000Z"
+PAST = "2020-01-01T00:00:00.000Z"
+
+
+def movie(trakt, title="Movie", year=2000):
+    return {
+        "title": title,
+        "year": year,
+        "ids": {"trakt": trakt, "slug": "m-%d" % trakt, "imdb": "tt%07d" % trakt, "tmdb": trakt},
+    }
+
+
+def show(trakt, title="Show", aired=3):
+    return {
+        "title": title,
+        "year": 2010,
+        "aired_episodes": aired,
+        "ids": {"trakt": trakt, "slug": "s-%d" % trakt, "tvdb": trakt, "imdb": None, "tmdb": trakt},
+    }
+
+
+def activities(**overrides):
+    data = {
+        "all": T0,
+        "movies": {
+            "watched_at": T0,
+            "watchlisted_at": T0,
+            "paused_at": T0,
+            "hidden_at": T0,
+            "collected_at": T0,
+            "rated_at": T0,
+        },
+        "episodes": {
+            "watched_at": T0,
+            "watchlisted_at": T0,
+            "paused_at": T0,
+            "collected_at": T0,
+            "rated_at": T0,
+        },
+        "shows": {"watchlisted_at": T0, "hidden_at": T0, "dropped_at": T0, "rated_at": T0},
+        "seasons": {"watchlisted_at": T0, "hidden_at": T0, "rated_at": T0},
+        "watchlist": {"updated_at": T0},
+        "account": {"settings_at": T0},
+    }
+    for dotted, value in overrides.items():
+        group, key = dotted.split("__")
+        data[group][key] = value
+    return data
+
+
+class FakeClient:
+    """Answers from ``self.data`` (path -> JSON); ``fail`` maps path -> exception to raise."""
+
+    def __init__(self):
+        self.request_count = 0
+        self.should_abort = None
+        self.calls = []
+        self.fail = {}
+        self.page_size = 2
+        self.data = {
+            "/sync/last_activities": activities(),
+            "/users/settings": {"user": {"username": "alice", "ids": {"slug": "alice"}}},
+            "/sync/watched/movies": [
+                {
+                    "plays": 2,
+                    "last_watched_at": PAST,
+                    "last_updated_at": PAST,
+                    "movie": movie(10, "Ten"),
+                },
+                {
+                    "plays": 1,
+                    "last_watched_at": PAST,
+                    "last_updated_at": PAST,
+                    "movie": movie(11, "Eleven"),
+                },
+            ],
+            "/sync/watched/shows": [
+                {
+                    "plays": 2,
+                    "last_watched_at": PAST,
+                    "reset_at": None,
+                    "show": show(100, "Hundred"),
+                    "seasons": [
+                        {
+                            "number": 1,
+                            "episodes": [
+                                {
+                                    "number": 1,
+                                    "plays": 1,
+                                    "last_watched_at": "2020-01-01T00:00:00.000Z",
+                                },
+                                {
+                                    "number": 2,
+                                    "plays": 1,
+                                    "last_watched_at": "2020-01-02T00:00:00.000Z",
+                                },
+                            ],
+                        }
+                    ],
+                },
+            ],
+            "/shows/100/seasons": [
+                {
+                    "number": 1,
+                    "episodes": [
+                        {
+                            "season": 1,
+                            "number": n,
+                            "title": "Ep %d" % n,
+                            "first_aired": "2019-0%d-01T00:00:00.000Z" % n,
+                            "runtime": 30,
+                            "ids": {"trakt": 1000 + n, "tvdb": None, "imdb": None, "tmdb": None},
+                        }
+                        for n in (1, 2, 3, 4)
+                    ],
+                },
+            ],
+            "/sync/watchlist": [
+                {
+                    "rank": 1,
+                    "id": 1,
+                    "listed_at": T0,
+                    "notes": None,
+                    "type": "movie",
+                    "movie": movie(20, "Twenty"),
+                },
+                {
+                    "rank": 2,
+                    "id": 2,
+                    "listed_at": T0,
+                    "notes": "n",
+                    "type": "show",
+                    "show": show(200, "Two Hundred"),
+                },
+            ],
+            "/sync/playback": [
+                {
+                    "progress": 42.5,
+                    "paused_at": T0,
+                    "id": 7,
+                    "type": "movie",
+                    "movie": movie(30, "Thirty"),
+                },
+            ],
+            "/sync/collection/movies": [],
+            "/sync/collection/shows": [],
+            "/sync/ratings": [],
+        }
+
+    def _answer(self, path):
+        self.request_count += 1
+        self.calls.append(path)
+        if path in self.fail:
+            exc = self.fail[path]
+            raise exc
+        if path.startswith("/users/hidden/"):
+            return copy.deepcopy(self.data.get(path, []))
+        return copy.deepcopy(self.data[path])
+
+    def get(self, path, params=None, auth=True):
+        return self._answer(path)
+
+    def paginate(self, path, params=None, limit=250):
+        items = self._answer(path)
+        for start in range(0, len(items), self.page_size):
+            if start and self.should_abort is not None and self.should_abort():
+                raise errors.Aborted("aborted between pages")
+            if start:
+                self.request_count += 1
+                self.calls.append(path)
+            yield from items[start : start + self.page_size]
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = TraktSyncDatabase(str(tmp_path / "trakt_sync.db"))
+    yield database
+    database.close()
+
+
+def test_first_sync_mirrors_everything(db):
+    client = FakeClient()
+    result = db.sync_activities(client, force=True)
+    assert result.status == "ok", result
+    snap = db.snapshot()
+    assert snap["user"] == "alice"
+    assert snap["movies"] == {"10": 2, "11": 1}
+    assert snap["episodes"] == {"100": {"1:1": 1, "1:2": 1}}
+    assert snap["watchlist"] == [["movie", 20], ["show", 200]]
+    assert snap["playback"] == {"7": {"type": "movie", "trakt_id": 30, "progress": 42.5}}
+    assert snap["next_up"] == {"100": {"season": 1, "number": 3}}
+    assert result.requests == client.request_count
+
+
+def test_nothing_changed_costs_exactly_one_request(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True)
+    before = client.request_count
+    result = db.sync_activities(client, force=True)
+    assert result.status == "ok"
+    assert client.request_count - before == 1
+    assert result.requests == 1
+
+
+def test_failed_category_keeps_its_cursor(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True)
+    client.data["/sync/last_activities"] = activities(
+        watchlist__updated_at=T1, movies__watchlisted_at=T1, movies__paused_at=T1
+    )
+    client.data["/sync/watchlist"] = []
+    client.data["/sync/playback"] = []
+    client.fail["/sync/watchlist"] = errors.ServerError("boom", status=500)
+    result = db.sync_activities(client, force=True)
+    assert result.status == "partial"
+    snap = db.snapshot()
+    assert snap["watchlist"] == [["movie", 20], ["show", 200]]  # not emptied (defect 14)
+    assert snap["playback"] == {}
+    cursor = json.loads(
+        db.connection.execute(
+            "SELECT cursor FROM activities WHERE category = 'watchlist'"
+        ).fetchone()[0]
+    )
+    assert cursor["watchlist.updated_at"] == T0  # defect 3: cursor did not advance
+    del client.fail["/sync/watchlist"]
+    assert db.sync_activities(client, force=True).status == "ok"
+    assert db.snapshot()["watchlist"] == []
+
+
+def test_cursor_is_the_remote_timestamp(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True)
+    cursor = json.loads(
+        db.connection.execute(
+            "SELECT cursor FROM activities WHERE category = 'watched_movies'"
+        ).fetchone()[0]
+    )
+    assert cursor == {"movies.watched_at": T0}
+
+
+def test_malformed_items_are_skipped_and_the_rest_synced(db):
+    client = FakeClient()
+    client.data["/sync/watched/movies"] += [
+        {"plays": 1, "movie": {"title": "no ids"}},
+        {"plays": None, "movie": movie(12)},
+        "not a dict",
+        {"plays": "3", "last_watched_at": None, "movie": {"ids": {"trakt": "13"}}},
+    ]
+    client.data["/sync/watchlist"].append({"type": "movie", "movie": None})
+    result = db.sync_activities(client, force=True)
+    assert result.status == "ok"
+    assert db.snapshot()["movies"] == {"10": 2, "11": 1, "13": 3}
+    assert len(db.watchlist("movie")) == 1
+
+
+def test_unauthorized_is_a_status_not_a_crash(db):
+    client = FakeClient()
+    client.fail["/sync/last_activities"] = errors.ReauthorizationRequired()
+    result = db.sync_activities(client, force=True)
+    assert result.status == "unauthorized"
+    assert db.sync_history()[0]["status"] == "unauthorized"
+
+
+def test_unexpected_client_exception_becomes_error(db):
+    client = FakeClient()
+    client.fail["/sync/last_activities"] = RuntimeError("bug")
+    assert db.sync_activities(client, force=True).status == "error"
+
+
+def test_throttle_allows_one_sync_per_five_minutes(db):
+    client = FakeClient()
+    assert db.sync_activities(client).status == "ok"
+    before = client.request_count
+    result = db.sync_activities(client)
+    assert result.status == "throttled"
+    assert result.next_allowed_at == pytest.approx(time.time() + 300, abs=5)
+    assert client.request_count == before
+    assert db.sync_activities(client, force=True).status == "ok"
+
+
+def test_second_caller_is_busy_while_the_lease_is_held(db, tmp_path):
+    other = TraktSyncDatabase(db.path)
+    try:
+        assert lease.acquire(other.connection, "someone-else")
+        result = db.sync_activities(FakeClient(), force=True)
+        assert result.status == "busy"
+    finally:
+        other.close()
+
+
+def test_expired_lease_is_taken_over(db):
+    conn = db.connection
+    conn.execute(
+        "INSERT INTO sync_lease (name, owner, acquired_ts, expires_ts) "
+        "VALUES ('sync', 'dead', ?, ?)",
+        (time.time() - 300, time.time() - 1),
+    )
+    assert db.sync_activities(FakeClient(), force=True).status == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM sync_lease").fetchone()[0] == 0
+
+
+def test_lease_wait_gets_the_lease_when_released(db):
+    conn = db.connection
+    conn.execute(
+        "INSERT INTO sync_lease (name, owner, acquired_ts, expires_ts) VALUES ('sync', 'x', ?, ?)",
+        (time.time(), time.time() + 0.5),
+    )
+    assert db.sync_activities(FakeClient(), force=True, lease_wait=3).status == "ok"
+
+
+def test_abort_between_pages_commits_no_partial_category(db):
+    client = FakeClient()
+    calls = {"n": 0}
+
+    def should_abort():
+        calls["n"] += 1
+        return "/sync/watched/shows" in client.calls
+
+    result = db.sync_activities(client, force=True, should_abort=should_abort)
+    assert result.status == "aborted"
+    assert db.counts()["episodes"] == 0
+    assert client.should_abort is None  # restored
+
+
+def test_account_change_wipes_old_data(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True)
+    client.data["/users/settings"] = {"user": {"username": "bob", "ids": {"slug": "bob"}}}
+    client.data["/sync/last_activities"] = activities(account__settings_at=T1)
+    client.data["/sync/watched/movies"] = []
+    result = db.sync_activities(client, force=True)
+    assert result.status == "ok"
+    snap = db.snapshot()
+    assert snap["user"] == "bob"
+    assert snap["movies"] == {}
+    assert snap["watchlist"] == [["movie", 20], ["show", 200]]  # refetched for bob
+
+
+def test_run_record_and_history(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True, trigger="service")
+    runs = db.sync_history()
+    assert runs[0]["trigger"] == "service"
+    assert runs[0]["status"] == "ok"
+    assert runs[0]["requests"] == client.request_count
+    assert runs[0]["changes"]["watched_movies"]["added"] == 2
+    stats = db.sync_stats()
+    assert stats["runs"] == 1 and stats["by_status"] == {"ok": 1}
+    assert db.last_sync_at() is not None
+
+
+def test_runs_are_pruned(db):
+    client = FakeClient()
+    for _ in range(5):
+        db.sync_activities(client, force=True)
+    conn = db.connection
+    lease.finish_run(conn, lease.start_run(conn, "x", time.time()), "ok", 0, 0, {}, None, keep=3)
+    assert conn.execute("SELECT COUNT(*) FROM sync_runs").fetchone()[0] == 3
+
+
+def test_progress_reports_increasing_percent(db):
+    seen = []
+    db.sync_activities(FakeClient(), force=True, on_progress=lambda p, label: seen.append(p))
+    assert seen[0] == 0 and seen[-1] == 100
+    assert seen == sorted(seen)
+
+
+def test_categories_subset(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True, categories=["watchlist"])
+    assert db.counts()["watchlist"] == 2
+    assert db.counts()["movies"] == 0
+    assert "/sync/watched/movies" not in client.calls
+
+
+def test_one_episode_watched_refetches_only_watched_shows(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True)
+    client.data["/sync/last_activities"] = activities(episodes__watched_at=T1)
+    client.data["/sync/watched/shows"][0]["seasons"][0]["episodes"].append(
+        {"number": 3, "plays": 1, "last_watched_at": T1}
+    )
+    client.calls.clear()
+    result = db.sync_activities(client, force=True)
+    assert result.status == "ok"
+    assert client.calls == ["/sync/last_activities", "/sync/watched/shows"]  # metadata known
+    assert db.snapshot()["episodes"] == {"100": {"1:1": 1, "1:2": 1, "1:3": 1}}
+    assert db.snapshot()["next_up"] == {"100": {"season": 1, "number": 4}}
+
+
+def test_unwatch_and_reset_propagate(db):
+    client = FakeClient()
+    db.sync_activities(client, force=True)
+    client.data["/sync/last_activities"] = activities(episodes__watched_at=T1)
+    entry = client.data["/sync/watched/shows"][0]
+    entry["reset_at"] = "2020-01-01T12:00:00.000Z"
+    entry["seasons"][0]["episodes"].pop(0)
+    assert db.sync_activities(client, force=True).status == "ok"
+    snap = db.snapshot()
+    assert snap["episodes"] == {"100": {"1:2": 1}}
+    assert snap["reset_at"] == {"100": "2020-01-01T12:00:00.000Z"}
+    assert snap["next_up"] == {"100": {"season": 1, "number": 3}}
+    assert db.show_progress(100)["completed"] == 1
+
+
+def test_failed_metadata_is_retried_by_the_next_sync(db):
+    client = FakeClient()
+    client.fail["/shows/100/seasons"] = errors.ServerError("boom", status=502)
+    assert db.sync_activities(client, force=True).status == "partial"
+    assert db.snapshot()["next_up"] == {}
+    del client.fail["/shows/100/seasons"]
+    client.calls.clear()
+    assert db.sync_activities(client, force=True).status == "ok"
+    assert client.calls == ["/sync/last_activities", "/shows/100/seasons"]
+    assert db.snapshot()["next_up"] == {"100": {"season": 1, "number": 3}}
+
+
+def test_metadata_not_found_is_retried_a_day_later(db):
+    client = FakeClient()
+    client.fail["/shows/100/seasons"] = errors.NotFound(status=404)
+    assert db.sync_activities(client, force=True).status == "partial"
+    client.calls.clear()
+    assert db.sync_activities(client, force=True).status == "ok"
+    assert client.calls == ["/sync/last_activities"]
+
+
+def test_fully_watched_show_needs_no_metadata(db):
+    client = FakeClient()
+    client.data["/sync/watched/shows"][0]["show"]["aired_episodes"] = 2
+    db.sync_activities(client, force=True)
+    assert "/shows/100/seasons" not in client.calls
+    assert db.snapshot()["next_up"] == {}
