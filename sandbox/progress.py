@@ -112,7 +112,10 @@ def truth(state: State, now: int, extra: bool = False) -> Dict[str, Any]:
         "user": state.user["slug"],
         "movies": movies,
         "episodes": {k: dict(sorted(v.items())) for k, v in sorted(episodes.items())},
-        "reset_at": {str(k): iso(v) for k, v in sorted(state.reset_at.items())},
+        # Like Trakt, reset_at is only known for shows that still have plays.
+        "reset_at": {
+            str(k): iso(v) for k, v in sorted(state.reset_at.items()) if str(k) in episodes
+        },
         "watchlist": sorted([kind_of(e.item), e.item.trakt] for e in state.watchlist.values()),
         "playback": {
             str(pid): {
