@@ -202,25 +202,39 @@ def format_watchlist(kind: str, items: Sequence[Dict[str, Any]]) -> List[str]:
 
 
 def format_history(runs: Sequence[Dict[str, Any]], stats: Any) -> List[str]:
+    """The last runs, newest first (time, trigger, result or error, duration, requests, and
+    added/changed/removed per category), then the totals of the last STATS_DAYS days."""
+    from .service import history
+
     lines = [f"Last {len(runs)} sync run(s):"]
     for run in runs:
-        changes = run.get("changes") or {}
-        total = sum(
-            sum(int(v) for v in c.values() if isinstance(v, int))
-            for c in changes.values()
-            if isinstance(c, dict)
-        )
-        duration = run.get("duration")
-        took = f"{duration:.1f}s" if isinstance(duration, (int, float)) else "-"
+        fields = history.run_fields(run)
         lines.append(
-            f"  {run.get('started_at', '?')}  {str(run.get('trigger') or '-'):<8}"
-            f" {str(run.get('status')):<12} {took:>7}  {run.get('requests') or 0:>4} req"
-            f"  {total:>5} changes" + (f"  {run['error']}" if run.get("error") else "")
+            f"  {run.get('started_at') or '?'}  {fields['trigger']:<8} {fields['status']:<12}"
+            f" {fields['duration']:>6.1f}s {fields['requests']:>4} req  {fields['details']}"
         )
-    lines.append(f"Last {STATS_DAYS} days:")
+        if run.get("error"):
+            lines.append(f"      error: {run['error']}")
+    totals = history.stats_fields(stats)
+    lines.append(f"Last {totals['days']} days:")
+    lines.append(
+        f"  {totals['runs']} sync(s), {totals['failed']} failed, {totals['requests']} request(s),"
+        f" {totals['duration']:.1f}s syncing"
+    )
+    lines.append(
+        f"  {totals['added']} added, {totals['changed']} changed, {totals['removed']} removed:"
+        f" {totals['details']}"
+    )
     if isinstance(stats, dict):
-        for key, value in stats.items():
-            lines.append(f"  {key}: {value}")
+        by_trigger = stats.get("by_trigger") or {}
+        if by_trigger:
+            lines.append(
+                "  by trigger: "
+                + ", ".join(f"{name} {count}" for name, count in sorted(by_trigger.items()))
+            )
+        last_error = stats.get("last_error")
+        if isinstance(last_error, dict) and last_error.get("error"):
+            lines.append(f"  last error: {last_error.get('started_at')}  {last_error['error']}")
     return lines
 
 

@@ -85,21 +85,21 @@ def test_settings_reload_waits_for_the_burst_to_settle(now, first, last, expecte
 
 
 @pytest.mark.parametrize(
-    "now, first, last, auto, on_lib, authorised, expected, reason",
+    "now, first, last, on_lib, authorised, expected, reason",
     [
-        (T0 + 20, None, None, True, True, True, False, "no library update"),
-        (T0 + 20, T0, T0 + 5, True, False, True, False, "library sync is off"),
-        (T0 + 20, T0, T0 + 5, False, True, True, False, "library sync is off"),
-        (T0 + 20, T0, T0 + 5, True, True, False, False, "not authorised"),
-        (T0 + 6, T0, T0 + 5, True, True, True, False, "waiting for the update to settle"),
-        (T0 + 15, T0, T0 + 5, True, True, True, True, "library updated"),
+        (T0 + 20, None, None, True, True, False, "no library update"),
+        (T0 + 20, T0, T0 + 5, False, True, False, "library sync is off"),
+        (T0 + 20, T0, T0 + 5, True, False, False, "not authorised"),
+        (T0 + 6, T0, T0 + 5, True, True, False, "waiting for the update to settle"),
+        (T0 + 15, T0, T0 + 5, True, True, True, "library updated"),
     ],
 )
 def test_library_scan_then_clean_is_one_sync(
-    now, first, last, auto, on_lib, authorised, expected, reason
+    now, first, last, on_lib, authorised, expected, reason
 ):
+    # Auto-sync is not an input: the library setting alone decides (see test_enhancements).
     decision = s.should_library_sync(
-        now, first, last, auto_sync=auto, on_library_update=on_lib, authorised=authorised
+        now, first, last, on_library_update=on_lib, authorised=authorised
     )
     assert (bool(decision), decision.reason) == (expected, reason)
 
@@ -157,41 +157,36 @@ def _local(day, hour, minute=0):
 
 
 @pytest.mark.parametrize(
-    "now, last_run, enabled, auto, expected, reason",
+    "now, last_run, enabled, expected, reason",
     [
         # Service started at 01:00; at 03:59 not yet, at 04:00 due.
-        (_local(10, 3, 59), _local(10, 1), True, True, False, "already ran"),
-        (_local(10, 4, 0), _local(10, 1), True, True, True, "scheduled time reached"),
+        (_local(10, 3, 59), _local(10, 1), True, False, "already ran"),
+        (_local(10, 4, 0), _local(10, 1), True, True, "scheduled time reached"),
         # Ran at 04:00 today: not again until tomorrow.
-        (_local(10, 23, 0), _local(10, 4, 0), True, True, False, "already ran"),
-        (_local(11, 4, 1), _local(10, 4, 0), True, True, True, "scheduled time reached"),
+        (_local(10, 23, 0), _local(10, 4, 0), True, False, "already ran"),
+        (_local(11, 4, 1), _local(10, 4, 0), True, True, "scheduled time reached"),
         # Asleep from 03:00 until 09:00: runs at the first tick after waking.
-        (_local(10, 9, 0), _local(10, 3, 0), True, True, True, "scheduled time reached"),
+        (_local(10, 9, 0), _local(10, 3, 0), True, True, "scheduled time reached"),
         # Asleep for two days: one run, not two.
-        (_local(12, 9, 0), _local(10, 3, 0), True, True, True, "scheduled time reached"),
+        (_local(12, 9, 0), _local(10, 3, 0), True, True, "scheduled time reached"),
         # Service started after today's time: tomorrow's occurrence, not a catch-up.
-        (_local(10, 9, 0), _local(10, 8, 0), True, True, False, "already ran"),
-        (_local(11, 4, 0), _local(10, 4, 0), False, True, False, "schedule is off"),
-        (_local(11, 4, 0), _local(10, 4, 0), True, False, False, "schedule is off"),
+        (_local(10, 9, 0), _local(10, 8, 0), True, False, "already ran"),
+        (_local(11, 4, 0), _local(10, 4, 0), False, False, "schedule is off"),
     ],
 )
 def test_scheduled_sync_runs_once_a_day_and_catches_up_after_sleep(
-    now, last_run, enabled, auto, expected, reason
+    now, last_run, enabled, expected, reason
 ):
-    decision = s.scheduled_sync_due(
-        now, "04:00", last_run, enabled=enabled, auto_sync=auto, authorised=True
-    )
+    decision = s.scheduled_sync_due(now, "04:00", last_run, enabled=enabled, authorised=True)
     assert (bool(decision), decision.reason) == (expected, reason)
 
 
 def test_scheduled_sync_needs_valid_time_and_authorisation():
     now, last = _local(11, 5), _local(10, 5)
-    assert s.scheduled_sync_due(
-        now, "25:00", last, enabled=True, auto_sync=True, authorised=True
-    ).reason == ("invalid schedule time")
-    assert not s.scheduled_sync_due(
-        now, "04:00", last, enabled=True, auto_sync=True, authorised=False
+    assert s.scheduled_sync_due(now, "25:00", last, enabled=True, authorised=True).reason == (
+        "invalid schedule time"
     )
+    assert not s.scheduled_sync_due(now, "04:00", last, enabled=True, authorised=False)
 
 
 @pytest.mark.parametrize(

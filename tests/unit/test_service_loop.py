@@ -422,7 +422,7 @@ def test_completion_notification_never_during_video(kodi):
     clock.advance(300)
     service.tick()
     notes = kodi.dialog_calls("notification")
-    assert [args[1] for args, _ in notes] == ["Trakt sync finished: 2 changes"]
+    assert [args[1] for args, _ in notes] == ["Trakt: 2 movies updated"]
 
 
 def test_recovered_database_notifies_once(kodi):

@@ -150,6 +150,8 @@ class AIOStreamsService:
         self.library_first_at: Optional[float] = None
         self.library_last_at: Optional[float] = None
         self.schedule_baseline = _dt.datetime.fromtimestamp(clock())
+        # A library or scheduled sync that was throttled, busy or failed: it runs once allowed.
+        self.deferred: Optional[str] = None
         self.unauthorised_notified = False
         self.recovered_notified = False
         self.sync_count = 0
@@ -195,10 +197,15 @@ class AIOStreamsService:
         self.next_check_at = now
         window.set_json(window.SERVICE_STATE, {"state": "running", "started": int(now)})
         log.info(
-            "Service ready: auto_sync=%s interval=%ds tick=%ds",
+            "Service ready: auto_sync=%s interval=%ds tick=%ds library=%s schedule=%s notify=%s",
             self.settings.trakt_sync_auto,
             int(self.settings.sync_interval_seconds),
             int(self.settings.tick_seconds),
+            self.settings.trakt_sync_on_library_update,
+            self.settings.trakt_sync_schedule_time
+            if self.settings.trakt_sync_schedule_enabled
+            else "off",
+            self.settings.trakt_sync_notify,
         )
 
     def _shutdown(self) -> None:
@@ -343,7 +350,10 @@ class AIOStreamsService:
             self.schedule_baseline = _dt.datetime.fromtimestamp(now)
         if not new.trakt_sync_auto:
             self.wake_due_at = None
+        if not new.trakt_sync_on_library_update:
             self.library_first_at = self.library_last_at = None
+        if self.deferred and not _trigger_enabled(self.deferred, new):
+            self.deferred = None
         # Evaluate at once: authorising writes trakt_username, and the first sync should follow.
         self.next_check_at = now
         log.info(
@@ -393,7 +403,6 @@ class AIOStreamsService:
                 now,
                 self.library_first_at,
                 self.library_last_at,
-                auto_sync=settings.trakt_sync_auto,
                 on_library_update=settings.trakt_sync_on_library_update,
                 authorised=self._authorised(),
             )
@@ -402,24 +411,31 @@ class AIOStreamsService:
                 self.library_first_at = self.library_last_at = None
             if decision:
                 return "library"
+        if self.deferred is not None and (self.not_before is None or now >= self.not_before):
+            trigger, self.deferred = self.deferred, None
+            if _trigger_enabled(trigger, settings) and self._authorised():
+                log.debug("Deferred %s sync: running now", trigger)
+                return trigger
         if now < self.next_check_at:
             return None
         self.next_check_at = now + settings.tick_seconds
+        if settings.trakt_sync_schedule_enabled:
+            # The daily schedule has its own switch: it runs with auto-sync on or off. Local time
+            # is the clock Kodi runs on (the device's time zone).
+            local_now = _dt.datetime.fromtimestamp(now)
+            decision = scheduler.scheduled_sync_due(
+                local_now,
+                settings.trakt_sync_schedule_time,
+                self.schedule_baseline,
+                enabled=settings.trakt_sync_schedule_enabled,
+                authorised=self._authorised(),
+            )
+            if decision:
+                self.schedule_baseline = local_now
+                return "schedule"
         if not settings.trakt_sync_auto:
             return None
         authorised = self._authorised()
-        local_now = _dt.datetime.fromtimestamp(now)
-        decision = scheduler.scheduled_sync_due(
-            local_now,
-            settings.trakt_sync_schedule_time,
-            self.schedule_baseline,
-            enabled=settings.trakt_sync_schedule_enabled,
-            auto_sync=settings.trakt_sync_auto,
-            authorised=authorised,
-        )
-        if decision:
-            self.schedule_baseline = local_now
-            return "schedule"
         decision = scheduler.should_sync(
             now,
             self.last_sync_at,
@@ -486,6 +502,11 @@ class AIOStreamsService:
         self._publish(trigger, outcome, changes, now)
         if trigger == "wake" and not quiet_retry:
             self.last_wake_sync_at = now
+        if status in SUCCESS:
+            self.deferred = None  # any successful sync covers a library or schedule sync owed
+        elif trigger in DEFERRABLE and status in ("throttled", "busy", "error"):
+            # Never lost: it runs as soon as the throttle, the other sync or the backoff allows.
+            self.deferred = trigger
 
         if status in SUCCESS:
             self.last_sync_at = now
@@ -494,14 +515,15 @@ class AIOStreamsService:
             self.backoff, event = scheduler.record_outcome(self.backoff, now, failed=False)
             if event == scheduler.RECOVERED:
                 log.info("Sync recovered: Trakt is reachable again")
+            announced = scheduler.announced_changes(outcome.changes)
             if scheduler.should_notify_completion(
                 enabled=self.settings.trakt_sync_notify,
                 status=status,
-                changes=changes,
+                changes=sum(count for _, count in announced),
                 trigger=trigger,
                 playing_video=self._playing_video(),
             ):
-                dialogs.notification(localize(strings.SYNC_CHANGED, changes=changes))
+                self._notify(changes_message(announced))
         elif status == "throttled":
             allowed = to_epoch(outcome.next_allowed_at)
             self.not_before = allowed if allowed and allowed > now else now + 60.0
@@ -545,12 +567,17 @@ class AIOStreamsService:
                 outage_event=failure_event,
                 playing_video=self._playing_video(),
             ):
-                dialogs.notification(
+                self._notify(
                     localize(strings.SYNC_FAILING, error=_short_error(outcome.error)),
                     icon=dialogs.WARNING,
                 )
         else:
             self.last_sync_at = now
+
+    def _notify(self, message: str, icon: str = dialogs.INFO) -> None:
+        """A sync notification, logged so that it can be checked in kodi.log."""
+        log.info("Notified: %s", message)
+        dialogs.notification(message, icon=icon)
 
     def _publish(self, trigger: str, outcome: SyncOutcome, changes: int, now: float) -> None:
         try:
@@ -559,6 +586,37 @@ class AIOStreamsService:
             )
         except Exception:
             log.debug("Could not publish the last sync", exc_info=True)
+
+
+# Triggers that are owed when they could not run (the interval and wake syncs simply come again).
+DEFERRABLE = ("library", "schedule")
+_NOUN_STRINGS = {
+    "episode": (strings.EPISODE_ONE, strings.EPISODE_MANY),
+    "movie": (strings.MOVIE_ONE, strings.MOVIE_MANY),
+    "watchlist": (strings.WATCHLIST_ONE, strings.WATCHLIST_MANY),
+    "resume": (strings.RESUME_ONE, strings.RESUME_MANY),
+    "hidden": (strings.HIDDEN_ONE, strings.HIDDEN_MANY),
+    "collection": (strings.COLLECTION_ONE, strings.COLLECTION_MANY),
+    "rating": (strings.RATING_ONE, strings.RATING_MANY),
+}
+
+
+def _trigger_enabled(trigger: str, settings: Settings) -> bool:
+    """Whether the setting behind a deferred trigger is still on."""
+    if trigger == "library":
+        return settings.trakt_sync_on_library_update
+    if trigger == "schedule":
+        return settings.trakt_sync_schedule_enabled
+    return settings.trakt_sync_auto
+
+
+def changes_message(announced: List[Tuple[str, int]]) -> str:
+    """'Trakt: 3 episodes, 1 movie updated' from scheduler.announced_changes()."""
+    parts = []
+    for noun, count in announced:
+        one, many = _NOUN_STRINGS.get(noun, (strings.EPISODE_ONE, strings.EPISODE_MANY))
+        parts.append(localize(one if count == 1 else many, count=count))
+    return localize(strings.SYNC_UPDATED, items=", ".join(parts))
 
 
 def _short_error(error: Any) -> str:

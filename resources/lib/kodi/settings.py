@@ -14,6 +14,8 @@ from typing import Any, Optional, Tuple
 
 import xbmcaddon
 
+from resources.lib.service.scheduler import sync_interval_seconds
+
 ADDON_ID = "plugin.video.aiostreams"
 DEFAULT_API_URL = "https://api.trakt.tv"
 DEFAULT_OAUTH_URL = "https://api.trakt.tv"
@@ -62,9 +64,7 @@ class Settings:
     @property
     def sync_interval_seconds(self) -> float:
         """Seconds between automatic syncs (the seconds override wins when > 0)."""
-        if self.trakt_sync_interval_seconds > 0:
-            return float(self.trakt_sync_interval_seconds)
-        return float(max(1, self.trakt_sync_interval)) * 60.0
+        return sync_interval_seconds(self.trakt_sync_interval, self.trakt_sync_interval_seconds)
 
     @property
     def tick_seconds(self) -> float:

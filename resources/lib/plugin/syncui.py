@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Dict
 
 from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.localize import localize
@@ -32,6 +32,14 @@ _STEPS = {
     "updating show details": strings.PROGRESS_METADATA,
     "done": strings.PROGRESS_DONE,
 }
+
+
+def unit_names() -> Dict[str, str]:
+    """The localized name of every category a run record can hold (for the sync history)."""
+    names = {unit: localize(string_id) for unit, string_id in _UNITS.items()}
+    names["metadata"] = localize(strings.UNIT_METADATA)
+    names["account"] = localize(strings.UNIT_ACCOUNT)
+    return names
 
 
 def progress_label(label: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 # A burst of wake events (screensaver off + System.OnWake + DPMS off) must cost one sync.
 WAKE_DEBOUNCE_SECONDS = 60.0
@@ -49,11 +49,27 @@ class Decision:
         return self.run
 
 
-def sync_interval_seconds(interval_minutes: int, override_seconds: int = 0) -> float:
+# The choices of the `trakt_sync_interval` setting, in minutes (the first is the default).
+INTERVAL_CHOICES = (5, 10, 15, 30, 60, 180, 360, 720)
+
+
+def interval_minutes(value: Any) -> int:
+    """A `trakt_sync_interval` value as minutes within 5..720 (a hand-edited settings file or an
+    old version may hold anything): missing or invalid -> 5, out of range -> the nearest end."""
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        return INTERVAL_CHOICES[0]
+    if minutes <= 0:
+        return INTERVAL_CHOICES[0]
+    return min(INTERVAL_CHOICES[-1], max(INTERVAL_CHOICES[0], minutes))
+
+
+def sync_interval_seconds(interval_minutes_value: Any, override_seconds: int = 0) -> float:
     """The interval between automatic syncs: the override (tests) when > 0, else the minutes."""
     if override_seconds and override_seconds > 0:
         return float(override_seconds)
-    return float(max(1, interval_minutes or 5)) * 60.0
+    return float(interval_minutes(interval_minutes_value)) * 60.0
 
 
 def should_sync(
@@ -138,14 +154,16 @@ def should_library_sync(
     first_event_at: Optional[float],
     last_event_at: Optional[float],
     *,
-    auto_sync: bool,
     on_library_update: bool,
     authorised: bool,
 ) -> Decision:
-    """A finished video library scan or clean asks for a sync; scan+clean is one sync."""
+    """A finished video library scan or clean asks for a sync; scan+clean is one sync.
+
+    Its own setting decides, not auto-sync: a user who switched interval syncs off and this on
+    asked for exactly these syncs (the same rule as the daily schedule)."""
     if first_event_at is None:
         return Decision(False, "no library update")
-    if not (auto_sync and on_library_update):
+    if not on_library_update:
         return Decision(False, "library sync is off")
     if not authorised:
         return Decision(False, "not authorised")
@@ -238,14 +256,13 @@ def scheduled_sync_due(
     last_run_local: _dt.datetime,
     *,
     enabled: bool,
-    auto_sync: bool,
     authorised: bool,
 ) -> Decision:
     """The daily sync at HH:MM local time runs once per day; an occurrence missed while the
     device slept runs at the next tick after it wakes. `last_run_local` is the last scheduled run,
     or the service start (an occurrence before the service started is not owed: the start-up
-    sync covered it)."""
-    if not (enabled and auto_sync):
+    sync covered it). It runs whether auto-sync (interval and wake syncs) is on or off."""
+    if not enabled:
         return Decision(False, "schedule is off")
     parsed = parse_schedule_time(schedule_time)
     if parsed is None:
@@ -271,6 +288,32 @@ def count_changes(changes: Any) -> int:
     if isinstance(changes, (list, tuple, set)):
         return len(changes)
     return 0
+
+
+# Engine unit -> the noun its rows are announced as ("Trakt: 3 episodes, 1 movie updated"), in
+# the order they are listed. Show details ("metadata") and the account check are bookkeeping:
+# they never make a notification on their own.
+ANNOUNCED_UNITS = (
+    ("watched_shows", "episode"),
+    ("watched_movies", "movie"),
+    ("watchlist", "watchlist"),
+    ("playback", "resume"),
+    ("hidden", "hidden"),
+    ("collection", "collection"),
+    ("ratings", "rating"),
+)
+
+
+def announced_changes(changes: Any) -> List[Tuple[str, int]]:
+    """[(noun, count), ...] of the user-visible changes of a sync, without zero counts."""
+    if not isinstance(changes, dict):
+        return []
+    counted = []
+    for unit, noun in ANNOUNCED_UNITS:
+        count = count_changes(changes.get(unit))
+        if count > 0:
+            counted.append((noun, count))
+    return counted
 
 
 def should_notify_completion(
