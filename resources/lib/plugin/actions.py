@@ -266,43 +266,21 @@ def database_vacuum(ctx: AddonContext) -> str:
 
 
 def history_lines(ctx: AddonContext, limit: int = 50) -> List[str]:
-    """The 7-day totals followed by one line per run, newest first (also used by the view)."""
+    """The 7-day totals followed by one line per run, newest first (also used by the view):
+    time, trigger, result or error, duration, requests, and added/changed/removed per category."""
+    from resources.lib.service import history
+
     rows = ctx.db.sync_history(limit=limit)
     if not rows:
         return []
+    names = syncui.unit_names()
+    none = localize(strings.NO_CHANGES)
     stats = ctx.db.sync_stats(days=7) or {}
-    week_ago = time.time() - 7 * 86400
-    week_changes = sum(
-        count_changes(row.get("changes"))
-        for row in rows
-        if (to_epoch(row.get("started_at")) or 0) >= week_ago
-    )
-    by_status = stats.get("by_status") or {}
-    failed = sum(
-        count
-        for status, count in by_status.items()
-        if status not in ("ok", "partial", "throttled", "busy")
-    )
-    lines = [
-        localize(
-            strings.HISTORY_TOTALS,
-            runs=stats.get("runs", 0),
-            changes=week_changes,
-            requests=stats.get("requests", 0),
-            failed=failed,
-        )
-    ]
+    lines = [localize(strings.HISTORY_TOTALS, **history.stats_fields(stats, names, none))]
     for row in rows:
+        fields = history.run_fields(row, names, none)
         lines.append(
-            localize(
-                strings.HISTORY_ROW,
-                time=local_time(row.get("started_at")),
-                trigger=row.get("trigger") or "",
-                status=row.get("status") or "",
-                changes=count_changes(row.get("changes")),
-                requests=row.get("requests") or 0,
-                duration=round(float(row.get("duration") or 0.0), 1),
-            )
+            localize(strings.HISTORY_ROW, time=local_time(row.get("started_at")), **fields)
         )
     return lines
 

@@ -112,6 +112,12 @@ def _play(handle: int, params: Params) -> None:
     play.play(handle, params)
 
 
+def _context(handle: int, params: Params) -> None:
+    from resources.lib.plugin import context_menu
+
+    context_menu.run(params)
+
+
 def _noop(handle: int, params: Params) -> None:
     from resources.lib.plugin import views
 
@@ -139,6 +145,7 @@ ROUTES: Dict[str, Callable[[int, Params], None]] = {
     "sync_history": _sync_history,
     "play": _play,
     "noop": _noop,
+    "context": _context,
 }
 for _name in ("trakt_auth", "force_sync", "aiostreams_test"):
     ROUTES[_name] = _script_action(_name)

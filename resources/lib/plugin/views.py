@@ -183,17 +183,26 @@ def _list(handle: int, category: int, content: str, read: Any) -> None:
 # -------------------------------------------------------------------- views
 
 
+def with_menu(item: Item, row: Dict[str, Any], view: str) -> Item:
+    """``item`` with the context-menu entries of ``row`` (mark watched, watchlist, ...)."""
+    from resources.lib.plugin.context_menu import menu_entries
+
+    item.context_menu = [(localize(label), cmd) for label, cmd in menu_entries(row, view)]
+    return item
+
+
 def next_up(handle: int) -> None:
     _list(
         handle,
         strings.NEXT_UP,
         "episodes",
-        lambda ctx: [episode_item(row) for row in ctx.db.next_up()],
+        lambda ctx: [with_menu(episode_item(row), row, "next_up") for row in ctx.db.next_up()],
     )
 
 
 def _in_progress_item(row: Dict[str, Any]) -> Item:
-    return episode_item(row) if row.get("type") == "episode" else movie_item(row)
+    item = episode_item(row) if row.get("type") == "episode" else movie_item(row)
+    return with_menu(item, row, "in_progress")
 
 
 def in_progress(handle: int) -> None:
@@ -211,14 +220,19 @@ def watchlist(handle: int, kind: str) -> None:
             handle,
             strings.WATCHLIST_MOVIES,
             "movies",
-            lambda ctx: [movie_item(row) for row in ctx.db.watchlist("movie")],
+            lambda ctx: [
+                with_menu(movie_item(row), row, "watchlist_movie")
+                for row in ctx.db.watchlist("movie")
+            ],
         )
     else:
         _list(
             handle,
             strings.WATCHLIST_SHOWS,
             "tvshows",
-            lambda ctx: [show_item(row) for row in ctx.db.watchlist("show")],
+            lambda ctx: [
+                with_menu(show_item(row), row, "watchlist_show") for row in ctx.db.watchlist("show")
+            ],
         )
 
 

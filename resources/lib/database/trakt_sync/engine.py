@@ -280,7 +280,10 @@ def run_sync(
             )  # fmt: skip
     except sqlite3.Error as exc:
         log.warning("sync lease unavailable: %s", exc)
-        return SyncResult("busy", error=str(exc))
+        # Only a locked database means "another process is busy"; a full disk, a read-only
+        # folder or an I/O error is a failure the user must hear about.
+        locked = any(word in str(exc).lower() for word in ("locked", "busy"))
+        return SyncResult("busy" if locked else "error", error="database: %s" % exc)
     try:
         allowed = lease.next_allowed_ts(conn)
         if not force and started < allowed:
@@ -307,7 +310,8 @@ def run_sync(
     except (errors.Unauthorized, errors.ReauthorizationRequired) as exc:
         status, error = "unauthorized", str(exc)
     except errors.TraktError as exc:
-        status, error = "error", str(exc)
+        # The user message first: front ends show this text (423/420/426 must be explained).
+        status, error = "error", "%s (%s)" % (exc.user_message, exc)
     except lease.LeaseLost as exc:
         status, error = "error", str(exc)
     except Exception as exc:  # never crash the caller (the Kodi service loop)

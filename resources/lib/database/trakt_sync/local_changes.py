@@ -95,6 +95,11 @@ def record_stop(
     return change
 
 
+def add_play(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> LocalChange:
+    """One play at ``stamp`` (ISO), inside the caller's write transaction (see ``outbox``)."""
+    return _mark_watched(conn, item, stamp)
+
+
 def bookmark_progress(conn: sqlite3.Connection, item: PlayedItem) -> Optional[float]:
     """The mirror's saved progress (percent) for ``item``, None without a bookmark."""
     where, params = _bookmark_match(item)
@@ -227,4 +232,4 @@ def _local_playback_id(conn: sqlite3.Connection) -> int:
     return min(-1, int(lowest) - 1) if lowest is not None and lowest < 0 else -1
 
 
-__all__ = ["LocalChange", "PlayedItem", "bookmark_progress", "record_stop"]
+__all__ = ["LocalChange", "PlayedItem", "add_play", "bookmark_progress", "record_stop"]

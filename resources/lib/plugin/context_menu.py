@@ -1,0 +1,162 @@
+"""Context-menu actions on our list items: mark (un)watched, watchlist, hide, remove resume point.
+
+Each entry is ``RunPlugin(plugin://plugin.video.aiostreams/?action=context&op=<op>&type=...)``.
+The query is untrusted (any add-on or favourite can call it): the op must be known, the media
+type must fit the op, and every id must be a positive integer (a season may be 0), else the call
+is refused with a log line and nothing changes. An accepted action is applied to the mirror and
+queued for Trakt in one transaction (``database.trakt_sync.outbox``), then the list refreshes.
+The next sync pushes it. Every call ends with ``Action context finished: <result>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from resources.lib.database.trakt_sync import outbox
+from resources.lib.kodi import strings
+from resources.lib.plugin.router import url_for
+
+log = logging.getLogger(__name__)
+
+ROUTE = "context"
+# op (URL) -> outbox kind
+OPS: Dict[str, str] = {
+    "mark_watched": outbox.WATCH,
+    "mark_unwatched": outbox.UNWATCH,
+    "watchlist_add": outbox.WATCHLIST_ADD,
+    "watchlist_remove": outbox.WATCHLIST_REMOVE,
+    "hide_next_up": outbox.HIDE,
+    "remove_resume": outbox.REMOVE_PLAYBACK,
+}
+_NUMBER = re.compile(r"^[0-9]{1,10}$")
+Entry = Tuple[int, str]  # (string id of the label, Kodi builtin)
+
+
+def _number(params: Dict[str, str], name: str) -> Optional[int]:
+    text = params.get(name)
+    if text is None or text == "":
+        return None
+    if not _NUMBER.match(text):
+        raise ValueError("%s is not a number" % name)
+    return int(text)
+
+
+def parse_action(params: Dict[str, str]) -> outbox.LocalAction:
+    """The validated action of a context call; ValueError when anything is off."""
+    kind = OPS.get(params.get("op", ""))
+    if kind is None:
+        raise ValueError("unknown op")
+    action = outbox.LocalAction(
+        kind=kind,
+        media_type=params.get("type", ""),
+        trakt_id=_number(params, "trakt"),
+        show_id=_number(params, "show"),
+        season=_number(params, "season"),
+        number=_number(params, "number"),
+    )
+    return action.validate()
+
+
+def command(op: str, media_type: str, **ids: Any) -> str:
+    """The ``RunPlugin(...)`` builtin of one context entry."""
+    return "RunPlugin(%s)" % url_for(ROUTE, op=op, type=media_type, **ids)
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
+
+
+def _episode_ids(row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    show, season, number = (_int(row.get(k)) for k in ("show_trakt_id", "season", "number"))
+    if not show or season is None or not number:
+        return None
+    ids: Dict[str, Any] = {"show": show, "season": season, "number": number}
+    if _int(row.get("trakt_id")):
+        ids["trakt"] = _int(row.get("trakt_id"))
+    return ids
+
+
+def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
+    """The context entries of one list row (``view``: next_up, in_progress, watchlist_movie,
+    watchlist_show). Rows without usable ids get none."""
+    entries: List[Entry] = []
+    kind = row.get("type") or ("episode" if view == "next_up" else "movie")
+    trakt = _int(row.get("trakt_id"))
+    if view == "watchlist_show":
+        if trakt:
+            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
+                            command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+        return entries
+    if kind == "episode":
+        ids = _episode_ids(row)
+        if ids is None:
+            return entries
+        entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "episode", **ids)))
+        show = ids["show"]
+        if view == "next_up":
+            entries.append((strings.CONTEXT_HIDE_NEXT_UP,
+                            command("hide_next_up", "show", trakt=show)))  # fmt: skip
+            entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
+                            command("watchlist_add", "show", trakt=show)))  # fmt: skip
+        if view == "in_progress" or float(row.get("progress") or 0) > 0:
+            entries.append((strings.CONTEXT_REMOVE_RESUME,
+                            command("remove_resume", "episode", **ids)))  # fmt: skip
+        return entries
+    if not trakt:
+        return entries
+    entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt)))
+    if view == "watchlist_movie":
+        if _int(row.get("plays")):
+            entries.append((strings.CONTEXT_MARK_UNWATCHED,
+                            command("mark_unwatched", "movie", trakt=trakt)))  # fmt: skip
+        entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
+                        command("watchlist_remove", "movie", trakt=trakt)))  # fmt: skip
+    else:
+        entries.append((strings.CONTEXT_REMOVE_RESUME, command("remove_resume", "movie",
+                                                               trakt=trakt)))  # fmt: skip
+        entries.append((strings.CONTEXT_WATCHLIST_ADD,
+                        command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+    return entries
+
+
+def run(params: Dict[str, str]) -> str:
+    """Entry of the ``context`` route. Returns the result written to the log."""
+    from resources.lib.kodi import dialogs
+    from resources.lib.kodi.context import build_context
+    from resources.lib.kodi.localize import localize
+    from resources.lib.kodi.system import executebuiltin
+
+    result = "error"
+    try:
+        try:
+            action = parse_action(params)
+        except ValueError as exc:
+            log.warning("Context action refused: %s", exc)
+            result = "refused"
+            return result
+        ctx = build_context()
+        try:
+            ctx.db.queue_change(action)
+        finally:
+            ctx.close()
+        result = "%s %s" % (action.kind, action.item_key)
+        dialogs.notification(localize(strings.CONTEXT_SAVED))
+        executebuiltin("Container.Refresh")
+    except Exception:  # a broken database must end in a message, not a traceback box
+        log.exception("Context action failed")
+        try:
+            dialogs.notification(localize(strings.CONTEXT_FAILED))
+        except Exception:
+            log.debug("Could not show the error notification", exc_info=True)
+    finally:
+        log.info("Action context finished: %s", result)
+    return result
+
+
+__all__ = ["OPS", "command", "menu_entries", "parse_action", "run"]
