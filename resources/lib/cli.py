@@ -328,7 +328,15 @@ def cmd_auth(ctx: Context) -> int:
     print(f"Waiting for approval (expires in {int(code.expires_in)} s; Ctrl-C cancels)...")
     sys.stdout.flush()
     client.poll_device_token(code, should_cancel=ctx.interrupt)
-    print("Authorised with Trakt.")
+    settings = client.get("/users/settings")
+    db = ctx.database()
+    try:
+        if db.adopt_account(settings):
+            print("Signed in as another Trakt user: the previous user's local data was removed.")
+    finally:
+        db.close()
+    user = (settings or {}).get("user") or {}
+    print("Authorised with Trakt as %s." % (user.get("username") or "your account"))
     return EXIT_OK
 
 

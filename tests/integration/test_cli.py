@@ -80,7 +80,7 @@ def test_auth_through_the_device_flow_never_prints_the_token(sandbox, tmp_path):
     out, err = proc.communicate(timeout=60)
 
     assert proc.returncode == 0, err
-    assert "Authorised with Trakt." in out
+    assert "Authorised with Trakt as sandbox-" in out
     saved = TokenStore(str(tmp_path / "trakt_tokens.json")).load()
     assert saved is not None
     assert saved.access_token not in out + err and saved.refresh_token not in out + err

@@ -19,7 +19,7 @@ from resources.lib.database.maintenance import (
     vacuum_database,
 )
 from resources.lib.database.migration import run_migration
-from resources.lib.database.schema import migrate
+from resources.lib.database.schema import LATEST_VERSION, migrate
 from resources.lib.database.trakt_sync import lease
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "legacy_cache", "upgrade_2_7")
@@ -77,7 +77,7 @@ def test_info_counts_every_mirror_table(db_path):
         "collection": 1, "ratings": 0,
     }  # fmt: skip
     assert info["last_sync_ts"] == 1772359200.0  # 2026-03-01T10:00:00Z
-    assert info["schema_version"] == 3
+    assert info["schema_version"] == LATEST_VERSION
     assert wal > 0 and info["wal_bytes"] == wal
     assert info["size_bytes"] == info["db_bytes"] + wal
     assert info["sync_running"] is False

@@ -81,7 +81,7 @@ def trakt_auth(ctx: AddonContext) -> str:
         except errors.TraktError as exc:
             user_message = syncui.short_error(exc)
     if result == "done":
-        user = _fetch_username(client)
+        user = _adopt_account(ctx, client)
         set_string("trakt_username", user)
         dialogs.notification(localize(strings.AUTH_DONE, user=user or "Trakt"))
     elif result == "cancelled":
@@ -95,15 +95,20 @@ def trakt_auth(ctx: AddonContext) -> str:
     return result
 
 
-def _fetch_username(client: Any) -> str:
-    """The Trakt username to show in the settings (best effort: authorisation already worked)."""
+def _adopt_account(ctx: AddonContext, client: Any) -> str:
+    """Record who signed in (another user's mirror and queued changes are dropped); returns the
+    username to show in the settings. Best effort: authorisation itself already worked."""
     try:
         data = client.get("/users/settings")
-        user = (data or {}).get("user") or {}
-        return str(user.get("username") or user.get("name") or "")
     except Exception:
         log.warning("Could not read the Trakt username", exc_info=True)
         return ""
+    try:
+        ctx.db.adopt_account(data)
+    except Exception:  # the next sync's account check still catches a switch
+        log.warning("Could not record the Trakt account in the database", exc_info=True)
+    user = (data or {}).get("user") or {}
+    return str(user.get("username") or user.get("name") or "")
 
 
 def trakt_signout(ctx: AddonContext) -> str:

@@ -96,6 +96,14 @@ class TraktSyncDatabase:
         with self._lock:
             return outbox.queue_action(self._conn, action, now)
 
+    def adopt_account(self, settings: Any) -> bool:
+        """After authorising: record the user from ``/users/settings``; a different user than
+        the mirror's wipes the old user's data and queued changes. True if wiped."""
+        from . import account
+
+        with self._lock:
+            return account.adopt_account(self._conn, settings)
+
     def outbox_rows(self) -> List[Any]:
         """The queued local changes (``outbox.OutboxRow``), oldest first."""
         from . import outbox

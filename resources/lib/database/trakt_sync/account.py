@@ -61,6 +61,30 @@ def check_and_switch(
 ) -> bool:
     """Store the current account; wipe the old one's data if it differs. True if wiped."""
     who = _identity(ctx.client.get(SETTINGS_PATH))
+    with write_transaction(conn):
+        lease.assert_lease(conn, owner)
+        switched = _store_identity(conn, who)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('account_settings_at', ?)",
+            (_settings_at(activities),),
+        )
+    return switched
+
+
+def adopt_account(conn: sqlite3.Connection, settings: Any) -> bool:
+    """Called right after a successful authorisation with its ``/users/settings`` answer.
+
+    Signing in as another Trakt user wipes the previous user's mirror AND its queued local
+    changes at once, so nothing of theirs is shown, or pushed to the new account. Signing in
+    again as the same user keeps both. True if a wipe happened.
+    """
+    who = _identity(settings)
+    with write_transaction(conn):
+        return _store_identity(conn, who)
+
+
+def _store_identity(conn: sqlite3.Connection, who: Dict[str, Optional[str]]) -> bool:
+    """Inside a write transaction: record ``who``; wipe the old account's rows if it differs."""
     stored_slug = get_meta(conn, "trakt_user")
     stored_uuid = get_meta(conn, "trakt_user_uuid")
     if stored_uuid and who["uuid"]:
@@ -68,18 +92,15 @@ def check_and_switch(
     else:
         same = stored_slug == who["slug"]
     switched = stored_slug is not None and not same
-    with write_transaction(conn):
-        lease.assert_lease(conn, owner)
-        if switched:
-            log.warning("Trakt account changed (%s -> %s): wiping local data", stored_slug,
-                        who["slug"])  # fmt: skip
-            for table in USER_DATA_TABLES:
-                conn.execute(" ".join(("DELETE FROM", table)))  # fixed names only
-        for key, value in (
-            ("trakt_user", who["slug"]),
-            ("trakt_user_uuid", who["uuid"]),
-            ("trakt_username", who["username"]),
-            ("account_settings_at", _settings_at(activities)),
-        ):
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+    if switched:
+        log.warning("Trakt account changed (%s -> %s): wiping local data", stored_slug,
+                    who["slug"])  # fmt: skip
+        for table in USER_DATA_TABLES + ("outbox",):
+            conn.execute(" ".join(("DELETE FROM", table)))  # fixed names only
+    for key, value in (
+        ("trakt_user", who["slug"]),
+        ("trakt_user_uuid", who["uuid"]),
+        ("trakt_username", who["username"]),
+    ):
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
     return switched
