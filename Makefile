@@ -9,7 +9,7 @@ DEV := sandbox aiostreams_sandbox tests bench tools
         test-integration test-reliability test-kodi demo bench clean
 
 deps:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/dev-requirements.txt
+	PYTHON=$(PYTHON) bash tools/install-dev.sh
 
 deps-kodi:
 	bash tools/install-kodi.sh
