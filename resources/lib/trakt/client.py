@@ -3,7 +3,8 @@
 ``TraktClient`` adds to the single-request transport: required headers, bearer tokens with
 early and on-401 refresh (through :mod:`.auth`), bounded retries with exponential backoff,
 429 handling, client-side rate pacing, one ``paginate()`` for every paginated endpoint, and
-typed errors. All waits are abortable through ``should_abort``; ``sleep`` and the clocks are
+typed errors. All waits are abortable through ``should_abort``, including a request in flight
+(the transport checks it between short socket waits); ``sleep`` and the clocks are
 injectable so tests run without real waiting.
 """
 
@@ -286,7 +287,10 @@ class TraktClient:
             self.limiter.acquire(method)
             started = self._monotonic()
             try:
-                resp = self._transport.send(method, url, headers, body)
+                # Aborted (raised mid-request too) is not a TransportError: never retried.
+                resp = self._transport.send(
+                    method, url, headers, body, should_abort=self.should_abort
+                )
             except TransportError as exc:
                 log.warning("%s %s failed: %s", method, path, exc)
                 if retry and failures < self.max_retries and (idempotent or not exc.sent):

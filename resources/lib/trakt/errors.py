@@ -11,7 +11,8 @@ from typing import Dict, Mapping, Optional, Type
 
 
 class Aborted(Exception):
-    """``should_abort()`` turned true during a wait or between pages (Kodi is shutting down)."""
+    """``should_abort()`` turned true during a wait, between pages or while a request was in
+    flight (Kodi is shutting down)."""
 
 
 class TraktError(Exception):
