@@ -140,3 +140,54 @@ def test_write_transaction_rolls_back(tmp_path):
             raise RuntimeError
     assert db.counts()["movies"] == 0
     db.close()
+
+
+def test_replaced_on_disk_after_another_process_moves_the_file_aside(tmp_path):
+    path = str(tmp_path / "trakt_sync.db")
+    db = TraktSyncDatabase(path)
+    assert db.replaced_on_disk() is False
+    db.counts()  # using the connection changes nothing
+    assert db.replaced_on_disk() is False
+    connection.move_aside(path)  # what a plugin call does when it finds the file corrupt
+    assert db.replaced_on_disk() is True  # a missing file counts as replaced
+    other = TraktSyncDatabase(path)  # ... and the fresh database it creates
+    assert db.replaced_on_disk() is True and other.replaced_on_disk() is False
+    db.close()
+    reopened = TraktSyncDatabase(path)
+    assert reopened.replaced_on_disk() is False
+    other.close()
+    reopened.close()
+
+
+def test_in_memory_database_is_never_replaced():
+    db = TraktSyncDatabase(":memory:")
+    assert db.replaced_on_disk() is False
+    db.close()
+
+
+def test_opening_again_in_the_same_process_keeps_the_other_connections_locks(tmp_path):
+    """Kodi's interpreters share one process: a header read must not drop their POSIX locks,
+    or another process closing the database deletes a -wal that is still in use."""
+    import subprocess
+    import sys
+
+    from resources.lib.database.connection import open_database, write_transaction
+
+    path = str(tmp_path / "trakt_sync.db")
+    first, _ = open_database(path)
+    with write_transaction(first):
+        first.execute("CREATE TABLE kept (value INTEGER)")
+        first.execute("INSERT INTO kept VALUES (1)")
+    assert os.path.getsize(path + "-wal") > 0
+
+    second, _ = open_database(path)  # reads the header again, as a plugin call would
+    outside = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "c.execute('SELECT count(*) FROM kept').fetchall(); c.close()"
+    )
+    subprocess.run([sys.executable, "-c", outside, path], check=True, timeout=30)
+
+    assert os.path.exists(path + "-wal"), "another process deleted the -wal still in use"
+    assert [tuple(row) for row in first.execute("SELECT value FROM kept")] == [(1,)]
+    second.close()
+    first.close()

@@ -8,7 +8,8 @@ readers in other processes see either the state before or after a transaction, n
 A database that cannot be trusted is moved aside as ``<name>.corrupt-<timestamp>`` together with
 its ``-wal``/``-shm`` files and a fresh one is created. "Cannot be trusted" means: a zero-length
 file, a file without the SQLite header, a file whose size does not match its header (truncated),
-a ``-wal`` file that does not belong to it (bad magic or another page size), or a failing
+a ``-wal`` file that does not belong to it (bad magic, another page size, or replaying it changes
+the database's ``application_id`` stamp), or a failing
 ``PRAGMA quick_check``. Recovery happens at most once per open, so a broken disk raises
 :class:`DatabaseUnavailable` instead of looping.
 """
@@ -20,8 +21,9 @@ import logging
 import os
 import sqlite3
 import struct
+import threading
 import time
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ BUSY_TIMEOUT_SECONDS = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 WAL_MAGICS = (0x377F0682, 0x377F0683)
 KEEP_CORRUPT_COPIES = 3
+# Stamped into the database header (``PRAGMA application_id``, "AIOS"): a ``-wal`` file of another
+# database with the same page size passes every header check and SQLite replays it silently; the
+# stamp changing from ours to something else after the replay is how it is recognised.
+APPLICATION_ID = 0x41494F53
 
 
 class DatabaseUnavailable(Exception):
@@ -40,6 +46,34 @@ def _page_size_from_header(header: bytes) -> int:
     return 65536 if size == 1 else size
 
 
+# Kodi runs the service and every plugin or script call as interpreters of ONE process. POSIX
+# record locks belong to the process, and closing ANY descriptor of a file drops all of them: a
+# plain open()/close() of the database to read its header would silently unlock the connections
+# of the other interpreters (another process may then delete a -wal still in use). So the header
+# is read through one descriptor per file that is kept open for the life of the process.
+_HEADER_FDS: Dict[Tuple[int, int], int] = {}
+_HEADER_FDS_LOCK = threading.Lock()
+
+
+def _read_database_head(path: str, length: int) -> bytes:
+    """The first ``length`` bytes of the database file, read without ever closing a descriptor."""
+    with _HEADER_FDS_LOCK:
+        info = os.stat(path)
+        key = (info.st_dev, info.st_ino)
+        fd = _HEADER_FDS.get(key)
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            _HEADER_FDS[key] = fd
+        return _pread(fd, length)
+
+
+def _pread(fd: int, length: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, 0)
+    os.lseek(fd, 0, os.SEEK_SET)  # Windows: no pread; locks there are not POSIX record locks
+    return os.read(fd, length)
+
+
 def _file_problem(path: str) -> Optional[str]:
     """Cheap checks before SQLite touches the file; returns a reason or None."""
     if not os.path.exists(path):
@@ -47,8 +81,7 @@ def _file_problem(path: str) -> Optional[str]:
     size = os.path.getsize(path)
     if size == 0:
         return "zero-length file"
-    with open(path, "rb") as handle:
-        header = handle.read(100)
+    header = _read_database_head(path, 100)
     if len(header) < 100 or not header.startswith(SQLITE_HEADER):
         return "not an SQLite database"
     page_size = _page_size_from_header(header)
@@ -89,7 +122,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
 
 
-def _connect(path: str) -> sqlite3.Connection:
+def _connect(path: str, header_id: int = 0) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
@@ -98,10 +131,24 @@ def _connect(path: str) -> sqlite3.Connection:
         result = conn.execute("PRAGMA quick_check").fetchone()
         if result is None or result[0] != "ok":
             raise sqlite3.DatabaseError("quick_check: %s" % (result[0] if result else "no answer"))
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if header_id == APPLICATION_ID and application_id != APPLICATION_ID:
+            raise sqlite3.DatabaseError("-wal file belongs to another database (application id)")
+        if application_id == 0:
+            with contextlib.suppress(sqlite3.OperationalError):  # read-only: stamp it later
+                conn.execute("PRAGMA application_id = 1095323475")  # = APPLICATION_ID
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _header_application_id(path: str) -> int:
+    try:
+        header = _read_database_head(path, 100)
+    except OSError:
+        return 0
+    return struct.unpack(">I", header[68:72])[0] if len(header) == 100 else 0
 
 
 def _timestamp() -> str:
@@ -144,7 +191,7 @@ def open_database(path: str) -> Tuple[sqlite3.Connection, Optional[str]]:
     problem = _file_problem(path)
     if problem is None:
         try:
-            return _connect(path), None
+            return _connect(path, _header_application_id(path)), None
         except sqlite3.DatabaseError as exc:
             # OperationalError covers "locked"/"unable to open": those are not corruption.
             if isinstance(exc, sqlite3.OperationalError) and not _looks_corrupt(exc):
