@@ -138,11 +138,6 @@ def load_settings(addon: Any = None) -> Settings:
 def set_string(setting_id: str, value: str, addon: Any = None) -> None:
     """Write a string setting (used for the read-only `trakt_username` display)."""
     addon = addon if addon is not None else xbmcaddon.Addon(ADDON_ID)
-    getter = getattr(addon, "getSettings", None)
-    if getter is not None:
-        try:
-            getter().setString(setting_id, value)
-            return
-        except Exception:  # Kodi 19: fall back to the old setter
-            pass
+    # Not getSettings().setString(): on Kodi 20.1 (verified in the real-Kodi tier) it neither
+    # saves nor fires onSettingsChanged. setSettingString (Kodi 19-22) does both.
     addon.setSettingString(setting_id, value)
