@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from resources.lib.database import maintenance
+from resources.lib.database.schema import LATEST_VERSION
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
 from tests.kodi.test_phase4_support import (
@@ -93,6 +94,7 @@ def test_every_maintenance_button_works_through_runscript_and_its_dialogs(
     counts = published["counts"]
     assert {key: counts[key] for key in truth_counts(truth)} == truth_counts(truth)
     assert published["last_sync_ts"] and published["size_bytes"] > 0
+    assert published["schema_version"] == LATEST_VERSION
 
     # Clear: answer "Clear" in the yes/no dialog; data tables empty, activities kept.
     activities_before = _activities(path)
