@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import time
 
 import pytest
@@ -446,3 +447,60 @@ def test_fully_watched_show_needs_no_metadata(db):
     db.sync_activities(client, force=True)
     assert "/shows/100/seasons" not in client.calls
     assert db.snapshot()["next_up"] == {}
+
+
+ENGINE_LOGGER = "resources.lib.database.trakt_sync.engine"
+
+
+def _engine_records(caplog, contains=""):
+    return [
+        record
+        for record in caplog.records
+        if record.name == ENGINE_LOGGER and contains in record.getMessage()
+    ]
+
+
+def test_a_sync_logs_no_info_line_of_its_own(db, caplog):
+    # The caller's "Sync finished: ..." is the one INFO line per sync (spec, Logging).
+    caplog.set_level(logging.DEBUG)
+    assert db.sync_activities(FakeClient(), force=True).status == "ok"
+    assert [r for r in _engine_records(caplog) if r.levelno >= logging.INFO] == []
+    (summary,) = _engine_records(caplog, "sync ok in ")
+    assert summary.levelno == logging.DEBUG
+
+
+@pytest.mark.parametrize(
+    "exc, level",
+    [
+        (errors.NetworkError("connection refused"), logging.DEBUG),
+        (errors.ServerError("boom", status=502), logging.DEBUG),
+        (errors.RateLimited("slow down", status=429), logging.DEBUG),
+        (errors.BadResponse("not JSON"), logging.DEBUG),
+        (errors.Forbidden("refused", status=403), logging.WARNING),
+        (errors.NotFound("gone", status=404), logging.WARNING),
+    ],
+)
+def test_transient_category_failures_are_debug_others_warning(db, caplog, exc, level):
+    # During an outage the service logs one WARNING; the engine's per-attempt lines are DEBUG.
+    client = FakeClient()
+    client.fail["/sync/watchlist"] = exc
+    caplog.set_level(logging.DEBUG)
+    assert db.sync_activities(client, force=True).status == "partial"
+    (line,) = _engine_records(caplog, "category watchlist failed")
+    assert line.levelno == level
+
+
+@pytest.mark.parametrize(
+    "exc, level",
+    [
+        (errors.NetworkError("connection refused"), logging.DEBUG),
+        (errors.Forbidden("refused", status=403), logging.WARNING),
+    ],
+)
+def test_metadata_failure_level_follows_the_error_kind(db, caplog, exc, level):
+    client = FakeClient()
+    client.fail["/shows/100/seasons"] = exc
+    caplog.set_level(logging.DEBUG)
+    db.sync_activities(client, force=True)
+    (line,) = _engine_records(caplog, "metadata of show 100 failed")
+    assert line.levelno == level

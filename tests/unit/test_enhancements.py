@@ -147,8 +147,9 @@ def test_interval_minutes_stay_within_5_and_720(value, minutes):
     assert Settings(trakt_sync_interval=value).sync_interval_seconds == minutes * 60.0
 
 
-def test_every_background_trigger_obeys_the_five_minute_throttle(kodi):
-    # Only the developer seconds override may force; the engine throttles everything else.
+def test_interval_and_library_syncs_obey_the_throttle_but_wake_bypasses_it(kodi):
+    # The spec's wake flow bypasses the time check; the engine throttles the other triggers
+    # (only the developer seconds override forces those).
     service, db, clock = make_service(
         kodi, trakt_sync_on_library_update=True, trakt_sync_schedule_enabled=True
     )
@@ -158,14 +159,13 @@ def test_every_background_trigger_obeys_the_five_minute_throttle(kodi):
     service.monitor.onScanFinished("video")
     run_ticks(service, clock, 60)
     assert triggers(db) == ["auto", "wake", "library"]
-    assert [call["force"] for call in db.calls] == [False, False, False]
+    assert [call["force"] for call in db.calls] == [False, True, False]
 
 
 def test_force_sync_button_is_throttled_by_the_engine():
     source = (REPO / "resources" / "lib" / "plugin" / "actions.py").read_text()
-    body = source[
-        source.index("def force_sync(") : source.index("# ---", source.index("def force_sync("))
-    ]
+    start = source.index("def force_trakt_sync(")
+    body = source[start : source.index("# ---", start)]
     assert "force=False" in body and "force=True" not in body
 
 

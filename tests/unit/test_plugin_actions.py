@@ -248,3 +248,74 @@ def test_an_action_that_raises_ends_with_a_message_and_the_log_line(kodi, monkey
     assert run("database_info") == "error"
     assert finished(kodi, "database_info") == "error"
     assert dialog_texts(kodi, "ok")
+
+
+# ------------------------------------------------------------ review fixes
+
+
+def test_action_keys_map_to_the_spec_function_names():
+    # G1: the spec's maintenance functions, reachable by the RunScript keys of settings.xml.
+    assert actions.ACTIONS["force_sync"] is actions.force_trakt_sync
+    assert actions.ACTIONS["database_info"] is actions.show_database_info
+    assert actions.ACTIONS["database_clear"] is actions.clear_trakt_database
+    assert actions.ACTIONS["database_rebuild"] is actions.rebuild_trakt_database
+    assert actions.ACTIONS["database_vacuum"] is actions.vacuum_database
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(root, "resources", "settings.xml"), encoding="utf-8") as handle:
+        settings = handle.read()
+    keys = re.findall(r"RunScript\(plugin\.video\.aiostreams,action=(\w+)\)", settings)
+    assert {"force_sync", "database_info", "database_clear", "database_rebuild"} <= set(keys)
+    assert [key for key in keys if key not in actions.ACTIONS] == []
+
+
+@pytest.fixture
+def no_client(kodi, monkeypatch):
+    """Tokens present but no client id or secret: nothing may build a Trakt client."""
+    from resources.lib.trakt import client as client_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no Trakt client may be built without a client id")
+
+    monkeypatch.setattr(client_module, "TraktClient", refuse)
+    kodi.set_setting("trakt_client_id", "")
+    kodi.set_setting("trakt_client_secret", "")
+    return kodi
+
+
+@pytest.mark.parametrize("name", ["trakt_auth", "force_sync", "database_rebuild"])
+@pytest.mark.parametrize("missing", ["trakt_client_id", "trakt_client_secret", "both"])
+def test_actions_without_a_client_id_or_secret_explain_how_to_register(
+    kodi, sandbox, authorised, monkeypatch, name, missing
+):
+    # D4: there is no built-in Trakt app; say where to enter one, send nothing.
+    from resources.lib.trakt import client as client_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no Trakt client may be built without a client id")
+
+    monkeypatch.setattr(client_module, "TraktClient", refuse)
+    for key in ("trakt_client_id", "trakt_client_secret"):
+        if missing in (key, "both"):
+            kodi.set_setting(key, "  ")
+    kodi.script("yesno", True)
+    assert run(name) == "no_client"
+    assert finished(kodi, name) == "no_client"
+    assert dialog_texts(kodi, "ok") == [kodi.localized(30138)]
+    assert "Settings → Advanced" in kodi.localized(30138)
+    assert kodi.dialog_calls("yesno") == []
+    assert kodi.log_lines(level=2, contains="No Trakt client id/secret configured")
+    assert sandbox.client_secret not in "\n".join(message for _, message in kodi.logs)
+
+
+def test_sign_out_without_a_client_id_clears_locally_without_a_request(kodi, authorised, no_client):
+    kodi.script("yesno", True)
+    assert run("trakt_signout") == "signed_out revoked=False"
+    assert authorised.load() is None
+
+
+def test_manual_sync_throttle_is_a_warning(kodi, authorised):
+    # G4: a user-requested sync that is throttled logs a WARNING.
+    run("force_sync")
+    assert kodi.log_lines(level=2, contains="Manual sync throttled") == []
+    assert run("force_sync").startswith("throttled")
+    assert len(kodi.log_lines(level=2, contains="Manual sync throttled")) == 1

@@ -228,3 +228,83 @@ def test_window_properties_are_json(kodi):
 
     window.set_json("aiostreams.test", {"a": 1})
     assert json.loads(kodi.home_property("aiostreams.test")) == {"a": 1}
+
+
+# ------------------------------------------------- migrated data before the first sync
+
+LEGACY_CACHE = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "legacy_cache", "upgrade_2_7"
+)
+
+
+@pytest.fixture
+def migrated(kodi):
+    """A 2.7.x upgrade: the legacy cache imported, no sync has run yet."""
+    import shutil
+
+    from resources.lib.database.migration import run_migration
+
+    paths = get_paths()
+    shutil.copytree(os.path.join(LEGACY_CACHE, "cache"), os.path.join(paths.data_dir, "cache"))
+    assert run_migration(paths.data_dir, paths.db_path).flag_written
+    with TraktSyncDatabase(paths.db_path) as db:
+        assert db.last_sync_at() is None
+        assert len(db.watchlist("movie")) == 3 and db.in_progress() == []
+    return paths
+
+
+def labels(items):
+    return [item.getLabel() for _, item, _ in items]
+
+
+def test_migrated_lists_show_before_the_first_sync(kodi, sandbox, migrated, no_network):
+    authorise(kodi, sandbox)
+    movies = browse(kodi, "?action=watchlist_movies")
+    assert len(movies) == 3
+    assert {item.tag["mediaType"] for _, item, _ in movies} == {"movie"}
+    assert "First sync has not finished yet" not in labels(movies)
+    assert len(browse(kodi, "?action=watchlist_shows")) == 2
+
+
+def test_empty_view_before_the_first_sync_still_says_so(kodi, sandbox, migrated, no_network):
+    authorise(kodi, sandbox)
+    items = browse(kodi, "?action=in_progress")
+    assert labels(items) == ["First sync has not finished yet"]
+    assert items[0][0] == URL + "?action=force_sync"
+
+
+def test_not_authorised_with_data_lists_it_under_one_info_item(kodi, migrated, no_network):
+    items = browse(kodi, "?action=watchlist_movies")
+    assert labels(items)[0] == "Trakt is not authorised"
+    assert len(items) == 1 + 3
+    url, info, folder = items[0]
+    assert url == URL + "?action=trakt_auth"
+    assert not folder and info.getProperty("IsPlayable") != "true"
+    assert labels(items).count("Trakt is not authorised") == 1
+    assert all(item.getProperty("IsPlayable") == "true" for _, item, _ in items[1:])
+
+
+def test_not_authorised_and_empty_shows_only_the_state_item(kodi, migrated, no_network):
+    assert labels(browse(kodi, "?action=in_progress")) == ["Trakt is not authorised"]
+
+
+def test_not_authorised_without_a_database_does_not_create_one(kodi, no_network):
+    assert labels(browse(kodi, "?action=watchlist_shows")) == ["Trakt is not authorised"]
+    assert not os.path.exists(get_paths().db_path)
+
+
+def test_corrupt_database_found_by_a_view_is_announced_once_across_processes(
+    kodi, sandbox, no_network
+):
+    # G5: the plugin call recovers and notifies; the service (same path) stays quiet.
+    from resources.lib.kodi import context as context_module
+
+    paths, _ = authorise(kodi, sandbox)
+    with open(paths.db_path, "wb") as handle:
+        handle.write(b"this is not a database" * 100)
+    browse(kodi, "?action=watchlist_movies")
+    moved = kodi.home_property("aiostreams.db_recovered")
+    assert moved.startswith(paths.db_path + ".corrupt-") and os.path.exists(moved)
+    assert [args[1] for args, _ in kodi.dialog_calls("notification")] == [kodi.localized(30111)]
+    assert context_module.announce_recovery(moved) is False  # another interpreter, same file
+    assert len(kodi.dialog_calls("notification")) == 1

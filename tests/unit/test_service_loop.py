@@ -541,3 +541,149 @@ def test_quit_announcement_stops_the_loop_and_a_running_sync_before_kodi_aborts(
     assert not thread.is_alive()  # Kodi's abort flag was never raised
     assert kodi.log_lines(contains="Sync finished: status=aborted")
     assert kodi.log_lines(contains="Service stopped")
+
+
+# ------------------------------------------------------------ review fixes
+
+
+def test_wake_sync_bypasses_the_throttle_with_default_settings(kodi):
+    # G3: no seconds override; a wake 2 minutes after the last sync must not be throttled.
+    service, db, _, clock = make_service(kodi)
+    started(service).tick()
+    assert service.settings.trakt_sync_interval_seconds == 0
+    clock.advance(120)
+    service.monitor.onScreensaverDeactivated()
+    clock.advance(2)
+    service.tick()
+    assert [(call["trigger"], call["force"]) for call in db.calls] == [
+        ("auto", False),
+        ("wake", True),
+    ]
+    clock.advance(300)  # the next interval sync is throttled by the engine again
+    service.tick()
+    assert [(call["trigger"], call["force"]) for call in db.calls][-1] == ("auto", False)
+
+
+def test_settings_changes_are_logged_at_debug_only(kodi):
+    # G4: settings changes are DEBUG (spec, Logging).
+    service, db, _, clock = make_service(kodi)
+    started(service).tick()
+    kodi.set_setting("trakt_sync_interval", 10)
+    kodi.set_setting("trakt_api_url", "http://127.0.0.1:9")
+    service.monitor.onSettingsChanged()
+    clock.advance(2)
+    service.tick()
+    assert kodi.log_lines(level=0, contains="Settings reloaded: auto_sync=True interval=600s")
+    assert kodi.log_lines(level=1, contains="Settings reloaded") == []
+    assert kodi.log_lines(level=1, contains="connection settings changed") == []
+    state = json.loads(kodi.home_property("aiostreams.service"))  # where the change shows
+    assert state["state"] == "running" and state["auto_sync"] is True
+    assert state["settings_reloads"] == 1 and state["schedule"] == "off"
+
+
+def test_throttled_service_sync_warns_once_with_the_next_allowed_time(kodi):
+    # G4: throttling is a WARNING; the sync still has exactly one INFO line.
+    results = [SyncResult("throttled", next_allowed_at=T0 + 200)]
+    service, db, _, clock = make_service(kodi, db=FakeDb(results))
+    started(service).tick()
+    for _ in range(8):
+        clock.advance(30)
+        service.tick()
+    assert len(db.calls) == 2
+    assert len(warnings(kodi, "Sync throttled (trigger=auto): next sync allowed at")) == 1
+    assert len(kodi.log_lines(level=1, contains="Sync finished: status=throttled")) == 1
+
+
+class ReplaceableContext(FakeContext):
+    """A context whose database another process can replace on disk."""
+
+    def __init__(self, db):
+        super().__init__(db)
+        self.reopened = 0
+
+    def reopen_db(self):
+        self.reopened += 1
+        self.db.close()
+        self.db = FakeDb()
+
+
+def test_database_replaced_by_another_process_is_reopened_before_syncing(kodi):
+    # G5: a plugin call moved a corrupt file aside; the service must not sync into it.
+    db = FakeDb()
+    db.replaced = False
+    db.replaced_on_disk = lambda: db.replaced
+    ctx = ReplaceableContext(db)
+    kodi.clock = clock = kodistate.FakeClock(T0)
+    service = service_module.AIOStreamsService(
+        clock=clock, context_factory=lambda settings, should_abort: ctx
+    )
+    started(service).tick()
+    assert triggers(db) == ["auto"] and ctx.reopened == 0
+    db.replaced = True
+    clock.advance(300)
+    service.tick()
+    assert ctx.reopened == 1 and db.closed
+    assert triggers(db) == ["auto"] and triggers(ctx.db) == ["auto"]
+    assert len(warnings(kodi, "replaced by another process")) == 1
+    clock.advance(300)
+    service.tick()
+    assert ctx.reopened == 1 and triggers(ctx.db) == ["auto", "auto"]
+
+
+def test_recovery_announced_by_another_process_is_not_notified_again(kodi):
+    # G5: the home window property carries the moved-aside path across interpreters.
+    from resources.lib.kodi import context as context_module
+
+    moved = "/tmp/trakt_sync.db.corrupt-20270101T000000Z-000001"
+    assert context_module.announce_recovery(moved) is True  # e.g. in a plugin call
+    assert kodi.home_property("aiostreams.db_recovered") == moved
+    service, db, _, _ = make_service(kodi, db=FakeDb(recovered=moved))
+    started(service).tick()
+    assert [args[1] for args, _ in kodi.dialog_calls("notification")] == [kodi.localized(30111)]
+    other = moved.replace("000001", "000002")
+    assert context_module.announce_recovery(other) is True
+    assert kodi.home_property("aiostreams.db_recovered") == other
+    assert len(kodi.dialog_calls("notification")) == 2
+
+
+class NoPlayback:
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def tick(self, online=True, now=None):
+        pass
+
+
+def test_without_a_client_id_the_service_never_syncs_and_logs_once(kodi, monkeypatch):
+    # D4: tokens exist, but no client id/secret: treated as not authorised, no request.
+    from resources.lib.database.trakt_sync import TraktSyncDatabase
+    from resources.lib.trakt import client as client_module
+    from resources.lib.trakt.tokens import Tokens, TokenStore
+
+    TokenStore(get_paths().token_path).save(
+        Tokens("access", "refresh", expires_at=T0 + 86400, created_at=T0)
+    )
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no Trakt client may be built without a client id")
+
+    monkeypatch.setattr(client_module, "TraktClient", refuse)
+    monkeypatch.setattr(TraktSyncDatabase, "sync_activities", refuse)
+    kodi.set_setting("trakt_client_secret", "a-secret")
+    kodi.clock = clock = kodistate.FakeClock(T0)
+    service = service_module.AIOStreamsService(
+        clock=clock, playback_factory=lambda ctx: NoPlayback()
+    )
+    started(service).tick()
+    service.monitor.onScreensaverDeactivated()
+    for _ in range(40):
+        clock.advance(30)
+        service.tick()
+    assert service.sync_count == 0
+    lines = kodi.log_lines(level=2, contains="No Trakt client id/secret configured")
+    assert len(lines) == 1
+    assert "a-secret" not in "\n".join(message for _, message in kodi.logs)
+    service._shutdown()

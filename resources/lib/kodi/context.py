@@ -19,17 +19,9 @@ ShouldAbort = Optional[Callable[[], bool]]
 
 
 def _client_credentials(settings: Settings) -> Tuple[str, str]:
-    """The client id/secret from the advanced settings, else the add-on's built-in app."""
-    client_id = settings.trakt_client_id.strip()
-    client_secret = settings.trakt_client_secret.strip()
-    if client_id:
-        return client_id, client_secret
-    from resources.lib.trakt import client as client_module
-
-    return (
-        str(getattr(client_module, "DEFAULT_CLIENT_ID", "") or ""),
-        str(getattr(client_module, "DEFAULT_CLIENT_SECRET", "") or ""),
-    )
+    """The client id/secret of the user's own Trakt API app (Settings -> Advanced). There is no
+    built-in app: both are empty until the user enters them (see ``client_configured``)."""
+    return settings.trakt_client_id.strip(), settings.trakt_client_secret.strip()
 
 
 class AddonContext:
@@ -47,6 +39,7 @@ class AddonContext:
         self._store: Any = None
         self._client: Any = None
         self._db: Any = None
+        self._no_client_logged = False
 
     @property
     def store(self) -> Any:
@@ -78,10 +71,36 @@ class AddonContext:
             from resources.lib.database.trakt_sync import TraktSyncDatabase
 
             self._db = TraktSyncDatabase(self.paths.db_path)
+            if self._db.recovered:
+                announce_recovery(self._db.recovered)
         return self._db
 
+    def reopen_db(self) -> None:
+        """Close the database; the next ``db`` access opens the file now at the path (after
+        another process moved a corrupt file aside and created a new one)."""
+        db, self._db = self._db, None
+        if db is not None:
+            try:
+                db.close()
+            except Exception:
+                log.debug("Closing the replaced database failed", exc_info=True)
+
+    def client_configured(self) -> bool:
+        """True when both the Trakt client id and secret are set (no request is made without)."""
+        client_id, client_secret = _client_credentials(self.settings)
+        return bool(client_id and client_secret)
+
     def is_authorised(self) -> bool:
-        """Tokens present and not marked for re-authorisation (a file read, no network)."""
+        """Tokens present and not marked for re-authorisation (a file read, no network); without
+        a client id and secret nothing may talk to Trakt, so that counts as not authorised."""
+        if not self.client_configured():
+            if not self._no_client_logged:
+                self._no_client_logged = True
+                log.warning(
+                    "No Trakt client id/secret configured (Settings > Advanced): "
+                    "Trakt is treated as not authorised"
+                )
+            return False
         try:
             return self.store.load() is not None and not self.store.needs_reauth()
         except Exception:  # an unreadable token file means "not authorised", never a crash
@@ -103,6 +122,28 @@ class AddonContext:
                 closer()
             except Exception:
                 log.debug("Closing the Trakt client failed", exc_info=True)
+
+
+def announce_recovery(moved_to: str) -> bool:
+    """Tell the user once, across Kodi's interpreters, that a corrupt database was replaced.
+
+    Whichever process recovers records the moved-aside path in the home window property
+    ``aiostreams.db_recovered``; a notification is shown only if the property did not already
+    hold this path. Returns True when this call notified.
+    """
+    from resources.lib.kodi import dialogs, strings, window
+    from resources.lib.kodi.localize import localize
+
+    moved_to = str(moved_to)
+    try:
+        if window.get_text(window.DB_RECOVERED) == moved_to:
+            return False
+        window.set_text(window.DB_RECOVERED, moved_to)
+    except Exception:
+        log.debug("Could not read or set the recovery property", exc_info=True)
+    log.warning("The database was corrupt and has been recreated (old file: %s)", moved_to)
+    dialogs.notification(localize(strings.DATABASE_RECOVERED), icon=dialogs.WARNING)
+    return True
 
 
 def build_context(

@@ -18,7 +18,7 @@ from typing import Any, Callable, List, Optional, Tuple
 import xbmc
 
 from resources.lib.kodi import dialogs, strings, window
-from resources.lib.kodi.context import AddonContext, build_context
+from resources.lib.kodi.context import AddonContext, announce_recovery, build_context
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.log import setup_logging
 from resources.lib.kodi.settings import Settings, load_settings
@@ -153,8 +153,10 @@ class AIOStreamsService:
         # A library or scheduled sync that was throttled, busy or failed: it runs once allowed.
         self.deferred: Optional[str] = None
         self.unauthorised_notified = False
-        self.recovered_notified = False
+        self.recovered_notified: Any = None  # the recovered path already announced
         self.sync_count = 0
+        self.started_at = 0.0
+        self.settings_reloads = 0
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -195,7 +197,8 @@ class AIOStreamsService:
         self.schedule_baseline = _dt.datetime.fromtimestamp(now)
         self.last_sync_at = self._recorded_last_sync(now)
         self.next_check_at = now
-        window.set_json(window.SERVICE_STATE, {"state": "running", "started": int(now)})
+        self.started_at = now
+        self._publish_running()
         log.info(
             "Service ready: auto_sync=%s interval=%ds tick=%ds library=%s schedule=%s notify=%s",
             self.settings.trakt_sync_auto,
@@ -220,6 +223,26 @@ class AIOStreamsService:
         try:
             window.set_json(
                 window.SERVICE_STATE, {"state": "stopped", "stopped": int(self._clock())}
+            )
+        except Exception:
+            log.debug("Could not publish the service state", exc_info=True)
+
+    def _publish_running(self) -> None:
+        """``aiostreams.service``: running, plus the settings in effect (settings reloads are
+        logged at DEBUG only, so this is where a test or a skin sees that they were applied)."""
+        settings = self.settings
+        try:
+            window.set_json(
+                window.SERVICE_STATE,
+                {
+                    "state": "running",
+                    "started": int(self.started_at),
+                    "auto_sync": bool(settings.trakt_sync_auto),
+                    "schedule": settings.trakt_sync_schedule_time
+                    if settings.trakt_sync_schedule_enabled
+                    else "off",
+                    "settings_reloads": self.settings_reloads,
+                },
             )
         except Exception:
             log.debug("Could not publish the service state", exc_info=True)
@@ -264,11 +287,22 @@ class AIOStreamsService:
     def _open_db(self) -> Any:
         db = self.ctx.db
         recovered = getattr(db, "recovered", None)
-        if recovered and not self.recovered_notified:
-            self.recovered_notified = True
-            log.warning("The database was corrupt and has been recreated (old file: %s)", recovered)
-            dialogs.notification(localize(strings.DATABASE_RECOVERED), icon=dialogs.WARNING)
+        if recovered and recovered != self.recovered_notified:
+            # Told once across processes: a plugin call may have announced this file already.
+            self.recovered_notified = recovered
+            announce_recovery(recovered)
         return db
+
+    def _reopen_if_replaced(self) -> None:
+        """Another process (a plugin or script call) moved a corrupt database aside and created
+        a new one: this process's connection still points at the renamed file, so reopen."""
+        if self.ctx is None:
+            return
+        replaced = getattr(self.ctx.db, "replaced_on_disk", None)
+        if not callable(replaced) or not replaced():
+            return
+        log.warning("The database file was replaced by another process: reopening it")
+        self.ctx.reopen_db()
 
     def _recorded_last_sync(self, now: float) -> Optional[float]:
         """The last sync the database remembers (from an earlier session or another process)."""
@@ -337,7 +371,7 @@ class AIOStreamsService:
             any(getattr(old, key) != getattr(new, key) for key in connection)
             and self.ctx is not None
         ):
-            log.info("Trakt connection settings changed: rebuilding the client")
+            log.debug("Trakt connection settings changed: rebuilding the client")
             self.ctx.close()
             self.ctx = self._context_factory(new, self.should_abort)
         elif self.ctx is not None:
@@ -356,7 +390,9 @@ class AIOStreamsService:
             self.deferred = None
         # Evaluate at once: authorising writes trakt_username, and the first sync should follow.
         self.next_check_at = now
-        log.info(
+        self.settings_reloads += 1
+        self._publish_running()
+        log.debug(
             "Settings reloaded: auto_sync=%s interval=%ds tick=%ds",
             new.trakt_sync_auto,
             int(new.sync_interval_seconds),
@@ -463,11 +499,15 @@ class AIOStreamsService:
         kwargs = {"on_progress": None, "should_abort": self.should_abort, "trigger": trigger}
         if categories is not None:
             kwargs["categories"] = categories
-        if self.settings.trakt_sync_interval_seconds > 0:
-            # The seconds override is a developer setting (level 3) that sets the pace itself;
-            # the engine's 5-minute throttle would otherwise turn most of its syncs into no-ops.
+        if trigger == "wake" or self.settings.trakt_sync_interval_seconds > 0:
+            # A wake sync bypasses the time check (spec: Wake Sync Flow); bursts are already
+            # debounced (scheduler.should_wake_sync). The seconds override is a developer
+            # setting (level 3) that sets the pace itself; the engine's 5-minute throttle would
+            # otherwise turn most of its syncs into no-ops. Interval, schedule and library syncs
+            # stay throttled.
             kwargs["force"] = True
         try:
+            self._reopen_if_replaced()
             db = self._open_db()
             outcome = SyncOutcome.from_result(db.sync_activities(self.ctx.client, **kwargs))
         except Aborted:
@@ -527,7 +567,11 @@ class AIOStreamsService:
         elif status == "throttled":
             allowed = to_epoch(outcome.next_allowed_at)
             self.not_before = allowed if allowed and allowed > now else now + 60.0
-            log.debug("Sync throttled until %s", self.not_before)
+            log.warning(
+                "Sync throttled (trigger=%s): next sync allowed at %s",
+                trigger,
+                _dt.datetime.fromtimestamp(self.not_before).isoformat(timespec="seconds"),
+            )
         elif status == "busy":
             # Another process (a plugin call) is syncing right now: that sync counts as ours.
             self.last_sync_at = now

@@ -15,6 +15,8 @@ HOME_WINDOW_ID = 10000
 LAST_SYNC = "aiostreams.last_sync"
 DATABASE_INFO = "aiostreams.database_info"
 SERVICE_STATE = "aiostreams.service"
+# The path a corrupt database was moved to (plain text): the user is told once across processes.
+DB_RECOVERED = "aiostreams.db_recovered"
 
 
 def set_json(name: str, value: Any) -> None:
@@ -31,6 +33,14 @@ def get_json(name: str) -> Optional[Any]:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def get_text(name: str) -> str:
+    return xbmcgui.Window(HOME_WINDOW_ID).getProperty(name)
+
+
+def set_text(name: str, value: str) -> None:
+    xbmcgui.Window(HOME_WINDOW_ID).setProperty(name, value)
 
 
 def clear(name: str) -> None:

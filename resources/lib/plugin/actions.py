@@ -46,10 +46,25 @@ def parse_script_args(argv: List[str]) -> Dict[str, str]:
 # ------------------------------------------------------------------ account
 
 
+def _client_missing(ctx: AddonContext) -> bool:
+    """True (after telling the user how to fix it) when no Trakt client id/secret is set.
+
+    There is no built-in Trakt app: a request without a client id is refused by Trakt with an
+    error that says nothing useful, so every action that talks to Trakt checks this first.
+    """
+    if ctx.client_configured():
+        return False
+    log.warning("No Trakt client id/secret configured: register a Trakt API app first")
+    dialogs.ok(localize(strings.NO_CLIENT), heading=localize(strings.TRAKT))
+    return True
+
+
 def trakt_auth(ctx: AddonContext) -> str:
     """Device-code flow: show the code and URL, poll until done/denied/expired/cancelled."""
     from resources.lib.trakt import errors
 
+    if _client_missing(ctx):
+        return "no_client"
     client = ctx.client
     try:
         code = client.request_device_code()
@@ -120,6 +135,11 @@ def trakt_signout(ctx: AddonContext) -> str:
     )
     if not confirmed:
         return "cancelled"
+    if not ctx.client_configured():  # no request without a client id: sign out locally
+        ctx.store.clear()
+        set_string("trakt_username", "")
+        dialogs.notification(localize(strings.SIGNED_OUT))
+        return "signed_out revoked=False"
     try:
         revoked = ctx.client.revoke()
     except Exception:  # signing out must work offline: the local tokens go regardless
@@ -134,8 +154,10 @@ def trakt_signout(ctx: AddonContext) -> str:
 # --------------------------------------------------------------------- sync
 
 
-def force_sync(ctx: AddonContext) -> str:
+def force_trakt_sync(ctx: AddonContext) -> str:
     """A manual sync with a background progress bar; the engine's 5-minute throttle applies."""
+    if _client_missing(ctx):
+        return "no_client"
     if not ctx.is_authorised():
         dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
         return "unauthorized"
@@ -150,13 +172,18 @@ def force_sync(ctx: AddonContext) -> str:
             trigger="manual",
             categories=ctx.settings.categories(),
         )
+    if getattr(result, "status", "") == "throttled":
+        log.warning(
+            "Manual sync throttled: the next sync is allowed at %s",
+            local_time(to_epoch(getattr(result, "next_allowed_at", None))) or "-",
+        )
     return syncui.report(result)
 
 
 # ------------------------------------------------------------- maintenance
 
 
-def database_info(ctx: AddonContext) -> str:
+def show_database_info(ctx: AddonContext) -> str:
     from resources.lib.database import maintenance
 
     info = maintenance.database_info(ctx.paths.db_path)
@@ -202,7 +229,7 @@ def _busy_or_failed(exc: Exception) -> str:
     return "error"
 
 
-def database_clear(ctx: AddonContext) -> str:
+def clear_trakt_database(ctx: AddonContext) -> str:
     from resources.lib.database import maintenance
 
     confirmed = dialogs.yesno(
@@ -221,9 +248,11 @@ def database_clear(ctx: AddonContext) -> str:
     return f"cleared rows={sum(int(value) for value in (deleted or {}).values())}"
 
 
-def database_rebuild(ctx: AddonContext) -> str:
+def rebuild_trakt_database(ctx: AddonContext) -> str:
     from resources.lib.database import maintenance
 
+    if _client_missing(ctx):
+        return "no_client"
     if not ctx.is_authorised():
         # Rebuilding without a working sign-in would only delete the data.
         dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
@@ -255,7 +284,7 @@ def database_rebuild(ctx: AddonContext) -> str:
     return syncui.report(result)
 
 
-def database_vacuum(ctx: AddonContext) -> str:
+def vacuum_database(ctx: AddonContext) -> str:
     from resources.lib.database import maintenance
 
     try:
@@ -316,14 +345,16 @@ def aiostreams_test(ctx: AddonContext) -> str:
     return report.status
 
 
+# RunScript action keys (used by settings.xml and the plugin routes) -> functions; the
+# maintenance functions carry the names of the spec (phase4-background-service.md).
 ACTIONS: Dict[str, Callable[[AddonContext], str]] = {
     "trakt_auth": trakt_auth,
     "trakt_signout": trakt_signout,
-    "force_sync": force_sync,
-    "database_info": database_info,
-    "database_clear": database_clear,
-    "database_rebuild": database_rebuild,
-    "database_vacuum": database_vacuum,
+    "force_sync": force_trakt_sync,
+    "database_info": show_database_info,
+    "database_clear": clear_trakt_database,
+    "database_rebuild": rebuild_trakt_database,
+    "database_vacuum": vacuum_database,
     "sync_history": sync_history,
     "aiostreams_test": aiostreams_test,
 }

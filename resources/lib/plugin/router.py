@@ -45,6 +45,8 @@ def parse_query(query: str) -> Params:
     for key, value in pairs:
         if key not in params and len(value) <= MAX_VALUE_LENGTH:
             params[key] = value
+        elif key == "action" and key not in params:
+            params[key] = "\x00oversized"  # refused with a log line, never the root menu
     return params
 
 

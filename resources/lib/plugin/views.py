@@ -8,6 +8,7 @@ module turns them into :class:`~resources.lib.kodi.directory.Item` values.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Dict, List, Optional
 
 from resources.lib.kodi import dialogs, directory, strings
@@ -161,20 +162,30 @@ def show_item(row: Dict[str, Any]) -> Item:
     )
 
 
-def _state_item(ctx: AddonContext) -> Optional[Item]:
-    """The item shown instead of a list when there is nothing to read yet."""
-    if not ctx.is_authorised():
-        return Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))
+def _view_items(ctx: AddonContext, read: Any) -> List[Item]:
+    """The rows of a view; a state item only where there is nothing to list.
+
+    Rows are listed whenever the mirror has them, even before the first sync (a 2.7.x upgrade's
+    migrated lists show at once). Not authorised with data: the data plus one info item on top.
+    """
+    authorised = ctx.is_authorised()
+    # A plugin call never creates the database (the service does): no file means no rows.
+    items: List[Item] = read(ctx) if os.path.exists(ctx.paths.db_path) else []
+    if items:
+        if not authorised:
+            return [Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))] + items
+        return items
+    if not authorised:
+        return [Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))]
     if ctx.db.last_sync_at() is None:
-        return Item(localize(strings.FIRST_SYNC_PENDING), url_for("force_sync"))
-    return None
+        return [Item(localize(strings.FIRST_SYNC_PENDING), url_for("force_sync"))]
+    return []
 
 
 def _list(handle: int, category: int, content: str, read: Any) -> None:
     ctx = build_context()
     try:
-        state = _state_item(ctx)
-        items: List[Item] = [state] if state is not None else read(ctx)
+        items = _view_items(ctx, read)
         directory.show(handle, items, content=content, category=localize(category))
     finally:
         ctx.close()

@@ -13,10 +13,11 @@ one module per category (``watched``, ``watchlist``, ``playback``, ``hidden``, `
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import schema
 from ..connection import open_database
@@ -33,6 +34,7 @@ class TraktSyncDatabase:
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn, self.recovered = open_database(path)
+        self._identity = _file_identity(path)
         self._lock = threading.RLock()
         try:
             schema.migrate(self._conn)
@@ -41,6 +43,14 @@ class TraktSyncDatabase:
             raise
 
     # -- lifecycle -----------------------------------------------------------------------------
+    def replaced_on_disk(self) -> bool:
+        """True when the file at ``path`` is no longer the one this connection opened (another
+        process moved a corrupt database aside and created a new one, or the file is gone).
+        One ``os.stat``: cheap enough to call before every sync."""
+        if self._identity is None:  # never was a plain file (e.g. ":memory:")
+            return False
+        return _file_identity(self.path) != self._identity
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -217,6 +227,15 @@ class TraktSyncDatabase:
                 return queries.snapshot(self._conn)
             finally:
                 self._conn.execute("COMMIT")
+
+
+def _file_identity(path: str) -> Optional[Tuple[int, int]]:
+    """(st_dev, st_ino) of ``path``, or None when it does not exist."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _sum_changes(documents: Iterable[Any]) -> Dict[str, Dict[str, int]]:

@@ -37,6 +37,14 @@ from .watched import WatchedMovies, WatchedShows
 from .watchlist import Watchlist
 
 log = logging.getLogger(__name__)
+# Failures that an outage produces on every attempt: logged at DEBUG here, because the caller
+# (the service) logs one WARNING per outage. Any other failure stays a WARNING.
+TRANSIENT_ERRORS = (errors.NetworkError, errors.ServerError, errors.RateLimited, errors.BadResponse)
+
+
+def _failure_level(exc: BaseException) -> int:
+    return logging.DEBUG if isinstance(exc, TRANSIENT_ERRORS) else logging.WARNING
+
 
 ACTIVITIES_PATH = "/sync/last_activities"
 CATEGORIES = ("watched", "watchlist", "playback", "hidden", "collection", "ratings")
@@ -133,7 +141,7 @@ class _Run:
             )
         self.changes[unit.name] = changes
         self.succeeded += 1
-        log.info("synced %s: %s", unit.name, changes)
+        log.debug("synced %s: %s", unit.name, changes)
 
     def run_metadata(self, start: float, end: float) -> None:
         show_ids = metadata.shows_needing_metadata(self.conn, self.ctx)
@@ -149,7 +157,7 @@ class _Run:
             except (errors.Unauthorized, errors.ReauthorizationRequired):
                 raise
             except (errors.TraktError, MalformedItem) as exc:
-                log.warning("metadata of show %d failed: %s", show_id, exc)
+                log.log(_failure_level(exc), "metadata of show %d failed: %s", show_id, exc)
                 failed += 1
                 with write_transaction(self.conn):
                     metadata.mark_metadata_failed(
@@ -332,7 +340,8 @@ def run_sync(
         except sqlite3.Error:
             log.exception("could not release the sync lease (it expires by itself)")
     run.progress(100, "Done")
-    log.info("sync %s in %.2f s, %d requests: %s", status, duration, requests, error or "")
+    # DEBUG: the caller logs the one INFO line per sync (the service's "Sync finished: ...").
+    log.debug("sync %s in %.2f s, %d requests: %s", status, duration, requests, error or "")
     return SyncResult(status, run.changes, requests, duration, error)
 
 
@@ -384,7 +393,9 @@ def _sync(
         except lease.LeaseLost:
             raise
         except (errors.TraktError, sqlite3.Error) as exc:
-            log.warning("category %s failed, its cursor is kept: %s", unit.name, exc)
+            log.log(
+                _failure_level(exc), "category %s failed, its cursor is kept: %s", unit.name, exc
+            )
             run.failures.append("%s: %s" % (unit.name, exc))
         except Exception as exc:
             log.exception("category %s failed unexpectedly", unit.name)

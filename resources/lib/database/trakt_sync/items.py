@@ -18,16 +18,23 @@ class MalformedItem(ValueError):
     """One item of a Trakt response cannot be used."""
 
 
+# SQLite stores signed 64-bit integers; a larger value would fail the whole unit's transaction
+# (OverflowError) instead of skipping the one malformed item.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
 def as_int(value: Any) -> Optional[int]:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+        result = value
+    elif isinstance(value, float) and value.is_integer():
+        result = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        result = int(value.strip())
+    else:
+        return None
+    return result if _INT_MIN <= result <= _INT_MAX else None
 
 
 def as_float(value: Any) -> Optional[float]:
