@@ -296,7 +296,8 @@ def push_outbox(
         if outcome == "offline":
             result.kept += len(due) - index - 1
             break
-    log.info(
+    # DEBUG: the sync's caller logs the one INFO line per sync.
+    log.debug(
         "outbox pushed %d, confirmed %d, dropped %d, kept %d (%d writes)",
         result.pushed, result.confirmed, result.dropped, result.kept, result.writes,
     )  # fmt: skip
@@ -404,7 +405,8 @@ def _handle_error(
                 pass
         result.dropped += 1
         return "rejected"
-    log.warning("outbox row %d kept for a retry (%s)", row.id, type(exc).__name__)
+    # An outage repeats this on every attempt; the service logs one WARNING per outage.
+    log.debug("outbox row %d kept for a retry (%s)", row.id, type(exc).__name__)
     _failed(conn, row, exc, now, keep_state=False)
     result.kept += 1
     result.error = str(exc)
