@@ -154,13 +154,21 @@ def trakt_signout(ctx: AddonContext) -> str:
 # --------------------------------------------------------------------- sync
 
 
-def force_trakt_sync(ctx: AddonContext) -> str:
-    """A manual sync with a background progress bar; the engine's 5-minute throttle applies."""
+def _not_ready_to_sync(ctx: AddonContext) -> Optional[str]:
+    """Tell the user why a sync cannot start, and return that result; None when it can."""
     if _client_missing(ctx):
         return "no_client"
     if not ctx.is_authorised():
         dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
         return "unauthorized"
+    return None
+
+
+def force_trakt_sync(ctx: AddonContext) -> str:
+    """A manual sync with a background progress bar; the engine's 5-minute throttle applies."""
+    refused = _not_ready_to_sync(ctx)
+    if refused:
+        return refused
     with BackgroundProgress(
         localize(strings.PROGRESS_ACTIVITY), heading=localize(strings.SYNCING)
     ) as bar:
@@ -251,12 +259,9 @@ def clear_trakt_database(ctx: AddonContext) -> str:
 def rebuild_trakt_database(ctx: AddonContext) -> str:
     from resources.lib.database import maintenance
 
-    if _client_missing(ctx):
-        return "no_client"
-    if not ctx.is_authorised():
-        # Rebuilding without a working sign-in would only delete the data.
-        dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
-        return "unauthorized"
+    refused = _not_ready_to_sync(ctx)  # rebuilding without a sign-in would only delete data
+    if refused:
+        return refused
     confirmed = dialogs.yesno(
         localize(strings.REBUILD_CONFIRM),
         heading=localize(strings.REBUILD_HEADING),
