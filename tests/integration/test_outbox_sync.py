@@ -333,3 +333,57 @@ def test_kill_after_the_post_leaves_no_duplicate_play(rig, tmp_path):
     assert posts(rig) == 1  # only the killed process's POST
     assert outbox(rig) == []
     assert_mirror_matches(rig)
+
+
+# -- an offline scrobble stop ----------------------------------------------------------------------
+
+
+def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tmp_path):
+    sys.path.insert(0, os.path.join(REPO, "tests", "doubles"))  # xbmc for the player module
+    from types import SimpleNamespace
+
+    from resources.lib.kodi.player import PlaybackScrobbling
+    from resources.lib.scrobble.media import MediaRef
+    from resources.lib.scrobble.state import Scrobbler
+
+    movie = unwatched_movie(rig)
+    ctx = SimpleNamespace(client=rig.client, db=rig.db, is_authorised=lambda: True,
+                          close=lambda: None)  # fmt: skip
+    scrobbling = PlaybackScrobbling(str(tmp_path / "service"), lambda: ctx)
+    session = SimpleNamespace(now_playing=SimpleNamespace(media=MediaRef.movie({"trakt": movie})))
+    worker, scrobbler, total = scrobbling.worker, Scrobbler(), 6000.0
+    rig.sandbox.add_fault("drop", path="^/scrobble/stop", count=100)
+    worker._emit(session, scrobbler.av_started(0.0))
+    for percent in range(91):
+        worker._emit(session, scrobbler.tick(total * percent / 100, total))
+    stop = scrobbler.stopped()
+    stopped_at = stop[-1].at  # the stop's real time (the failed send then retries for seconds)
+    worker._emit(session, stop)
+    assert [(kind, status) for kind, _, status in worker.sent] == [
+        ("start", "sent"), ("stop", "pending"),
+    ]  # fmt: skip
+    rig.sandbox.clear_faults()
+    assert movie_plays(rig, movie) == 0
+    assert len(scrobbling.outbox) == 0  # not in the JSON outbox: in the sync database's
+    queued = outbox(rig)  # the play (and, if it had a resume point, its removal)
+    (row,) = [r for r in queued if r.kind == "watch"]
+    assert row.payload["trakt"] == movie
+    assert {r.kind for r in queued} <= {"watch", "remove_playback"}
+    assert rig.db.snapshot()["movies"][str(movie)] == 1  # the mirror has the play once
+    time.sleep(1.1)  # the push happens clearly later than the viewing
+
+    assert rig.sync().status == "ok"
+    assert movie_plays(rig, movie) == 1
+    assert posts(rig) == 1
+    entry = next(e for e in rig.sandbox.state.history.values() if e.item.trakt == movie)
+    assert abs(entry.watched_at / 1000 - stopped_at) < 1.0  # the real time, not the push time
+    from resources.lib.database.trakt_sync.items import parse_time
+
+    watched_at = parse_time(row.payload["watched_at"])
+    assert watched_at is not None and abs(watched_at.timestamp() - entry.watched_at / 1000) < 1.0
+    assert outbox(rig) == []
+
+    assert rig.sync().status == "ok"  # a second sync pushes nothing
+    assert posts(rig) == 1
+    assert movie_plays(rig, movie) == 1
+    assert rig.db.snapshot()["movies"][str(movie)] == 1

@@ -454,6 +454,9 @@ class PlaybackScrobbling:
         self._context_factory = context_factory
         self._ctx: Any = None
         self.outbox = Outbox(os.path.join(data_dir, OUTBOX_FILENAME))
+        # Missed watched stops waiting for ``_record_local`` to queue them in the sync
+        # database's outbox (key: the JSON outbox's history key, media + watched_at second).
+        self._plays_to_queue: Dict[str, Any] = {}
         self._last_flush = 0.0
         self.worker = ScrobbleWorker(
             send=self._send,
@@ -503,18 +506,41 @@ class PlaybackScrobbling:
 
             pending = pending_for_failure(media, action)
             if pending is not None:
-                self.outbox.put(pending)
+                self._keep(media, pending)
             return "pending" if pending else "failed"
-        return ScrobbleSender(ctx.client, media, self.outbox).send(action).status
+        sender = ScrobbleSender(ctx.client, media, self.outbox,
+                                keep=lambda pending: self._keep(media, pending))  # fmt: skip
+        return sender.send(action).status
+
+    def _keep(self, media: MediaRef, pending: Any) -> None:
+        """A scrobble that could not be sent. A watched stop of an item the mirror knows goes
+        to the sync database's outbox (``_record_local`` queues it with the mirror update, in one
+        transaction; the next sync pushes it); anything else (progress, which expires, or an
+        item without Trakt ids) to the JSON outbox."""
+        from resources.lib.scrobble.outbox import HISTORY
+
+        if pending.kind == HISTORY and played_item(media) is not None:
+            self._plays_to_queue[pending.key] = pending
+        else:
+            self.outbox.put(pending)
 
     def _record_local(self, media: MediaRef, action: Action) -> None:
         from resources.lib.database.trakt_sync import local_changes
+        from resources.lib.scrobble.outbox import history_key
 
+        pending = self._plays_to_queue.pop(history_key(media, action.at), None)
         item = played_item(media)
         if item is None:
             return
-        db = self._context().db
-        local_changes.record_stop(db.connection, item, action.progress, action.at)
+        try:
+            db = self._context().db
+            local_changes.record_stop(
+                db.connection, item, action.progress, action.at, queue=pending is not None
+            )
+        except Exception:
+            if pending is not None:  # never lose the play: the JSON outbox sends it instead
+                self.outbox.put(pending)
+            raise
 
     def _flush(self) -> None:
         from resources.lib.scrobble.outbox import flush_outbox

@@ -13,6 +13,12 @@ Rules:
   crash between "sent" and "saved" cannot add the play twice (Trakt does not de-duplicate).
 
 :class:`Outbox` is a JSON file written atomically. One process (the service) owns it.
+
+In the service, a missed >= 80 % stop of an item with Trakt ids does not come here: it becomes a
+``watch`` row of the sync database's outbox (``database.trakt_sync.outbox``, queued by
+``local_changes.record_stop`` with the real ``watched_at``), pushed once by the next sync of
+any process. This file keeps what that outbox cannot express: pending progress (which expires)
+and plays of items known only by other ids.
 """
 
 from __future__ import annotations

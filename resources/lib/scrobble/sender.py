@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, List, Optional
+from typing import Any, Callable, Iterable, List, Optional
 
 from resources.lib.trakt import errors as trakt_errors
 
@@ -52,13 +52,22 @@ class ScrobbleSender:
     """Sends the actions of one playback of ``media`` with a :class:`TraktClient`.
 
     With an ``outbox``, failed pauses/stops are put there and a successful scrobble removes a
-    stale queued progress of the same media. Without one, read ``SendResult.pending``.
+    stale queued progress of the same media. Without one, read ``SendResult.pending``. ``keep``,
+    when given, receives the failed item instead of ``outbox.put`` (the service routes a missed
+    watched stop to the sync database's outbox).
     """
 
-    def __init__(self, client: Any, media: MediaRef, outbox: Optional[Outbox] = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        media: MediaRef,
+        outbox: Optional[Outbox] = None,
+        keep: Optional[Callable[[PendingItem], None]] = None,
+    ) -> None:
         self.client = client
         self.media = media
         self.outbox = outbox
+        self.keep = keep
 
     def send_all(self, actions: Iterable[Action]) -> List[SendResult]:
         return [self.send(action) for action in actions]
@@ -85,7 +94,9 @@ class ScrobbleSender:
                 type(exc).__name__,
                 "kept for later" if pending else "dropped",
             )
-            if pending is not None and self.outbox is not None:
+            if pending is not None and self.keep is not None:
+                self.keep(pending)
+            elif pending is not None and self.outbox is not None:
                 self.outbox.put(pending)
             return SendResult(
                 action, "pending" if pending else "failed", pending=pending, error=exc

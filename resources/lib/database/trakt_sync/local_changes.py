@@ -8,6 +8,12 @@ once, so Next Up and In Progress are right before the next sync:
   Next Up moves on to the following episode;
 * a stop between 1 % and 80 % is a pause: the item's bookmark is updated (or created).
 
+A watched stop whose scrobble could not be sent (offline, Trakt down, signed out) is recorded
+with ``queue=True``: the same transaction also queues a ``watch`` row (and, if the item had a
+resume point, a ``remove_playback`` row) in the ``outbox`` table, with the real ``watched_at``,
+and without letting the outbox apply the play a second time. Whichever process syncs next
+pushes it, exactly once (``outbox_push`` checks the history for a row left "sending").
+
 Agreement with the next delta sync
 ----------------------------------
 The watched units' delta (``watched.py``) fetches the history since the stored cursor and checks
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
@@ -74,6 +81,7 @@ class LocalChange:
     action: str = "none"  # "watched" | "bookmark" | "none"
     bookmarks_removed: int = 0
     playback_id: Optional[int] = None
+    queued: bool = False  # the play was also queued in the outbox for Trakt
 
 
 def record_stop(
@@ -81,14 +89,24 @@ def record_stop(
     item: PlayedItem,
     progress: float,
     watched_at: Optional[float] = None,
+    queue: bool = False,
 ) -> LocalChange:
-    """Apply a playback stop at ``progress`` percent to the mirror, in one transaction."""
+    """Apply a playback stop at ``progress`` percent to the mirror, in one transaction.
+
+    ``queue``: the stop's scrobble was not delivered; a watched stop is also queued for Trakt
+    (see the module docstring). Raises ValueError if it cannot be queued (nothing is applied).
+    """
     if not item.usable or progress < MIN_PERCENT:
         return LocalChange()
+    if watched_at is None:
+        watched_at = time.time()
     stamp = now_iso(watched_at)
     with write_transaction(conn):
         if progress >= WATCHED_PERCENT:
+            if queue:
+                _queue_play(conn, item, watched_at)
             change = _mark_watched(conn, item, stamp)
+            change.queued = queue
         else:
             change = _save_bookmark(conn, item, min(100.0, float(progress)), stamp)
     log.info("mirror updated locally: %s %s (%s)", item.kind, change.action, _describe(item))
@@ -134,6 +152,16 @@ def _bookmark_match(item: PlayedItem) -> Tuple[str, Dict[str, Any]]:
             params["trakt"] = item.trakt_id
         return where + ")", params
     return "", {}
+
+
+def _queue_play(conn: sqlite3.Connection, item: PlayedItem, watched_at: float) -> None:
+    """Queue the play (before the mirror changes: the row records the state the last sync saw);
+    the caller applies it to the mirror, once."""
+    from .outbox import WATCH, LocalAction, queue_in_transaction
+
+    action = LocalAction(WATCH, item.kind, trakt_id=item.trakt_id, show_id=item.show_id,
+                         season=item.season, number=item.number)  # fmt: skip
+    queue_in_transaction(conn, action, watched_at, apply=False)
 
 
 def _remove_bookmarks(conn: sqlite3.Connection, item: PlayedItem) -> int:

@@ -200,33 +200,51 @@ def queue_action(
     (the mirror is updated either way). Raises ValueError for a malformed action.
     """
     action.validate()
-    created_at = now_iso(now)
     with write_transaction(conn):
-        # Marking watched also clears the resume point (Trakt keeps it after a history add).
-        clear_resume = None
-        if action.kind == WATCH:
-            clear_resume = LocalAction(REMOVE_PLAYBACK, action.media_type, action.trakt_id,
-                                       action.show_id, action.season, action.number)  # fmt: skip
-            where, params = _bookmark_where(clear_resume)
-            select = "SELECT COUNT(*) FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
-            if not conn.execute(select, params).fetchone()[0]:
-                clear_resume = None
-        row_id = _queue(conn, action, created_at)
-        if clear_resume is not None:
-            _queue(conn, clear_resume, created_at)
+        return queue_in_transaction(conn, action, now)
+
+
+def queue_in_transaction(
+    conn: sqlite3.Connection, action: LocalAction, now: Optional[float] = None,
+    apply: bool = True,
+) -> Optional[int]:  # fmt: skip
+    """:func:`queue_action` inside the caller's write transaction. ``apply=False`` queues
+    without touching the mirror: the caller applies the change itself, once, in the same
+    transaction (the player's offline stop: ``local_changes.record_stop``).
+
+    For a ``watch``, ``now`` is the play's real time: the row's ``created_at`` and its
+    ``watched_at`` (what the push posts and what its history check looks for)."""
+    action.validate()
+    created_at = now_iso(now)
+    # Marking watched also clears the resume point (Trakt keeps it after a history add).
+    clear_resume = None
+    if action.kind == WATCH:
+        clear_resume = LocalAction(REMOVE_PLAYBACK, action.media_type, action.trakt_id,
+                                   action.show_id, action.season, action.number)  # fmt: skip
+        where, params = _bookmark_where(clear_resume)
+        select = "SELECT COUNT(*) FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
+        if not conn.execute(select, params).fetchone()[0]:
+            clear_resume = None
+    row_id = _queue(conn, action, created_at, apply)
+    if clear_resume is not None:
+        _queue(conn, clear_resume, created_at, apply)
     if row_id is not None:
         log.info("local change queued: %s %s (outbox row %d)", action.kind, action.item_key,
                  row_id)  # fmt: skip
     return row_id
 
 
-def _queue(conn: sqlite3.Connection, action: LocalAction, created_at: str) -> Optional[int]:
-    """Inside the transaction: apply ``action`` to the mirror and insert its row."""
+def _queue(
+    conn: sqlite3.Connection, action: LocalAction, created_at: str, apply: bool = True
+) -> Optional[int]:
+    """Inside the transaction: apply ``action`` to the mirror (unless not ``apply``) and insert
+    its row."""
     payload = action.to_payload()
     payload.update(_before_state(conn, action))
     if action.kind == WATCH:
         payload["watched_at"] = created_at
-    _apply(conn, action, created_at, overlay=False)
+    if apply:
+        _apply(conn, action, created_at, overlay=False)
     if not _coalesce(conn, action):
         return None
     cursor = conn.execute(
@@ -448,6 +466,7 @@ __all__ = [
     "clear",
     "count",
     "queue_action",
+    "queue_in_transaction",
     "reapply_pending",
     "rows",
 ]
