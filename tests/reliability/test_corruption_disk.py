@@ -10,7 +10,6 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
 
-import kodistate  # noqa: E402
 import pytest  # noqa: E402
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
@@ -25,6 +24,7 @@ from tests.reliability.conftest import (  # noqa: E402
     core,
     groups,
     integrity,
+    kodi_state_for,
     run,
     snapshot,
     sub_env,
@@ -44,19 +44,7 @@ class NoPlayback:
 
 @pytest.fixture
 def kodi(small_sandbox):
-    state = kodistate.reset()
-    for key, value in (
-        ("trakt_api_url", small_sandbox.url),
-        ("trakt_oauth_url", small_sandbox.url),
-        ("trakt_client_id", small_sandbox.client_id),
-        ("trakt_client_secret", small_sandbox.client_secret),
-        ("trakt_sync_interval_seconds", 1),
-        ("service_tick_seconds", 1),
-    ):
-        state.set_setting(key, value)
-    yield state
-    state.abort.set()
-    kodistate.cleanup()
+    yield from kodi_state_for(small_sandbox)
 
 
 def _client(sb, data_dir):

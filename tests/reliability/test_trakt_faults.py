@@ -21,7 +21,7 @@ from resources.lib.trakt import errors  # noqa: E402
 from resources.lib.trakt.client import TraktClient  # noqa: E402
 from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
-from tests.reliability.conftest import authorise, core  # noqa: E402
+from tests.reliability.conftest import authorise, core, kodi_state_for  # noqa: E402
 from tests.reliability.test_corruption_disk import NoPlayback  # noqa: E402
 
 FAULT_LOG = {}
@@ -254,19 +254,7 @@ def test_account_states_get_a_clear_user_message(kind, code, words, rig, sb):
 
 @pytest.fixture
 def kodi(sb):
-    state = kodistate.reset()
-    for key, value in (
-        ("trakt_api_url", sb.url),
-        ("trakt_oauth_url", sb.url),
-        ("trakt_client_id", sb.client_id),
-        ("trakt_client_secret", sb.client_secret),
-        ("trakt_sync_interval_seconds", 1),
-        ("service_tick_seconds", 1),
-    ):
-        state.set_setting(key, value)
-    yield state
-    state.abort.set()
-    kodistate.cleanup()
+    yield from kodi_state_for(sb)
 
 
 def _service_ticks(n, clock):
