@@ -5,14 +5,18 @@ ZIP := dist/plugin.video.aiostreams-$(VERSION).zip
 CORE := addon.py service.py script.py resources
 DEV := sandbox aiostreams_sandbox tests bench tools
 
-.PHONY: deps deps-kodi zip check lint vermin check-addon test-core-imports test test-unit \
+.PHONY: deps deps-python deps-system zip check lint vermin check-addon test-core-imports test test-unit \
         test-integration test-reliability test-kodi demo bench clean
 
-deps:
+# The one install step: every tool and system package that any tier needs, before the first tier
+# runs. No other target installs anything.
+deps: deps-python deps-system
+
+deps-python:
 	PYTHON=$(PYTHON) bash tools/install-dev.sh
 
-deps-kodi:
-	bash tools/install-kodi.sh
+deps-system:
+	bash tools/install-system.sh
 
 zip:
 	$(PYTHON) tools/build_zip.py --out $(ZIP)
@@ -42,7 +46,7 @@ test-integration:
 test-reliability:
 	$(PYTHON) -m pytest -q tests/reliability
 
-test-kodi: deps-kodi zip
+test-kodi: zip
 	$(PYTHON) -m pytest -q tests/kodi
 
 test: deps check test-unit test-integration test-reliability test-kodi

@@ -5,8 +5,8 @@
 - `kodi_factory(settings=None, start=True, addon_dir=None)`: more Kodis, or one not yet started.
 - `kodi_addon_dir`: the add-on folder installed into every test Kodi (installable files only).
 
-Nothing is skipped: without Kodi the harness runs tools/install-kodi.sh, and fails the tests
-with the reason when that does not work. Every Kodi and Xvfb is stopped by process group after
+Nothing is skipped and nothing is installed: without Kodi every test fails and names what
+`make deps` should have installed. Every Kodi and Xvfb is stopped by process group after
 the test; when the test failed, kodi.log (and a screenshot) are kept under
 /tmp/aiostreams-kodi-artifacts and the folder is printed.
 """
@@ -28,7 +28,6 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 from tests.kodi.harness import (  # noqa: E402 - needs the path above
-    REPO_ROOT,
     KodiInstance,
     addon_source_root,
     copy_addon,
@@ -77,20 +76,16 @@ def _test_failed(node: pytest.Item) -> bool:
 
 @pytest.fixture(scope="session")
 def kodi_programs() -> None:
-    """Kodi, Xvfb and ImageMagick on PATH: installs them, or fails every Kodi test saying why."""
-    if not missing_programs():
-        return
-    result = subprocess.run(
-        ["bash", str(REPO_ROOT / "tools" / "install-kodi.sh")],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    still_missing = missing_programs()
-    if still_missing:
+    """Kodi, Xvfb and ImageMagick on PATH, or every Kodi test fails saying why.
+
+    Nothing is installed here: `make deps` (tools/install-system.sh) installs every system package
+    before the first tier runs, so a missing one is a broken install step, not something to hide.
+    """
+    missing = missing_programs()
+    if missing:
         pytest.fail(
-            "real-Kodi tests need {}; tools/install-kodi.sh exited {}:\n{}{}".format(
-                ", ".join(still_missing), result.returncode, result.stdout, result.stderr
+            "real-Kodi tests need {}: run `make deps` (tools/install-system.sh) first".format(
+                ", ".join(missing)
             ),
             pytrace=False,
         )
