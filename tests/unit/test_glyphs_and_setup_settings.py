@@ -86,7 +86,7 @@ def _runtime_literals():
             for node in ast.walk(tree):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     if id(node) not in docstrings:
-                        where = "{}:{}".format(os.path.relpath(path, kodistate.REPO), node.lineno)
+                        where = f"{os.path.relpath(path, kodistate.REPO)}:{node.lineno}"
                         yield where, node.value
 
 
