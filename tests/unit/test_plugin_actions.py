@@ -282,7 +282,7 @@ def no_client(kodi, monkeypatch):
     return kodi
 
 
-@pytest.mark.parametrize("name", ["trakt_auth", "force_sync", "database_rebuild"])
+@pytest.mark.parametrize("name", ["force_sync", "database_rebuild"])
 @pytest.mark.parametrize("missing", ["trakt_client_id", "trakt_client_secret", "both"])
 def test_actions_without_a_client_id_or_secret_explain_how_to_register(
     kodi, sandbox, authorised, monkeypatch, name, missing
