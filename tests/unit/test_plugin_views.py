@@ -380,12 +380,12 @@ def test_sync_history_without_runs_offers_a_sync(kodi, sandbox, no_network):
     assert_one_state_item(items, "First sync has not finished yet", "force_sync")
 
 
-@pytest.mark.parametrize("query", sorted(GENUINELY_EMPTY))
+@pytest.mark.parametrize("query", LIST_QUERIES)
 def test_a_list_that_cannot_be_read_says_so(kodi, sandbox, synced, no_network, monkeypatch, query):
     def broken(self, *args, **kwargs):
         raise RuntimeError("disk I/O error")
 
-    for name in ("next_up", "in_progress", "watchlist"):
+    for name in ("next_up", "in_progress", "watchlist", "sync_history"):
         monkeypatch.setattr(TraktSyncDatabase, name, broken)
     items = browse(kodi, query)
     assert_one_state_item(items, "This list could not be read: see the Kodi log", "noop")

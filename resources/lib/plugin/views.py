@@ -280,12 +280,16 @@ def sync_history(handle: int) -> None:
 
     ctx = build_context()
     try:
-        exists = os.path.exists(ctx.paths.db_path)
-        lines = history_lines(ctx) if exists else []
-        if lines:
-            items = [Item(line, url_for("noop")) for line in lines]
-        else:
-            items = [_empty_state(ctx, (strings.HISTORY_EMPTY, "force_sync"))]
+        try:
+            exists = os.path.exists(ctx.paths.db_path)
+            lines = history_lines(ctx) if exists else []
+            if lines:
+                items = [Item(line, url_for("noop")) for line in lines]
+            else:
+                items = [_empty_state(ctx, (strings.HISTORY_EMPTY, "force_sync"))]
+        except Exception:  # a broken database: say so in the list, details in the log
+            log.exception("The sync history could not be read")
+            items = [Item(localize(strings.LIST_UNREADABLE), url_for("noop"))]
         directory.show(handle, items, content="files", category=localize(strings.SYNC_HISTORY))
     finally:
         ctx.close()
