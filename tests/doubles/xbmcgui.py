@@ -12,6 +12,8 @@ from kodistate import STATE
 NOTIFICATION_INFO = "info"
 NOTIFICATION_WARNING = "warning"
 NOTIFICATION_ERROR = "error"
+INPUT_ALPHANUM = 0  # Kodi's values
+ALPHANUM_HIDE_INPUT = 2
 
 
 class Dialog:
@@ -48,6 +50,18 @@ class Dialog:
     ) -> int:  # noqa: A002,E501
         STATE.record_dialog("select", (heading, [str(item) for item in list]), {})
         return int(STATE.answer("select", -1))
+
+    def input(
+        self,
+        heading: str,
+        defaultt: str = "",
+        type: int = INPUT_ALPHANUM,  # noqa: A002
+        option: int = 0,
+        autoclose: int = 0,
+    ) -> str:
+        """Kodi's keyboard: the scripted text, "" (Kodi's answer to Cancel) when none is left."""
+        STATE.record_dialog("input", (heading, defaultt), {"type": type, "option": option})
+        return str(STATE.answer("input", ""))
 
     def textviewer(self, heading: str, text: str, usemono: bool = False) -> None:
         STATE.record_dialog("textviewer", (heading, text), {"usemono": usemono})

@@ -45,7 +45,8 @@ pytestmark = pytest.mark.kodi
 ADDON_SETTINGS_WINDOW = 10140
 HISTORY_URL = f"plugin://{ADDON_ID}/?action=sync_history"
 NOTIFIED = r"\[AIOStreams Service\] Notified: (?P<text>Trakt: .+ updated)$"
-# Focused row -> screenshot: together they show every setting of the Trakt category.
+# Focused row -> screenshot: together they show every setting of the Trakt category (at the
+# Standard level). The first shows the Trakt app's fields above the account buttons.
 SETTINGS_SHOTS = (
     ("Authorise Trakt", "settings_trakt_account.png"),
     ("Notify when a background sync changes something", "settings_trakt_sync.png"),
@@ -156,6 +157,9 @@ def test_library_scan_notification_schedule_history_and_settings_screenshots(
         timeout=15,
     )
     time.sleep(1.0)  # the open animation
+    # The README names the level: Kodi's default, Standard (the level button's label).
+    level = info_labels(kodi, "Control.GetLabel(20)")["Control.GetLabel(20)"]
+    assert level.startswith("Standard"), level
     for label, name in SETTINGS_SHOTS:
         focus_setting(kodi, label)
         time.sleep(0.6)  # the scroll animation

@@ -209,7 +209,8 @@ def test_next_up_lists_the_mirrors_next_episodes_in_files_getdirectory_and_on_sc
     )
     time.sleep(1.0)  # the dialog's open animation
     save_screenshot(kodi, "settings_trakt.png")
-    assert focused_label(kodi) == "Authorise Trakt"
+    # The first row: the Trakt app's client id (issue 10 moved the app's fields to the top).
+    assert focused_label(kodi) == "Trakt client id"
     kodi.go_home()
     opened.join()
     stop_seconds = quit_and_time_service_stop(kodi)

@@ -282,7 +282,7 @@ def no_client(kodi, monkeypatch):
     return kodi
 
 
-@pytest.mark.parametrize("name", ["trakt_auth", "force_sync", "database_rebuild"])
+@pytest.mark.parametrize("name", ["force_sync", "database_rebuild"])
 @pytest.mark.parametrize("missing", ["trakt_client_id", "trakt_client_secret", "both"])
 def test_actions_without_a_client_id_or_secret_explain_how_to_register(
     kodi, sandbox, authorised, monkeypatch, name, missing
@@ -301,7 +301,7 @@ def test_actions_without_a_client_id_or_secret_explain_how_to_register(
     assert run(name) == "no_client"
     assert finished(kodi, name) == "no_client"
     assert dialog_texts(kodi, "ok") == [kodi.localized(30138)]
-    assert "Settings → Advanced" in kodi.localized(30138)
+    assert "Authorise Trakt" in kodi.localized(30138)
     assert kodi.dialog_calls("yesno") == []
     assert kodi.log_lines(level=2, contains="No Trakt client id/secret configured")
     assert sandbox.client_secret not in "\n".join(message for _, message in kodi.logs)

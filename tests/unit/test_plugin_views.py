@@ -214,15 +214,6 @@ def test_play_is_refused_politely(kodi):
     assert kodi.dialog_calls("notification")
 
 
-def test_database_error_ends_in_an_empty_directory(kodi, sandbox, synced, no_network, monkeypatch):
-    def broken(self, *args, **kwargs):
-        raise RuntimeError("disk I/O error")
-
-    monkeypatch.setattr(TraktSyncDatabase, "next_up", broken)
-    assert browse(kodi, "?action=next_up") == []
-    assert kodi.log_lines(level=3, contains="Plugin route 'next_up' failed")
-
-
 def test_window_properties_are_json(kodi):
     from resources.lib.kodi import window
 
@@ -308,3 +299,94 @@ def test_corrupt_database_found_by_a_view_is_announced_once_across_processes(
     assert [args[1] for args, _ in kodi.dialog_calls("notification")] == [kodi.localized(30111)]
     assert context_module.announce_recovery(moved) is False  # another interpreter, same file
     assert len(kodi.dialog_calls("notification")) == 1
+
+
+# ------------------------------------------ issue 10: every empty list says why
+
+LIST_QUERIES = (
+    "?action=next_up",
+    "?action=in_progress",
+    "?action=watchlist_movies",
+    "?action=watchlist_shows",
+    "?action=sync_history",
+)
+GENUINELY_EMPTY = {
+    "?action=next_up": "Nothing to watch next",
+    "?action=in_progress": "Nothing in progress",
+    "?action=watchlist_movies": "No movies on your Trakt watchlist",
+    "?action=watchlist_shows": "No shows on your Trakt watchlist",
+}
+
+
+def assert_one_state_item(items, label, action):
+    """One item that says `label`, opens `action` and plays nothing."""
+    assert labels(items) == [label]
+    url, item, folder = items[0]
+    assert url == URL + "?action=" + action
+    assert not folder and item.getProperty("IsPlayable") != "true"
+
+
+@pytest.fixture
+def empty_sandbox(tmp_path):
+    """A Trakt account with nothing in it (a new user)."""
+    account = tmp_path / "empty.json"
+    account.write_text(json.dumps({"user": {"username": "newbie", "slug": "newbie"}}))
+    with Sandbox(account=str(account), seed=1, port=0) as sb:
+        yield sb
+
+
+@pytest.mark.parametrize("query", LIST_QUERIES)
+def test_every_list_says_not_authorised_and_opens_the_authorisation(kodi, query, no_network):
+    assert_one_state_item(browse(kodi, query), "Trakt is not authorised", "trakt_auth")
+
+
+@pytest.mark.parametrize("query", LIST_QUERIES)
+def test_every_list_says_the_first_sync_is_in_progress_while_it_runs(
+    kodi, sandbox, query, no_network
+):
+    from resources.lib.database.trakt_sync import lease
+
+    paths, _ = authorise(kodi, sandbox)
+    with TraktSyncDatabase(paths.db_path) as db:
+        assert lease.acquire(db.connection, "the-service")
+        items = browse(kodi, query)
+    assert_one_state_item(items, "First sync in progress: this list fills when it finishes", "noop")
+
+
+@pytest.fixture
+def empty_synced(kodi, empty_sandbox):
+    """Authorised and synced, with nothing on Trakt to list."""
+    paths, store = authorise(kodi, empty_sandbox)
+    with TraktClient(
+        empty_sandbox.client_id,
+        empty_sandbox.client_secret,
+        token_store=store,
+        api_url=empty_sandbox.url,
+        oauth_url=empty_sandbox.url,
+    ) as trakt, TraktSyncDatabase(paths.db_path) as db:
+        assert db.sync_activities(trakt, force=True).status == "ok"
+    return paths
+
+
+@pytest.mark.parametrize("query", sorted(GENUINELY_EMPTY))
+def test_a_synced_empty_list_says_so(kodi, empty_synced, no_network, query):
+    assert_one_state_item(browse(kodi, query), GENUINELY_EMPTY[query], "noop")
+
+
+def test_sync_history_without_runs_offers_a_sync(kodi, sandbox, no_network):
+    paths, _ = authorise(kodi, sandbox)
+    TraktSyncDatabase(paths.db_path).close()
+    items = browse(kodi, "?action=sync_history")
+    assert_one_state_item(items, "First sync has not finished yet", "force_sync")
+
+
+@pytest.mark.parametrize("query", LIST_QUERIES)
+def test_a_list_that_cannot_be_read_says_so(kodi, sandbox, synced, no_network, monkeypatch, query):
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("disk I/O error")
+
+    for name in ("next_up", "in_progress", "watchlist", "sync_history"):
+        monkeypatch.setattr(TraktSyncDatabase, name, broken)
+    items = browse(kodi, query)
+    assert_one_state_item(items, "This list could not be read: see the Kodi log", "noop")
+    assert kodi.log_lines(level=3, contains="could not be read")

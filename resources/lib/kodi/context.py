@@ -19,7 +19,7 @@ ShouldAbort = Optional[Callable[[], bool]]
 
 
 def _client_credentials(settings: Settings) -> Tuple[str, str]:
-    """The client id/secret of the user's own Trakt API app (Settings -> Advanced). There is no
+    """The client id/secret of the user's own Trakt API app (Settings -> Trakt). There is no
     built-in app: both are empty until the user enters them (see ``client_configured``)."""
     return settings.trakt_client_id.strip(), settings.trakt_client_secret.strip()
 
@@ -97,7 +97,7 @@ class AddonContext:
             if not self._no_client_logged:
                 self._no_client_logged = True
                 log.warning(
-                    "No Trakt client id/secret configured (Settings > Advanced): "
+                    "No Trakt client id/secret configured (Settings > Trakt): "
                     "Trakt is treated as not authorised"
                 )
             return False

@@ -60,6 +60,20 @@ def select(options: Sequence[str], heading: Optional[str] = None) -> int:
     return int(xbmcgui.Dialog().select(_heading(heading), list(options)))
 
 
+def ask_text(heading: str, default: str = "", hidden: bool = False) -> Optional[str]:
+    """Kodi's keyboard; the typed text without surrounding spaces, None when cancelled.
+
+    Kodi answers Cancel with "", so an empty entry counts as cancelled too. ``hidden`` shows
+    dots instead of the text (for secrets).
+    """
+    option = xbmcgui.ALPHANUM_HIDE_INPUT if hidden else 0
+    text = xbmcgui.Dialog().input(
+        heading, defaultt=default, type=xbmcgui.INPUT_ALPHANUM, option=option
+    )
+    text = (text or "").strip()
+    return text or None
+
+
 def textviewer(text: str, heading: Optional[str] = None) -> None:
     xbmcgui.Dialog().textviewer(_heading(heading), text)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any, Callable, Dict, List, Optional
 
 from resources.lib.kodi import dialogs, strings, window
@@ -60,70 +59,10 @@ def _client_missing(ctx: AddonContext) -> bool:
 
 
 def trakt_auth(ctx: AddonContext) -> str:
-    """Device-code flow: show the code and URL, poll until done/denied/expired/cancelled."""
-    from resources.lib.trakt import errors
+    """Device-code sign-in; guided through registering a Trakt API app when none is set."""
+    from resources.lib.plugin.trakt_setup import authorise
 
-    if _client_missing(ctx):
-        return "no_client"
-    client = ctx.client
-    try:
-        code = client.request_device_code()
-    except errors.TraktError as exc:
-        dialogs.ok(localize(strings.AUTH_FAILED, error=syncui.short_error(exc)))
-        return "error"
-    message = localize(strings.AUTH_INSTRUCTIONS, url=code.verification_url, code=code.user_code)
-    log.info("Device authorisation started (expires in %ss)", int(code.expires_in))
-    started = time.monotonic()
-    expires = max(1.0, float(code.expires_in or 600))
-    result = "error"
-    user_message = ""
-    with Progress(message, heading=localize(strings.AUTHORISE_TRAKT)) as progress:
-
-        def should_cancel() -> bool:
-            remaining = 1.0 - (time.monotonic() - started) / expires
-            progress.update(100.0 * max(0.0, remaining))
-            return progress.iscanceled() or abort_requested()
-
-        try:
-            client.poll_device_token(code, should_cancel=should_cancel)
-            result = "done"
-        except (errors.DeviceAuthCancelled, errors.Aborted):
-            result = "cancelled"
-        except errors.DeviceCodeDenied:
-            result = "denied"
-        except errors.DeviceCodeExpired:
-            result = "expired"
-        except errors.TraktError as exc:
-            user_message = syncui.short_error(exc)
-    if result == "done":
-        user = _adopt_account(ctx, client)
-        set_string("trakt_username", user)
-        dialogs.notification(localize(strings.AUTH_DONE, user=user or "Trakt"))
-    elif result == "cancelled":
-        dialogs.notification(localize(strings.AUTH_CANCELLED))
-    elif result == "denied":
-        dialogs.ok(localize(strings.AUTH_DENIED))
-    elif result == "expired":
-        dialogs.ok(localize(strings.AUTH_EXPIRED_CODE))
-    else:
-        dialogs.ok(localize(strings.AUTH_FAILED, error=user_message))
-    return result
-
-
-def _adopt_account(ctx: AddonContext, client: Any) -> str:
-    """Record who signed in (another user's mirror and queued changes are dropped); returns the
-    username to show in the settings. Best effort: authorisation itself already worked."""
-    try:
-        data = client.get("/users/settings")
-    except Exception:
-        log.warning("Could not read the Trakt username", exc_info=True)
-        return ""
-    try:
-        ctx.db.adopt_account(data)
-    except Exception:  # the next sync's account check still catches a switch
-        log.warning("Could not record the Trakt account in the database", exc_info=True)
-    user = (data or {}).get("user") or {}
-    return str(user.get("username") or user.get("name") or "")
+    return authorise(ctx)
 
 
 def trakt_signout(ctx: AddonContext) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.kodi import dialogs, directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
@@ -162,30 +162,53 @@ def show_item(row: Dict[str, Any]) -> Item:
     )
 
 
-def _view_items(ctx: AddonContext, read: Any) -> List[Item]:
+def _not_authorised_item() -> Item:
+    return Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))
+
+
+def _empty_state(ctx: AddonContext, empty: Tuple[int, str]) -> Item:
+    """Why a list has nothing to show, as one item that opens the place to fix it.
+
+    Not authorised opens the (guided) authorisation; before the first sync completes it says
+    that a sync is running, or offers one; after that the list is genuinely empty (``empty``:
+    the view's own label and route).
+    """
+    if not ctx.is_authorised():
+        return _not_authorised_item()
+    # A plugin call never creates the database (the service does): no file, no sync yet.
+    exists = os.path.exists(ctx.paths.db_path)
+    if not exists or ctx.db.last_sync_at() is None:
+        if exists and ctx.db.sync_in_progress():
+            return Item(localize(strings.FIRST_SYNC_RUNNING), url_for("noop"))
+        return Item(localize(strings.FIRST_SYNC_PENDING), url_for("force_sync"))
+    label, action = empty
+    return Item(localize(label), url_for(action))
+
+
+def _view_items(ctx: AddonContext, read: Any, empty: Tuple[int, str]) -> List[Item]:
     """The rows of a view; a state item only where there is nothing to list.
 
     Rows are listed whenever the mirror has them, even before the first sync (a 2.7.x upgrade's
     migrated lists show at once). Not authorised with data: the data plus one info item on top.
     """
-    authorised = ctx.is_authorised()
-    # A plugin call never creates the database (the service does): no file means no rows.
     items: List[Item] = read(ctx) if os.path.exists(ctx.paths.db_path) else []
-    if items:
-        if not authorised:
-            return [Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))] + items
-        return items
-    if not authorised:
-        return [Item(localize(strings.NOT_AUTHORISED), url_for("trakt_auth"))]
-    if ctx.db.last_sync_at() is None:
-        return [Item(localize(strings.FIRST_SYNC_PENDING), url_for("force_sync"))]
-    return []
+    if not items:
+        return [_empty_state(ctx, empty)]
+    if not ctx.is_authorised():
+        return [_not_authorised_item()] + items
+    return items
 
 
-def _list(handle: int, category: int, content: str, read: Any) -> None:
+def _list(handle: int, category: int, content: str, read: Any, empty: int) -> None:
+    """Show one list; a list is never an empty folder (``empty``: its genuinely-empty label)."""
     ctx = build_context()
     try:
-        items = _view_items(ctx, read)
+        try:
+            items = _view_items(ctx, read, (empty, "noop"))
+        except Exception:  # a broken database: say so in the list, details in the log
+            log.exception("The list %s could not be read", localize(category))
+            items = [Item(localize(strings.LIST_UNREADABLE), url_for("noop"))]
+            content = "files"
         directory.show(handle, items, content=content, category=localize(category))
     finally:
         ctx.close()
@@ -208,6 +231,7 @@ def next_up(handle: int) -> None:
         strings.NEXT_UP,
         "episodes",
         lambda ctx: [with_menu(episode_item(row), row, "next_up") for row in ctx.db.next_up()],
+        strings.NEXT_UP_EMPTY,
     )
 
 
@@ -222,6 +246,7 @@ def in_progress(handle: int) -> None:
         strings.IN_PROGRESS,
         "videos",
         lambda ctx: [_in_progress_item(row) for row in ctx.db.in_progress()],
+        strings.IN_PROGRESS_EMPTY,
     )
 
 
@@ -235,6 +260,7 @@ def watchlist(handle: int, kind: str) -> None:
                 with_menu(movie_item(row), row, "watchlist_movie")
                 for row in ctx.db.watchlist("movie")
             ],
+            strings.WATCHLIST_MOVIES_EMPTY,
         )
     else:
         _list(
@@ -244,16 +270,26 @@ def watchlist(handle: int, kind: str) -> None:
             lambda ctx: [
                 with_menu(show_item(row), row, "watchlist_show") for row in ctx.db.watchlist("show")
             ],
+            strings.WATCHLIST_SHOWS_EMPTY,
         )
 
 
 def sync_history(handle: int) -> None:
+    """The runs, newest first; without any, why (not authorised, first sync) or a sync to run."""
     from resources.lib.plugin.actions import history_lines
 
     ctx = build_context()
     try:
-        lines = history_lines(ctx) or [localize(strings.HISTORY_EMPTY)]
-        items = [Item(line, url_for("noop")) for line in lines]
+        try:
+            exists = os.path.exists(ctx.paths.db_path)
+            lines = history_lines(ctx) if exists else []
+            if lines:
+                items = [Item(line, url_for("noop")) for line in lines]
+            else:
+                items = [_empty_state(ctx, (strings.HISTORY_EMPTY, "force_sync"))]
+        except Exception:  # a broken database: say so in the list, details in the log
+            log.exception("The sync history could not be read")
+            items = [Item(localize(strings.LIST_UNREADABLE), url_for("noop"))]
         directory.show(handle, items, content="files", category=localize(strings.SYNC_HISTORY))
     finally:
         ctx.close()

@@ -63,7 +63,7 @@ class Forbidden(TraktError):
     code = "forbidden"
     default_user_message = (
         "Trakt refused the request (403): check the Trakt client id and secret in the "
-        "add-on's advanced settings and that your Trakt API app is approved."
+        "add-on's Trakt settings and that your Trakt API app is approved."
     )
 
 
