@@ -27,9 +27,10 @@ import xbmc
 import xbmcgui
 import xbmcplugin
 
+from resources.lib.scrobble.inflight import INFLIGHT_FILENAME, InflightJournal
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
-from resources.lib.scrobble.resume import PLACEHOLDER_SECONDS, progress_percent
-from resources.lib.scrobble.state import FAILED, PAUSE, STOP, Action, Scrobbler
+from resources.lib.scrobble.resume import PLACEHOLDER_SECONDS, progress_percent, seek_target
+from resources.lib.scrobble.state import FAILED, PAUSE, START, STOP, Action, Scrobbler
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,10 @@ OUTBOX_FILENAME = "scrobble_outbox.json"
 SAMPLE_SECONDS = 1.0
 SETTLE_SECONDS = 1.5
 FLUSH_MIN_INTERVAL = 60.0
+# Kodi gives its services about 2 s after System.OnQuit: the pause that saves the user's place
+# gets this long on the network, then it goes to the outbox (the next start sends it).
+QUIT_SEND_SECONDS = 1.5
+QUIT_JOIN_SECONDS = 2.0
 EXCLUDE_PROPERTY = "script.trakt.exclude"
 
 
@@ -221,6 +226,12 @@ class KodiPlayback:
         except Exception:
             log.debug("Player.stop failed", exc_info=True)
 
+    def seek(self, seconds: float) -> None:
+        try:
+            self.player.seekTime(float(seconds))
+        except Exception:
+            log.debug("Player.seekTime failed", exc_info=True)
+
     def get_property(self, name: str) -> str:
         return xbmcgui.Window(HOME_WINDOW_ID).getProperty(name)
 
@@ -246,6 +257,7 @@ class Session:
     settled: bool = False
     total: float = 0.0
     last_time: float = 0.0
+    resume_pending: bool = False  # seek to now_playing.resume_percent once the length is known
 
 
 class ScrobbleWorker:
@@ -267,6 +279,7 @@ class ScrobbleWorker:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         settle_seconds: float = SETTLE_SECONDS,
+        journal: Optional[InflightJournal] = None,
     ) -> None:
         self._send = send
         self._record_local = record_local
@@ -282,6 +295,9 @@ class ScrobbleWorker:
         self._thread: Optional[threading.Thread] = None
         self.session: Optional[Session] = None
         self.sent: List[Tuple[str, float, str]] = []
+        self.journal = journal if journal is not None else InflightJournal(None)
+        self.quit_done = threading.Event()
+        self._quit_requested = False
 
     # -- thread ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -296,6 +312,34 @@ class ScrobbleWorker:
 
     def post(self, kind: str, value: Any = None) -> None:
         self._events.put((kind, value))
+
+    def request_quit(self) -> None:
+        """Queue the quit once (from ``System.OnQuit``; :meth:`quit` then waits for it)."""
+        if not self._quit_requested:
+            self._quit_requested = True
+            self.post("quit")
+
+    def quit(self, join_seconds: float = QUIT_JOIN_SECONDS) -> bool:
+        """Kodi is shutting down: the thread handles what is queued (a stop Kodi reported as it
+        closed the player), saves a running playback's progress with a pause, and ends.
+        True when that finished in time."""
+        self.request_quit()
+        if self._thread is None:  # never started (tests): handle it on this thread
+            self._drain()
+        elif self._thread.is_alive():
+            self._thread.join(join_seconds)
+        return self.quit_done.is_set()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                kind, value = self._events.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.handle(kind, value)
+            except Exception:
+                log.exception("scrobble worker: event %s failed", kind)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -312,8 +356,12 @@ class ScrobbleWorker:
     def handle(self, kind: str, value: Any = None) -> None:
         if kind == "wake":
             return
+        if kind == "quit":
+            self._quit()
+            return
         if kind == "flush":
-            self._flush()
+            if not self._stop.is_set():
+                self._flush()
             return
         if kind == "av_started":
             self._av_started()
@@ -356,10 +404,12 @@ class ScrobbleWorker:
             clock=self._clock,
         )
         self.session = Session(now_playing, scrobbler, self._mono())
+        self.session.resume_pending = now_playing.seek_percent >= 1.0
         log.info("playback of %s started: scrobbling", now_playing.media.kind)
         sample = self.playback.sample()
         if sample is not None:
             self.session.last_time, self.session.total = sample
+            self._resume_seek(self.session)
             # The duration is known at once: a placeholder clip is caught before it ends. No
             # start yet (progress 0): that waits until the resume seek has settled.
             self._emit(self.session, scrobbler.av_started(None, sample[1]))
@@ -370,6 +420,8 @@ class ScrobbleWorker:
             return
         session.last_time, session.total = sample
         scrobbler = session.scrobbler
+        if self._resume_seek(session):
+            return
         if not session.settled:
             if self._mono() - session.started_mono < self.settle_seconds:
                 return
@@ -378,6 +430,41 @@ class ScrobbleWorker:
             self._emit(session, scrobbler.av_started(progress, sample[1]))
             return
         self._emit(session, scrobbler.tick(sample[0], sample[1]))
+        unsaved = scrobbler.unsaved_progress
+        if unsaved is not None and self.journal.due(unsaved, self._mono()):
+            self.journal.record(session.now_playing.media, unsaved, self._clock(), self._mono())
+
+    def _resume_seek(self, session: Session) -> bool:
+        """The list item had no runtime, so Kodi started at 0: now that the length is known,
+        seek to the saved percentage (the settle sample then picks up where it landed)."""
+        if not session.resume_pending or not session.total or session.scrobbler.state == "failed":
+            return False
+        session.resume_pending = False
+        target = seek_target(session.now_playing.seek_percent, session.total)
+        if target <= 0 or session.last_time >= target - 5.0:
+            return False
+        log.info("resuming at %.1f%% of %.0f s: seeking to %.0f s",
+                 session.now_playing.seek_percent, session.total, target)  # fmt: skip
+        self.playback.seek(target)
+        session.last_time = target
+        session.settled = False
+        session.started_mono = self._mono()
+        return True
+
+    def _quit(self) -> None:
+        """Handle what Kodi queued while closing, then save a running playback's progress."""
+        started = self._mono()
+        self._stop.set()
+        self._drain()
+        session = self.session
+        if session is not None:
+            before = len(self.sent)
+            self._emit(session, session.scrobbler.quit())
+            for kind, progress, status in self.sent[before:]:
+                log.info("quit during playback: %s %.2f%% %s in %.2f s",
+                         kind, progress, status, self._mono() - started)  # fmt: skip
+            self._end_session()
+        self.quit_done.set()
 
     def _seek(self, session: Session, seconds: Any) -> None:
         if not session.settled:
@@ -404,9 +491,14 @@ class ScrobbleWorker:
             status = self._send(media, action)
             self.sent.append((action.kind, action.progress, status))
             log.info("scrobble %s %.1f%%: %s", action.kind, action.progress, status)
+            if action.kind == START:
+                # From now on Trakt has no saved progress for this item: keep it on disk.
+                self.journal.record(media, action.progress, action.at, self._mono())
+            elif action.kind in (STOP, PAUSE):
+                self.journal.clear()  # sent, or queued in the outbox: saved either way
             if action.kind in (STOP, PAUSE) and status != "dropped":
                 try:
-                    self._record_local(media, action)
+                    self._record_local(media, action, getattr(session.now_playing, "title", ""))
                 except Exception:
                     log.exception("could not update the mirror locally")
 
@@ -437,6 +529,7 @@ class ScrobbleWorker:
         session, self.session = self.session, None
         if session is None:
             return
+        self.journal.clear()  # this process saw the end: nothing left to recover
         current = NowPlaying.from_json(self.playback.get_property(NOW_PLAYING_PROPERTY))
         if current is None or current.created_at == session.now_playing.created_at:
             self.playback.clear_property(NOW_PLAYING_PROPERTY)
@@ -446,14 +539,24 @@ class ScrobbleWorker:
 
 
 class PlaybackScrobbling:
-    """Builds the worker and the monitor for the service; ``tick()`` asks for outbox flushes."""
+    """Builds the worker and the monitor for the service; ``tick()`` asks for outbox flushes.
+
+    Shutdown: :meth:`begin_quit` (on ``System.OnQuit``, the first sign Kodi gives) switches the
+    worker's Trakt client to a short deadline and asks the worker to save a running playback's
+    progress; :meth:`stop` waits for that (bounded) and ends the thread. What could not be sent
+    in time is in the outbox; what a crash interrupted is in the in-flight journal, which the
+    next :meth:`start` turns into an outbox item.
+    """
 
     def __init__(self, data_dir: str, context_factory: Callable[[], Any]) -> None:
         from resources.lib.scrobble.outbox import Outbox
 
         self._context_factory = context_factory
         self._ctx: Any = None
+        self._outer_abort: Optional[Callable[[], bool]] = None
+        self._quit_deadline: Optional[float] = None
         self.outbox = Outbox(os.path.join(data_dir, OUTBOX_FILENAME))
+        self.journal = InflightJournal(os.path.join(data_dir, INFLIGHT_FILENAME))
         # Missed watched stops waiting for ``_record_local`` to queue them in the sync
         # database's outbox (key: the JSON outbox's history key, media + watched_at second).
         self._plays_to_queue: Dict[str, Any] = {}
@@ -464,17 +567,45 @@ class PlaybackScrobbling:
             flush=self._flush,
             placeholder_seconds=self._placeholder_seconds,
             messages=_message,
+            journal=self.journal,
         )
         self.monitor = PlayerMonitor(self.worker.post)
 
     def start(self) -> None:
+        try:
+            self.journal.recover(self.outbox)  # a playback the last run never saw end
+        except Exception:
+            log.warning("could not recover the last playback's progress", exc_info=True)
         self.worker.start()
 
+    def begin_quit(self, seconds: float = QUIT_SEND_SECONDS) -> None:
+        """Kodi is quitting: scrobbles get ``seconds`` on the network from now, then give up
+        (and are queued); the worker saves a running playback's progress."""
+        if self._quit_deadline is None:
+            self._quit_deadline = time.monotonic() + seconds
+            self.worker.request_quit()
+
     def stop(self) -> None:
-        self.worker.stop()
+        self.begin_quit()
+        started = time.monotonic()
+        finished = self.worker.quit()
+        if not finished:
+            log.warning(
+                "the player monitor did not finish in %.1f s; the in-flight journal keeps "
+                "the progress for the next start",
+                time.monotonic() - started,
+            )
+        self.worker.stop(timeout=0.2)
         ctx, self._ctx = self._ctx, None
         if ctx is not None:
             ctx.close()
+
+    def _should_abort(self) -> bool:
+        """The worker client's abort check: once quitting, only the deadline counts (the
+        service's own flag is already up, and would abort the pause that saves the place)."""
+        if self._quit_deadline is not None:
+            return time.monotonic() >= self._quit_deadline
+        return bool(self._outer_abort is not None and self._outer_abort())
 
     def tick(self, online: bool = True, now: Optional[float] = None) -> None:
         """Called on service ticks: ask the worker to flush the outbox when it holds items."""
@@ -486,7 +617,16 @@ class PlaybackScrobbling:
     # -- run on the worker thread --------------------------------------------------------------
     def _context(self) -> Any:
         if self._ctx is None:
-            self._ctx = self._context_factory()
+            ctx = self._context_factory()
+            try:
+                client = ctx.client
+                self._outer_abort = client.should_abort
+                client.should_abort = self._should_abort
+            except Exception:  # no client configured: nothing will be sent anyway
+                log.debug("no Trakt client for the player monitor", exc_info=True)
+            self._ctx = ctx
+        if self._quit_deadline is not None:
+            _quit_mode(self._ctx)
         return self._ctx
 
     def _placeholder_seconds(self) -> float:
@@ -524,12 +664,12 @@ class PlaybackScrobbling:
         else:
             self.outbox.put(pending)
 
-    def _record_local(self, media: MediaRef, action: Action) -> None:
+    def _record_local(self, media: MediaRef, action: Action, title: str = "") -> None:
         from resources.lib.database.trakt_sync import local_changes
         from resources.lib.scrobble.outbox import history_key
 
         pending = self._plays_to_queue.pop(history_key(media, action.at), None)
-        item = played_item(media)
+        item = played_item(media, title)
         if item is None:
             return
         try:
@@ -557,8 +697,20 @@ class PlaybackScrobbling:
         )
 
 
-def played_item(media: MediaRef) -> Any:
-    """The mirror's key for a MediaRef (None when the Trakt ids needed are unknown)."""
+def _quit_mode(ctx: Any) -> None:
+    """No retries and no waiting on a rate limit: the deadline leaves no time for them."""
+    try:
+        client = ctx.client
+    except Exception:
+        return
+    if client is not None:
+        client.max_retries = 0
+        client.max_rate_limit_retries = 0
+
+
+def played_item(media: MediaRef, title: str = "") -> Any:
+    """The mirror's key for a MediaRef (None when the Trakt ids needed are unknown). ``title``
+    labels a movie's new bookmark (an episode's comes from the mirror's show)."""
     from resources.lib.database.trakt_sync.local_changes import PlayedItem
 
     def as_int(value: Any) -> Optional[int]:
@@ -573,6 +725,7 @@ def played_item(media: MediaRef) -> Any:
             trakt_id=as_int(media.ids.get("trakt")),
             imdb_id=media.ids.get("imdb"),
             tmdb_id=as_int(media.ids.get("tmdb")),
+            title=title or None,
         )
     else:
         item = PlayedItem(
