@@ -157,6 +157,13 @@ def select_stream(heading: str, rows: Sequence[Tuple[str, str]]) -> int:
     return int(xbmcgui.Dialog().select(heading, items, useDetails=True))
 
 
+def close_busy_dialogs() -> None:
+    """Close Kodi's busy spinners (shown while a plugin resolves) before an error dialog: a
+    modal dialog opened under them cannot be seen or answered."""
+    for dialog in ("busydialog", "busydialognocancel"):
+        xbmc.executebuiltin(f"Dialog.Close({dialog},true)")
+
+
 def publish_now_playing(now_playing: NowPlaying, retry_url: str = "") -> None:
     """Hand what is about to play to the service (and the one-time retry URL, if any)."""
     home = xbmcgui.Window(HOME_WINDOW_ID)
@@ -754,6 +761,7 @@ __all__ = [
     "Resolver",
     "ScrobbleWorker",
     "build_resolved_item",
+    "close_busy_dialogs",
     "played_item",
     "publish_now_playing",
     "select_stream",
