@@ -312,3 +312,54 @@ def test_quit_while_trakt_is_slow_queues_the_pause_and_the_next_start_sends_it(
         f"quit with a slow Trakt: pause queued in {logged[-1][2]} s, Kodi exited in "
         f"{quit_seconds:.2f} s, delivered at the next start: {kept[0]:.2f}%"
     )
+
+
+def test_kodi_killed_mid_playback_gets_the_progress_back_at_the_next_start(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    """SIGKILL, no shutdown at all: the in-flight journal the service keeps on disk becomes a
+    pause that the next start delivers."""
+    import os
+    import signal
+
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    position = _play_pilot_to(kodi, trakt, 45)
+    journal = kodi.addon_data_dir / "scrobble_inflight.json"
+    wait_until(lambda: journal.exists(), "the in-flight journal", timeout=10)
+    time.sleep(1.5)  # the journal after the seek (a jump is written at once)
+    journaled = json.loads(journal.read_text("utf-8"))["progress"]
+    process = kodi._kodi  # noqa: SLF001 - the harness's own process handle
+    assert process is not None
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert _pilot_playback(trakt) == []  # the start had cleared it; nothing saved it since
+    trakt.reset_requests()
+
+    kodi.start()
+    kodi.wait_for_log(STARTED, timeout=20)
+    wait_until(lambda: "POST /scrobble/pause" in trakt.requests()["by_endpoint"],
+               "the recovered pause", timeout=20)  # fmt: skip
+    kept = _pilot_playback(trakt)
+    assert kept == [journaled], (kept, journaled)
+    assert abs(kept[0] - position) <= 10.0, (kept, position)
+    assert not journal.exists()
+    kodi.wait_for_log(r"the last playback did not end cleanly", timeout=5)
+    print(
+        f"SIGKILL at {position:.1f}%: journal {journaled:.2f}%, Trakt after restart {kept[0]:.2f}%"
+    )
+
+
+def test_end_of_file_sends_a_stop_with_the_real_progress(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    plays_before = trakt.truth()["episodes"][str(SHOW)]["1:1"]
+    mark = kodi.log_mark()
+    _play_pilot_to(kodi, trakt, 90)
+    wait_until(lambda: not kodi.jsonrpc("Player.GetActivePlayers"), "the clip to end", 30)
+    stop = kodi.wait_for_log(r"scrobble stop ([\d.]+)%: (\w+)", timeout=15, since=mark)
+    assert float(stop.group(1)) >= 90.0 and stop.group(2) == "sent", stop.group(0)
+    assert trakt.truth()["episodes"][str(SHOW)]["1:1"] == plays_before + 1
+    assert _pilot_playback(trakt) == []
+    assert not (kodi.addon_data_dir / "scrobble_inflight.json").exists()
+    print(f"end of file: stop {stop.group(1)}% sent, one play recorded")
