@@ -363,3 +363,32 @@ def test_end_of_file_sends_a_stop_with_the_real_progress(
     assert _pilot_playback(trakt) == []
     assert not (kodi.addon_data_dir / "scrobble_inflight.json").exists()
     print(f"end of file: stop {stop.group(1)}% sent, one play recorded")
+
+
+def test_resume_without_a_runtime_seeks_once_kodi_knows_the_length(
+    kodi_factory, tmp_path: Path, aio: AIOStreamsSandbox
+) -> None:
+    """The pilot has 50 % saved on Trakt, and the list item carries no runtime: Kodi starts at
+    0, then the player monitor seeks to 50 % of the real length, and the start says so."""
+    account = _account()
+    account["playback"] = [{"show": SHOW, "season": 1, "number": 1, "progress": 50.0}]
+    path = tmp_path / "resume.json"
+    path.write_text(json.dumps(account), encoding="utf-8")
+    with Sandbox(account=str(path), seed=1, port=0) as trakt:
+        kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+        url = [i for i in next_up_items(kodi) if i.get("episode") == 1][0]["file"]
+        url = re.sub(r"&runtime=\d+", "", url)
+        assert "runtime" not in url
+        mark = kodi.log_mark()
+        open_in_background(kodi, url)
+        kodi.wait_for_log(r"Resolving episode \S+ with a \S+ stream \(resume at 0 s\)",
+                          timeout=30, since=mark)  # fmt: skip
+        seek = kodi.wait_for_log(r"resuming at 50.0% of ([\d.]+) s: seeking to (\d+) s",
+                                 timeout=20, since=mark)  # fmt: skip
+        start = kodi.wait_for_log(r"scrobble start ([\d.]+)%: sent", timeout=20, since=mark)
+        assert 49.0 <= float(start.group(1)) < 70.0, start.group(0)
+        props = kodi.jsonrpc("Player.GetProperties", {"playerid": 1, "properties": ["percentage"]})
+        assert float(props["percentage"]) >= 49.0
+        kodi.jsonrpc("Player.Stop", {"playerid": 1})
+        print(f"no runtime: Kodi started at 0, seeked to {seek.group(2)} s of {seek.group(1)} s, "
+              f"start sent at {start.group(1)}%")  # fmt: skip
