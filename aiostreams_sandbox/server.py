@@ -53,6 +53,8 @@ class _State:
         self.limit = 0
         self.window = 15.0
         self.stream_times: List[float] = []
+        self.gateway_count = 0
+        self.gateway_status = 502
 
 
 class AIOStreamsSandbox:
@@ -121,6 +123,12 @@ class AIOStreamsSandbox:
         with self.state.lock:
             self.state.rl_count, self.state.rl_retry_after = int(count), float(retry_after)
             self.state.rl_mode = mode
+
+    def set_gateway_error(self, count: int = 1, status: int = 502) -> None:
+        """The next ``count`` stream requests get the HTML error page of a reverse proxy (the
+        instance behind it restarting): ``502 Bad Gateway`` by default."""
+        with self.state.lock:
+            self.state.gateway_count, self.state.gateway_status = int(count), int(status)
 
     def set_limit(self, limit: int, window: float = 15.0) -> None:
         with self.state.lock:
@@ -263,6 +271,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": "not found"})
             return
         media_type, stremio_id = rest[1], rest[2][: -len(".json")]
+        if self._gateway_error():
+            return
         limited = self._rate_limited()
         if limited is not None:
             return
@@ -287,6 +297,21 @@ class _Handler(BaseHTTPRequestHandler):
                 if (s.get("streamData") or {}).get("type") not in ("statistic",)
             ]
         self._json(200, {"streams": streams}, headers=self._limit_headers())
+
+    def _gateway_error(self) -> bool:
+        state = self.sandbox.state
+        with state.lock:
+            if state.gateway_count <= 0:
+                return False
+            state.gateway_count -= 1
+            status = state.gateway_status
+        page = (
+            "<html>\r\n<head><title>%d Bad Gateway</title></head>\r\n<body>\r\n"
+            "<center><h1>%d Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n" % (status, status)
+        )
+        self._send(status, page.encode("ascii"), "text/html")
+        return True
 
     def _rate_limited(self) -> Optional[bool]:
         state = self.sandbox.state

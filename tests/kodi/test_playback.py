@@ -231,3 +231,164 @@ def test_cancelled_select_leaves_kodi_responsive_and_a_placeholder_is_detected(
     if kodi.current_window()["id"] != HOME_WINDOW_ID:
         kodi.go_home()
     _ = KodiError  # re-exported for readers: every wait raises it on timeout
+
+
+def _play_pilot_to(kodi: KodiInstance, trakt: Sandbox, percentage: float) -> float:
+    """Plays Next Up's pilot, seeks to ``percentage`` and returns Kodi's position in percent."""
+    url = [i for i in next_up_items(kodi) if i.get("episode") == 1][0]["file"]
+    mark = kodi.log_mark()
+    open_in_background(kodi, url)
+    wait_until(lambda: kodi.jsonrpc("Player.GetActivePlayers"), "Kodi to play", timeout=30)
+    kodi.wait_for_log(r"scrobble start [\d.]+%: sent", timeout=20, since=mark)
+    kodi.jsonrpc("Player.Seek", {"playerid": 1, "value": {"percentage": percentage}})
+    time.sleep(2.5)  # two samples after the seek lands
+    props = kodi.jsonrpc("Player.GetProperties", {"playerid": 1, "properties": ["percentage"]})
+    return float(props["percentage"])
+
+
+def _pilot_playback(trakt: Sandbox) -> List[float]:
+    return [
+        float(e["progress"])
+        for e in trakt.truth()["playback"].values()
+        if e["type"] == "episode" and e["trakt_id"] == 9001
+    ]
+
+
+def test_quit_during_playback_keeps_the_progress_on_trakt(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    """Application.Quit mid-playback: the service sends a pause with the last sampled
+    progress before it exits (the start had cleared Trakt's saved progress)."""
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    assert _pilot_playback(trakt) == []
+    position = _play_pilot_to(kodi, trakt, 40)
+    trakt.reset_requests()
+    quit_seconds = kodi.quit_and_wait(timeout=30)
+
+    calls = scrobble_calls(trakt)
+    assert calls == ["POST /scrobble/pause"], calls
+    kept = _pilot_playback(trakt)
+    assert len(kept) == 1 and 35.0 <= kept[0] < 80.0, (kept, position)
+    assert abs(kept[0] - position) <= 10.0, (kept, position)
+    logged = re.findall(r"quit during playback: pause ([\d.]+)% (\w+) in ([\d.]+) s",
+                        kodi.log_text())  # fmt: skip
+    assert logged and logged[-1][1] == "sent", logged
+    assert quit_seconds < 10.0
+    print(
+        f"quit during playback: Kodi at {position:.1f}%, Trakt kept {kept[0]:.2f}%, "
+        f"pause sent in {logged[-1][2]} s, Kodi exited in {quit_seconds:.2f} s"
+    )
+
+
+def test_quit_while_trakt_is_slow_queues_the_pause_and_the_next_start_sends_it(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    """Trakt answers the quit's pause too late: it is kept in the outbox, and the service of the
+    next Kodi start delivers it."""
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    position = _play_pilot_to(kodi, trakt, 50)
+    trakt.add_fault("slow", path="/scrobble/pause", count=1, delay=8.0)
+    quit_seconds = kodi.quit_and_wait(timeout=30)
+    logged = re.findall(r"quit during playback: pause ([\d.]+)% (\w+) in ([\d.]+) s",
+                        kodi.log_text())  # fmt: skip
+    assert logged and logged[-1][1] == "pending", logged
+    outbox = json.loads((kodi.addon_data_dir / "scrobble_outbox.json").read_text("utf-8"))
+    assert [p["path"] for p in outbox["pending"]] == ["/scrobble/pause"], outbox
+    assert float(logged[-1][2]) < 2.5, logged
+    trakt.reset_requests()  # the slow answer's request is counted on arrival: not after this
+
+    kodi.start()
+    kodi.wait_for_log(STARTED, timeout=20)
+    wait_until(lambda: "POST /scrobble/pause" in trakt.requests()["by_endpoint"],
+               "the outbox to send the pause", timeout=20)  # fmt: skip
+    kept = _pilot_playback(trakt)
+    assert len(kept) == 1 and abs(kept[0] - float(logged[-1][0])) < 0.01, (kept, logged)
+    assert abs(kept[0] - position) <= 10.0, (kept, position)
+    wait_until(lambda: not json.loads((kodi.addon_data_dir / "scrobble_outbox.json")
+                                      .read_text("utf-8"))["pending"],
+               "the outbox to empty", timeout=10)  # fmt: skip
+    assert_no_addon_tracebacks(kodi)
+    print(
+        f"quit with a slow Trakt: pause queued in {logged[-1][2]} s, Kodi exited in "
+        f"{quit_seconds:.2f} s, delivered at the next start: {kept[0]:.2f}%"
+    )
+
+
+def test_kodi_killed_mid_playback_gets_the_progress_back_at_the_next_start(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    """SIGKILL, no shutdown at all: the in-flight journal the service keeps on disk becomes a
+    pause that the next start delivers."""
+    import os
+    import signal
+
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    position = _play_pilot_to(kodi, trakt, 45)
+    journal = kodi.addon_data_dir / "scrobble_inflight.json"
+    wait_until(lambda: journal.exists(), "the in-flight journal", timeout=10)
+    time.sleep(1.5)  # the journal after the seek (a jump is written at once)
+    journaled = json.loads(journal.read_text("utf-8"))["progress"]
+    process = kodi._kodi  # noqa: SLF001 - the harness's own process handle
+    assert process is not None
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert _pilot_playback(trakt) == []  # the start had cleared it; nothing saved it since
+    trakt.reset_requests()
+
+    kodi.start()
+    kodi.wait_for_log(STARTED, timeout=20)
+    wait_until(lambda: "POST /scrobble/pause" in trakt.requests()["by_endpoint"],
+               "the recovered pause", timeout=20)  # fmt: skip
+    kept = _pilot_playback(trakt)
+    assert kept == [journaled], (kept, journaled)
+    assert abs(kept[0] - position) <= 10.0, (kept, position)
+    assert not journal.exists()
+    kodi.wait_for_log(r"the last playback did not end cleanly", timeout=5)
+    print(
+        f"SIGKILL at {position:.1f}%: journal {journaled:.2f}%, Trakt after restart {kept[0]:.2f}%"
+    )
+
+
+def test_end_of_file_sends_a_stop_with_the_real_progress(
+    kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
+) -> None:
+    kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+    plays_before = trakt.truth()["episodes"][str(SHOW)]["1:1"]
+    mark = kodi.log_mark()
+    _play_pilot_to(kodi, trakt, 90)
+    wait_until(lambda: not kodi.jsonrpc("Player.GetActivePlayers"), "the clip to end", 30)
+    stop = kodi.wait_for_log(r"scrobble stop ([\d.]+)%: (\w+)", timeout=15, since=mark)
+    assert float(stop.group(1)) >= 90.0 and stop.group(2) == "sent", stop.group(0)
+    assert trakt.truth()["episodes"][str(SHOW)]["1:1"] == plays_before + 1
+    assert _pilot_playback(trakt) == []
+    assert not (kodi.addon_data_dir / "scrobble_inflight.json").exists()
+    print(f"end of file: stop {stop.group(1)}% sent, one play recorded")
+
+
+def test_resume_without_a_runtime_seeks_once_kodi_knows_the_length(
+    kodi_factory, tmp_path: Path, aio: AIOStreamsSandbox
+) -> None:
+    """The pilot has 50 % saved on Trakt, and the list item carries no runtime: Kodi starts at
+    0, then the player monitor seeks to 50 % of the real length, and the start says so."""
+    account = _account()
+    account["playback"] = [{"show": SHOW, "season": 1, "number": 1, "progress": 50.0}]
+    path = tmp_path / "resume.json"
+    path.write_text(json.dumps(account), encoding="utf-8")
+    with Sandbox(account=str(path), seed=1, port=0) as trakt:
+        kodi = boot_synced(kodi_factory, trakt, aio, playback_autoplay=True)
+        url = [i for i in next_up_items(kodi) if i.get("episode") == 1][0]["file"]
+        url = re.sub(r"&runtime=\d+", "", url)
+        assert "runtime" not in url
+        mark = kodi.log_mark()
+        open_in_background(kodi, url)
+        kodi.wait_for_log(r"Resolving episode \S+ with a \S+ stream \(resume at 0 s\)",
+                          timeout=30, since=mark)  # fmt: skip
+        seek = kodi.wait_for_log(r"resuming at 50.0% of ([\d.]+) s: seeking to (\d+) s",
+                                 timeout=20, since=mark)  # fmt: skip
+        start = kodi.wait_for_log(r"scrobble start ([\d.]+)%: sent", timeout=20, since=mark)
+        assert 49.0 <= float(start.group(1)) < 70.0, start.group(0)
+        props = kodi.jsonrpc("Player.GetProperties", {"playerid": 1, "properties": ["percentage"]})
+        assert float(props["percentage"]) >= 49.0
+        kodi.jsonrpc("Player.Stop", {"playerid": 1})
+        print(f"no runtime: Kodi started at 0, seeked to {seek.group(2)} s of {seek.group(1)} s, "
+              f"start sent at {start.group(1)}%")  # fmt: skip

@@ -100,8 +100,8 @@ def test_label_shows_resolution_service_quality_size_languages_group():
         audio_tags=["Atmos"], filename="Movie.mkv",
     )  # fmt: skip
     assert (
-        stream_label(s)
-        == "1080p | RD+ | BluRay HEVC | HDR Atmos | 4.37 GB | English, Italiano | FLUX"
+        stream_label(s, ("Cached", "Not cached"))
+        == "1080p | RD | Cached | BluRay HEVC | HDR Atmos | 4.37 GB | English, Italiano | FLUX"
     )
     assert stream_label2(s) == "Movie.mkv"
 
@@ -123,3 +123,25 @@ def test_format_size_units():
     assert format_size(700 * 1024**2) == "700 MB"
     assert format_size(58 * 1024**3) == "58.00 GB"
     assert format_size(2 * 1024**4) == "2.00 TB"
+
+
+def test_cached_is_a_word_not_a_plus():
+    """Issue 10: ``RD+`` was easy to miss; the select says Cached / Not cached."""
+    marks = ("Cached", "Not cached")
+    cached = url_stream("x", "1080p", cached=True)
+    uncached = url_stream("y", "1080p", cached=False)
+    assert "RD+" not in stream_label(cached, marks)
+    assert stream_label(cached, marks).startswith("1080p | RD | Cached")
+    assert stream_label(uncached, marks).startswith("1080p | RD | Not cached")
+    bare = Stream(kind="url", name="Some add-on", url="https://h/x", service_id="realdebrid",
+                  cached=True)  # fmt: skip
+    assert stream_label(bare, marks) == "Some add-on | Cached"
+    p2p = Stream(kind="p2p", name="P2P", info_hash="a" * 40, source_type="p2p")
+    assert "ached" not in stream_label(p2p, marks)
+
+
+def test_labels_drop_glyphs_kodis_font_cannot_draw():
+    s = Stream(kind="url", name="⚡ [RD+] Torrentio 🔥\n4K", url="https://h/x",
+               description="🎬 Movie.2024.2160p ✅\n💾 58 GB")  # fmt: skip
+    assert stream_label(s) == "[RD+] Torrentio 4K"
+    assert stream_label2(s) == "Movie.2024.2160p"

@@ -195,3 +195,28 @@ def test_mime_type_follows_the_file_name_then_the_url():
     assert mime_type(parse_stream(debrid())) == "video/x-matroska"
     assert mime_type(parse_stream({"url": "https://h/a/b.mp4"})) == "video/mp4"
     assert mime_type(parse_stream({"url": "https://h/play?id=1"})) == "video/mp4"
+
+
+def test_error_stream_text_loses_glyphs_kodis_font_cannot_draw():
+    """Issue 10: ``[❌] Torrentio: …`` showed boxes in Kodi's dialog."""
+    result = parse_streams({"streams": [{
+        "name": "[❌] AIOStreams",
+        "description": "[❌] Torrentio: ⚡ Invalid   key",
+        "streamData": {"type": "error", "error": {"title": "[❌] Torrentio ✅",
+                                                  "description": "Timed out 🔥 after 5 s"}},
+    }]})  # fmt: skip
+    assert result.error_messages == ["Torrentio: Timed out after 5 s"]
+
+
+def test_display_text_keeps_every_script_and_drops_emoji():
+    from resources.lib.aiostreams.text import display_line, display_text
+
+    assert display_text("Человек-паук 蜘蛛侠 Amélie Größe ± 4.5") == (
+        "Человек-паук 蜘蛛侠 Amélie Größe ± 4.5"
+    )
+    assert display_text("👨\u200d👩\u200d👧 family ❤\ufe0f x 1\ufe0f\u20e3 a → b 🇬🇧") == (
+        "family x 1 a b"
+    )
+    assert display_text("\u2139\ufe0f [📊] Statistics\n\tline") == "Statistics line"
+    assert display_line("🎬 a\n\n💾 b ") == "a\nb"
+    assert display_text("") == ""

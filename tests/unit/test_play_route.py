@@ -124,7 +124,9 @@ def test_unplayable_entries_are_listed_then_refused_or_hidden(kodi):
     assert run(MOVIE) == "cancelled"
     rows = kodi.dialog_calls("select")[0][0][1]
     assert len(rows) == 6 and rows[4].startswith("[not playable here]")
-    assert rows[0].startswith("2160p | RD+ | BluRay REMUX HEVC | DV HDR10 Atmos TrueHD | 58.00 GB")
+    assert rows[0].startswith(
+        "2160p | RD | [COLOR FF2FB344]Cached[/COLOR] | BluRay REMUX HEVC | DV HDR10 Atmos TrueHD"
+    )
     assert "cannot be played in Kodi" in kodi.dialog_calls("notification")[0][0][1]
     assert resolved_once(kodi)[1] is False
     kodi.resolved.clear()
@@ -241,3 +243,47 @@ def test_resume_computation_from_percent_and_runtime(kodi):
     kodi.resolved.clear()
     run(dict(MOVIE, runtime="100"), resume=37.5)
     assert resolved_once(kodi)[2].tag["resumePoint"][0] == 2250.0
+
+
+# -- issue 10 ----------------------------------------------------------------------------------
+
+
+class GlyphErrorClient:
+    """An instance whose only answer is an upstream add-on's error stream, as AIOStreams words
+    it (emoji included)."""
+
+    def __init__(self, url, **kwargs):
+        pass
+
+    def streams(self, media_type, stremio_id):
+        from resources.lib.aiostreams import errors
+
+        raise errors.InstanceError("[❌] Torrentio: ⚡ Invalid  RealDebrid key 🔥")
+
+
+def test_error_dialog_opens_after_the_progress_and_busy_dialogs_closed_and_without_glyphs(kodi):
+    assert run(MOVIE, client_factory=GlyphErrorClient) == "instance_error"
+    names = [name for name, _, _ in kodi.dialogs]
+    assert "ok" in names and "progress.close" in names
+    assert names.index("progress.close") < names.index("ok"), names
+    assert "Dialog.Close(busydialog,true)" in kodi.builtins
+    assert "Dialog.Close(busydialognocancel,true)" in kodi.builtins
+    message = kodi.dialog_calls("ok")[0][0][1]
+    assert "Torrentio: Invalid RealDebrid key" in message
+    assert not any(c in message for c in "❌⚡🔥")
+    assert resolved_once(kodi)[1] is False
+
+
+def test_no_runtime_hands_the_saved_percentage_to_the_player_monitor(kodi):
+    kodi.set_setting("playback_autoplay", True)
+    params = dict(MOVIE)
+    del params["runtime"]
+    assert run(params, resume=40.0) == "resolved"
+    _, ok, item = resolved_once(kodi)
+    assert ok and "resumePoint" not in item.tag  # no length known: Kodi starts at 0 ...
+    playing = NowPlaying.from_json(kodi.home_property(NOW_PLAYING_PROPERTY))
+    assert playing.seek_percent == 40.0  # ... and the player monitor seeks once it knows it
+    kodi.resolved.clear()
+    assert run(MOVIE, resume=40.0) == "resolved"  # with a runtime Kodi resumes by itself
+    assert "resumePoint" in resolved_once(kodi)[2].tag
+    assert NowPlaying.from_json(kodi.home_property(NOW_PLAYING_PROPERTY)).seek_percent == 0.0

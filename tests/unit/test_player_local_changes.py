@@ -89,3 +89,36 @@ def test_below_one_percent_and_unknown_items_change_nothing(rig):
     assert record_stop(rig.db.connection, PlayedItem("movie", trakt_id=1), 0.5).action == "none"
     assert record_stop(rig.db.connection, PlayedItem("episode", show_id=1), 90).action == "none"
     assert rig.db.snapshot() == before
+
+
+def test_first_partial_stop_of_a_movie_gets_a_labelled_bookmark(rig):
+    """Issue 10: a movie the mirror has never seen showed in In Progress with an empty label."""
+    import sys
+
+    sys.path.insert(0, "tests/doubles")  # xbmc for the player module
+    from resources.lib.kodi.player import played_item
+    from resources.lib.scrobble.media import MediaRef
+
+    rig.sync()
+    item = played_item(MediaRef.movie({"trakt": 987654, "imdb": "tt7654321"}), "Heat")
+    change = record_stop(rig.db.connection, item, 42.0)
+    assert change.action == "bookmark"
+    row = rig.db.connection.execute(
+        "SELECT title, imdb_id, progress FROM bookmarks WHERE playback_id = ?",
+        (change.playback_id,),
+    ).fetchone()
+    assert tuple(row) == ("Heat", "tt7654321", 42.0)
+
+
+def test_first_partial_stop_of_a_listed_movie_takes_the_mirrors_title_and_year(rig):
+    rig.sync()
+    listed = rig.db.connection.execute(
+        "SELECT trakt_id, title, year FROM watchlist WHERE media_type = 'movie' AND trakt_id "
+        "NOT IN (SELECT trakt_id FROM bookmarks WHERE media_type = 'movie') LIMIT 1"
+    ).fetchone()
+    assert listed is not None, "the medium account has no listed movie without a bookmark"
+    change = record_stop(rig.db.connection, PlayedItem("movie", trakt_id=listed[0]), 30.0)
+    row = rig.db.connection.execute(
+        "SELECT title, year FROM bookmarks WHERE playback_id = ?", (change.playback_id,)
+    ).fetchone()
+    assert tuple(row) == (listed[1], listed[2]) and row[0]

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 from resources.lib.kodi import player as player_module  # noqa: E402
 from resources.lib.kodi.player import PlayerMonitor, ScrobbleWorker  # noqa: E402
+from resources.lib.scrobble.inflight import InflightJournal  # noqa: E402
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying  # noqa: E402
 
 PATH = "http://127.0.0.1:1/playback/x.mkv"
@@ -29,6 +30,7 @@ class FakePlayback:
         self.stopped = 0
         self.played: List[str] = []
         self.notified: List[str] = []
+        self.seeks: List[float] = []
         self.file = PATH + "|User-Agent=x"
 
     def sample(self) -> Optional[Tuple[float, float]]:
@@ -50,35 +52,45 @@ class FakePlayback:
     def play_url(self, url: str) -> None:
         self.played.append(url)
 
+    def seek(self, seconds: float) -> None:
+        self.seeks.append(seconds)
+        self.time = seconds
+
     def notify(self, message: str) -> None:
         self.notified.append(message)
 
 
 class Rig:
-    def __init__(self) -> None:
+    def __init__(self, journal_path: Optional[str] = None) -> None:
         self.mono = 100.0
         self.playback = FakePlayback()
         self.sent: List[Tuple[str, float]] = []
         self.local: List[Tuple[str, float]] = []
         self.status = "sent"
+        self.journal = InflightJournal(journal_path)
         self.worker = ScrobbleWorker(
             send=self.send,
-            record_local=lambda media, action: self.local.append((action.kind, action.progress)),
+            record_local=lambda media, action, title="": self.local.append(
+                (action.kind, action.progress)
+            ),
             flush=lambda: None,
             playback=self.playback,
             placeholder_seconds=lambda: 45.0,
             clock=lambda: 1_800_000_000.0,
             monotonic=lambda: self.mono,
             settle_seconds=1.5,
+            journal=self.journal,
         )
 
     def send(self, media: Any, action: Any) -> str:
         self.sent.append((action.kind, action.progress))
         return self.status
 
-    def hand_off(self, path: str = PATH, runtime: float = 45.0) -> NowPlaying:
+    def hand_off(
+        self, path: str = PATH, runtime: Optional[float] = 45.0, seek_percent: float = 0.0
+    ) -> NowPlaying:
         playing = NowPlaying(MediaRef.episode({"trakt": 9}, 1, 2), path=path,
-                             runtime_minutes=runtime)  # fmt: skip
+                             runtime_minutes=runtime, seek_percent=seek_percent)  # fmt: skip
         self.playback.properties[NOW_PLAYING_PROPERTY] = playing.to_json()
         return playing
 
@@ -234,3 +246,129 @@ def test_worker_thread_processes_events_off_the_callers_thread(rig):
     finally:
         rig.worker.stop()
     assert seen == ["aiostreams-scrobble"]
+
+
+# -- issue 10: quit, crash, end of file, resume without a runtime ------------------------------
+
+
+def test_quit_while_playing_sends_a_pause_with_the_last_sampled_progress(rig, caplog):
+    rig.start(resume_at=900.0)
+    rig.at(1080.0)  # 40 %
+    assert kinds(rig) == ["start"]
+    caplog.set_level("INFO")
+    assert rig.worker.quit() is True
+    assert rig.sent[-1] == ("pause", pytest.approx(40.0))
+    assert rig.local[-1] == ("pause", pytest.approx(40.0))
+    assert rig.worker.session is None
+    assert "quit during playback: pause 40.00% sent in" in caplog.text
+
+
+def test_quit_handles_a_stop_kodi_queued_first_and_adds_nothing(rig):
+    rig.start(resume_at=900.0)
+    rig.at(1080.0)
+    rig.playback.time = None
+    rig.worker.post("stopped")  # Kodi closed the player as it quit
+    assert rig.worker.quit() is True
+    assert kinds(rig) == ["start", "stop"]
+
+
+def test_quit_while_paused_or_idle_sends_nothing(rig):
+    assert rig.worker.quit() is True and rig.sent == []
+    second = Rig()
+    second.start(resume_at=900.0)
+    second.worker.handle("paused")
+    assert second.worker.quit() is True
+    assert kinds(second) == ["start", "pause"]
+
+
+def test_end_of_file_sends_stop_with_the_real_progress(rig):
+    rig.start(resume_at=2600.0)
+    rig.at(2690.0)
+    rig.playback.time = None
+    rig.worker.handle("ended")
+    assert rig.sent[-1] == ("stop", pytest.approx(100 * 2690 / 2700, abs=0.01))
+    assert rig.local[-1][0] == "stop"
+
+
+def test_a_crash_mid_playback_leaves_the_progress_for_the_next_start(tmp_path):
+    from resources.lib.scrobble.outbox import Outbox
+
+    journal_path = str(tmp_path / "scrobble_inflight.json")
+    kodistate.reset()
+    try:
+        rig = Rig(journal_path)
+        rig.start(resume_at=900.0)  # the start clears Trakt's saved progress: journaled
+        assert json.loads(open(journal_path).read())["progress"] == pytest.approx(33.37, abs=0.05)
+        for second in range(1000, 1100, 5):
+            rig.mono += 4.0
+            rig.at(float(second))
+        saved = json.loads(open(journal_path).read())["progress"]
+        assert saved == pytest.approx(100 * 1095 / 2700, abs=1.0)
+        # ... and the process dies here: no pause, no stop. The next service start:
+        outbox = Outbox(str(tmp_path / "scrobble_outbox.json"))
+        pending = InflightJournal(journal_path).recover(outbox)
+        assert pending is not None and pending.path == "/scrobble/pause"
+        assert pending.body["progress"] == pytest.approx(saved)
+        assert [p.key for p in outbox.pending()] == [pending.key]
+        assert not os.path.exists(journal_path)
+    finally:
+        kodistate.cleanup()
+
+
+def test_a_saved_pause_or_stop_clears_the_journal(tmp_path):
+    journal_path = str(tmp_path / "scrobble_inflight.json")
+    kodistate.reset()
+    try:
+        rig = Rig(journal_path)
+        rig.start(resume_at=900.0)
+        assert os.path.exists(journal_path)
+        rig.worker.handle("paused")
+        assert not os.path.exists(journal_path)
+        rig.worker.handle("resumed")
+        rig.at(950.0)
+        assert os.path.exists(journal_path)
+        rig.worker.handle("stopped")
+        assert not os.path.exists(journal_path)
+    finally:
+        kodistate.cleanup()
+
+
+def test_resume_without_a_runtime_seeks_once_the_length_is_known(rig):
+    rig.hand_off(runtime=None, seek_percent=50.0)
+    rig.playback.time = 0.0  # the list item had no runtime: Kodi starts at 0
+    rig.worker.handle("av_started")
+    assert rig.playback.seeks == [1350.0]
+    assert rig.sent == []  # no start before the seek has settled
+    rig.at(1351.0)
+    rig.at(1352.0)
+    assert rig.sent == [("start", pytest.approx(50.07, abs=0.01))]
+    rig.at(1353.0)
+    assert rig.playback.seeks == [1350.0]
+
+
+def test_resume_seek_waits_for_the_length(rig):
+    rig.hand_off(runtime=None, seek_percent=25.0)
+    rig.playback.time = None  # nothing to sample yet
+    rig.worker.handle("av_started")
+    assert rig.playback.seeks == []
+    rig.at(0.5)
+    assert rig.playback.seeks == [675.0]
+
+
+def test_the_title_handed_over_reaches_the_mirror_update():
+    kodistate.reset()
+    try:
+        titles = []
+        worker = ScrobbleWorker(send=lambda media, action: "sent",
+                                record_local=lambda m, a, title="": titles.append(title),
+                                flush=lambda: None, playback=FakePlayback(),
+                                placeholder_seconds=lambda: 45.0, settle_seconds=0.0)  # fmt: skip
+        playing = NowPlaying(MediaRef.movie({"trakt": 5}), path=PATH, title="Heat")
+        worker.playback.properties[NOW_PLAYING_PROPERTY] = playing.to_json()
+        worker.playback.time = 600.0
+        worker.handle("av_started")
+        worker.handle("sample")
+        worker.handle("stopped")
+        assert titles == ["Heat"]
+    finally:
+        kodistate.cleanup()

@@ -17,15 +17,26 @@ import time
 from typing import Any, Callable, Optional
 
 from . import errors
-from .http import RequestSpacer, fetch, rate_limit_wait, redact_url, shared_spacer
+from .http import (
+    RequestSpacer,
+    fetch,
+    rate_limit_wait,
+    redact_url,
+    shared_spacer,
+    sleep_abortable,
+)
 from .manifest import USER_AGENT, instance_error_text, parse_manifest_url
 from .streams import StreamList, parse_streams
+from .text import display_text
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MIN_INTERVAL = 1.5  # 10 stream requests per 15 s, never in a burst
 DEFAULT_MAX_RETRIES = 2
+# A reverse proxy's answer while the instance behind it restarts: worth one more try.
+TRANSIENT_STATUSES = (502, 503, 504)
+TRANSIENT_RETRY_SECONDS = 1.0
 MAX_RATE_LIMIT_WAIT = 30.0  # longer than this: give up and tell the user
 
 _IMDB_ID = re.compile(r"^tt\d+$")
@@ -121,6 +132,7 @@ class AIOStreamsClient:
         url = self.manifest.route(path)
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         attempt = 0
+        transient_retried = False
         while True:
             self.spacer.acquire(self.should_abort)
             self.request_count += 1
@@ -146,6 +158,11 @@ class AIOStreamsClient:
                     )
                 log.info("AIOStreams rate limit: waiting %.1f s before retry %d", wait, attempt)
                 continue
+            if response.status in TRANSIENT_STATUSES and not transient_retried:
+                transient_retried = True
+                log.info("AIOStreams answered HTTP %d: trying once more", response.status)
+                sleep_abortable(TRANSIENT_RETRY_SECONDS, self.should_abort)
+                continue
             if wait is not None:
                 # Allowance used up: the next request (whoever sends it) waits for the reset.
                 self.spacer.defer(wait)
@@ -157,7 +174,7 @@ class AIOStreamsClient:
         except (UnicodeDecodeError, ValueError):
             payload = None
         if status >= 400:
-            message = instance_error_text(payload)
+            message = display_text(instance_error_text(payload) or "")
             if message:
                 raise errors.InstanceError(message)
             raise errors.HttpError(

@@ -10,9 +10,15 @@ keeps that order and only applies the add-on's own settings on top:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 from .streams import Stream
+from .text import display_line, display_text
+
+# (cached, not cached): words the front end takes from strings.po, so a viewer sees at a glance
+# whether a stream starts at once. The core has no words of its own: without them, no mark.
+CacheMarks = Tuple[str, str]
+NO_MARKS: CacheMarks = ("", "")
 
 _SERVICE_SHORT = {
     "realdebrid": "RD",
@@ -87,23 +93,38 @@ def format_size(size: Optional[int]) -> str:
 
 
 def service_label(stream: Stream) -> str:
-    """``RD+`` (cached), ``RD`` (uncached: a download), ``P2P`` or ``HTTP`` without a service."""
+    """``RD`` (the debrid service), ``P2P`` or ``HTTP`` without a service. Whether it is cached
+    is :func:`cache_mark`'s job: a ``+`` suffix was easy to miss."""
     if stream.service_id:
-        short = _SERVICE_SHORT.get(stream.service_id.lower(), stream.service_id.upper()[:4])
-        return short + ("+" if stream.cached else "")
+        return _SERVICE_SHORT.get(stream.service_id.lower(), stream.service_id.upper()[:4])
     if stream.source_type in ("p2p", "torrent"):
         return "P2P"
     return stream.source_type.upper() or "HTTP"
 
 
-def stream_label(stream: Stream) -> str:
-    """One line for a select dialog: ``1080p | RD+ | BluRay HEVC | 4.37 GB | English | FLUX``."""
+def cache_mark(stream: Stream, marks: CacheMarks = NO_MARKS) -> str:
+    """The cached / not cached word for a debrid stream; empty without a service or a word."""
+    if not stream.service_id or stream.cached is None:
+        return ""
+    return marks[0] if stream.cached else marks[1]
+
+
+def stream_label(stream: Stream, marks: CacheMarks = NO_MARKS) -> str:
+    """One line for a select dialog:
+    ``1080p | RD | Cached | BluRay HEVC | 4.37 GB | English | FLUX`` (``marks`` give the word)."""
+    label = _stream_label(stream, marks)
+    return display_text(label) if label else ""
+
+
+def _stream_label(stream: Stream, marks: CacheMarks) -> str:
     resolution = stream.resolution if stream.resolution_height else ""
     quality = " ".join(p for p in (stream.quality, stream.encode) if p)
     tags = " ".join(stream.visual_tags + stream.audio_tags)
+    mark = cache_mark(stream, marks)
     parts = [
         resolution or "?",
         service_label(stream),
+        mark,
         quality,
         tags,
         format_size(stream.size),
@@ -111,22 +132,28 @@ def stream_label(stream: Stream) -> str:
         stream.release_group,
     ]
     label = " | ".join(p for p in parts if p)
-    if label.strip("? |") == service_label(stream):
-        # No parsed data at all: the stream's own name says more.
-        return (stream.name or label).replace("\n", " ")
+    bare = " | ".join(p for p in (service_label(stream), mark) if p)
+    if label.strip("? |") == bare:
+        # No parsed data at all: the stream's own name says more (with the mark, if any).
+        name = display_text(stream.name)
+        return " | ".join(p for p in (name, mark) if p) if name else label
     return label
 
 
 def stream_label2(stream: Stream) -> str:
     """Second line: the file name, else the first line of the description."""
     if stream.filename:
-        return stream.filename
-    return stream.description.strip().split("\n", 1)[0] if stream.description else ""
+        return display_text(stream.filename)
+    lines = display_line(stream.description).split("\n", 1)
+    return lines[0]
 
 
 __all__ = [
+    "NO_MARKS",
+    "CacheMarks",
     "StreamPreferences",
     "autoplay_choice",
+    "cache_mark",
     "format_size",
     "offered_streams",
     "service_label",

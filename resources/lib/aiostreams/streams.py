@@ -21,6 +21,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .text import display_text
+
 PLAYABLE_KINDS = ("url",)
 _RESOLUTIONS = {
     "4320p": 4320,
@@ -216,13 +218,15 @@ def parse_stream(raw: Mapping[str, Any]) -> Stream:
 
 
 def error_text(stream: Stream) -> str:
-    """The user-facing text of an error stream (``streamData.error``, else its description)."""
-    parts = [p.strip() for p in (stream.error_title, stream.error_description) if p.strip()]
+    """The user-facing text of an error stream (``streamData.error``, else its description),
+    without the glyphs Kodi's font cannot draw (``[❌] Torrentio: …``)."""
+    parts = [display_text(p) for p in (stream.error_title, stream.error_description)]
+    parts = [p for p in parts if p]
     if parts:
         if len(parts) == 2 and parts[1].lower().startswith(parts[0].lower()):
             parts = parts[1:]
         return ": ".join(parts)
-    text = stream.description.strip() or stream.name.strip()
+    text = display_text(stream.description) or display_text(stream.name)
     return text or "AIOStreams reported an error."
 
 

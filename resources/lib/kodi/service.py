@@ -320,6 +320,13 @@ class AIOStreamsService:
     def post_event(self, kind: str, source: str = "") -> None:
         """Called from Monitor callbacks (any thread): queue the event for the next tick."""
         if kind == "quit":
+            begin_quit = getattr(self.playback, "begin_quit", None)
+            if begin_quit is not None:
+                # First, before the abort flag: a running playback's pause must still go out.
+                try:
+                    begin_quit()
+                except Exception:
+                    log.warning("Could not start saving the playback progress", exc_info=True)
             self._stop.set()  # at once, so a running sync sees should_abort() turn true
             return
         at = self._clock()

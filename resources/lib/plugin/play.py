@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from resources.lib.aiostreams import errors as aio_errors
 from resources.lib.aiostreams.ranking import (
+    CacheMarks,
     StreamPreferences,
     autoplay_choice,
     offered_streams,
@@ -35,6 +36,7 @@ from resources.lib.aiostreams.streams import (
     playback_url,
     subtitle_urls,
 )
+from resources.lib.aiostreams.text import display_text
 from resources.lib.kodi import dialogs, player, strings
 from resources.lib.kodi.directory import ADDON_URL
 from resources.lib.kodi.localize import localize
@@ -48,6 +50,26 @@ log = logging.getLogger(__name__)
 PLAY_URL = ADDON_URL + "play"
 STREAM_TIMEOUT = 90.0
 _KINDS = ("movie", "episode")
+CACHED_COLOUR = "FF2FB344"  # green: starts at once
+UNCACHED_COLOUR = "FFE0A030"  # amber: the service must download it first
+
+
+def cache_marks() -> CacheMarks:
+    """The words (and colours) the source select uses for cached and not cached streams."""
+    return (
+        f"[COLOR {CACHED_COLOUR}]{localize(strings.PLAY_CACHED)}[/COLOR]",
+        f"[COLOR {UNCACHED_COLOUR}]{localize(strings.PLAY_NOT_CACHED)}[/COLOR]",
+    )
+
+
+def _tell(message: str, modal: bool = False) -> None:
+    """An error for the user, after every busy or progress dialog is gone (a dialog opened
+    under Kodi's busy spinner stays hidden behind it or cannot be answered)."""
+    player.close_busy_dialogs()
+    if modal:
+        dialogs.ok(message)
+    else:
+        dialogs.notification(message, icon=dialogs.ERROR)
 
 
 def play_url(**params: Any) -> str:
@@ -196,8 +218,7 @@ def play(
         outcome = _play(resolver, params, settings, client_factory, resume_lookup)
     except Exception:  # whatever happens, Kodi must not wait on this handle forever
         log.exception("play failed")
-        dialogs.notification(localize(strings.PLAY_FAILED, error="internal error"),
-                             icon=dialogs.ERROR)  # fmt: skip
+        _tell(localize(strings.PLAY_FAILED, error="internal error"))
         outcome = "error"
     finally:
         if resolver.answered is None:
@@ -220,7 +241,7 @@ def _play(
         return "invalid"
     settings = settings if settings is not None else load_settings()
     if not settings.aiostreams_manifest_url.strip():
-        dialogs.ok(localize(strings.PLAY_NOT_CONFIGURED))
+        _tell(localize(strings.PLAY_NOT_CONFIGURED), modal=True)
         return "not_configured"
     found = _fetch_streams(request, settings, client_factory)
     if isinstance(found, str):
@@ -248,6 +269,7 @@ def _fetch_streams(
     from resources.lib.kodi.progress import Progress
 
     started = time.monotonic()
+    failure: Optional[Any] = None
     with Progress(localize(strings.PLAY_FETCHING)) as progress:
 
         def should_abort() -> bool:
@@ -269,29 +291,30 @@ def _fetch_streams(
         except aio_errors.Aborted:
             log.info("Stream fetch cancelled")
             return "cancelled"
-        except aio_errors.InstanceError as exc:
-            log.warning("AIOStreams returned an error stream")
-            dialogs.ok(localize(strings.PLAY_INSTANCE_ERROR, message=exc.user_message))
-            return "instance_error"
         except aio_errors.AIOStreamsError as exc:
-            log.warning("Stream fetch failed: %s", exc.code)
-            dialogs.notification(
-                localize(strings.PLAY_FAILED, error=exc.user_message), icon=dialogs.ERROR
-            )
-            return "error"
+            failure = exc  # told below, once the progress dialog is closed
+    message = display_text(failure.user_message) if failure is not None else ""
+    if isinstance(failure, aio_errors.InstanceError):
+        log.warning("AIOStreams returned an error stream")
+        _tell(localize(strings.PLAY_INSTANCE_ERROR, message=message), modal=True)
+        return "instance_error"
+    log.warning("Stream fetch failed: %s", getattr(failure, "code", "error"))
+    _tell(localize(strings.PLAY_FAILED, error=message))
+    return "error"
 
 
 def _ask(found: StreamList, offered: List[Stream], settings: Settings) -> Optional[Stream]:
     """The source select. Unplayable entries are listed (unless hidden) but cannot be chosen."""
     choices: List[Optional[Stream]] = list(offered)
-    rows = [(stream_label(s), stream_label2(s)) for s in offered]
+    marks = cache_marks()
+    rows = [(stream_label(s, marks), stream_label2(s)) for s in offered]
     if not settings.playback_hide_unplayable:
         for stream in found.streams:
             if not stream.playable:
                 choices.append(None)
                 rows.append(
                     (
-                        localize(strings.PLAY_NOT_PLAYABLE, label=stream_label(stream)),
+                        localize(strings.PLAY_NOT_PLAYABLE, label=stream_label(stream, marks)),
                         stream_label2(stream),
                     )
                 )
@@ -336,8 +359,10 @@ def _resolve(
     media = request.media()
     if media is not None:
         now_playing = NowPlaying(
-            media, path=path, runtime_minutes=runtime, resume_percent=progress, title=title
-        )
+            media, path=path, runtime_minutes=runtime, resume_percent=progress, title=title,
+            # No runtime, no resume point: the player monitor seeks once Kodi knows the length.
+            seek_percent=progress if resume <= 0 and progress >= 1.0 else 0.0,
+        )  # fmt: skip
         retry = ""
         if prefs.autoplay and request.attempt < 2 and len(offered) > 1:
             retry = request.retry_url(stream)

@@ -155,7 +155,8 @@ class NowPlaying:
     The plugin writes ``to_json()`` into :data:`NOW_PLAYING_PROPERTY` before resolving the
     URL; the player monitor reads it in ``onAVStarted`` and checks :meth:`matches` against
     ``Player.getPlayingFile()``. ``path`` is the URL given to Kodi (it may hold a debrid
-    token: keep it out of logs).
+    token: keep it out of logs). ``seek_percent``: the item has saved progress but no known
+    runtime, so Kodi starts at 0 and the player monitor seeks there once it knows the length.
     """
 
     media: MediaRef
@@ -164,6 +165,7 @@ class NowPlaying:
     resume_percent: float = 0.0
     title: str = ""
     created_at: float = field(default_factory=time.time)
+    seek_percent: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(
@@ -174,6 +176,7 @@ class NowPlaying:
                 "resume_percent": self.resume_percent,
                 "title": self.title,
                 "created_at": self.created_at,
+                "seek_percent": self.seek_percent,
             }
         )
 
@@ -191,6 +194,7 @@ class NowPlaying:
                 resume_percent=float(data.get("resume_percent") or 0.0),
                 title=str(data.get("title") or ""),
                 created_at=float(data.get("created_at") or 0.0),
+                seek_percent=float(data.get("seek_percent") or 0.0),
             )
         except (ValueError, KeyError, TypeError, StopIteration):
             return None

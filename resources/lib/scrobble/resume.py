@@ -44,6 +44,14 @@ def resume_seconds(progress_percent: Optional[float], runtime_minutes: Optional[
     return float(math.floor(runtime * 60.0 * percent / 100.0))
 
 
+def seek_target(progress_percent: Optional[float], total_seconds: Optional[float]) -> float:
+    """Seconds to seek to once the player knows the real length (the list item carried no
+    runtime, so playback started at 0). Same rules as :func:`resume_seconds`."""
+    if not total_seconds or total_seconds <= 0:
+        return 0.0
+    return resume_seconds(progress_percent, float(total_seconds) / 60.0)
+
+
 def is_placeholder_clip(
     total_seconds: Optional[float],
     expected_runtime_minutes: Optional[float] = None,
@@ -64,4 +72,10 @@ def is_placeholder_clip(
     return True
 
 
-__all__ = ["PLACEHOLDER_SECONDS", "is_placeholder_clip", "progress_percent", "resume_seconds"]
+__all__ = [
+    "PLACEHOLDER_SECONDS",
+    "is_placeholder_clip",
+    "progress_percent",
+    "resume_seconds",
+    "seek_target",
+]

@@ -10,6 +10,9 @@ It does no I/O and reads no clock but the one it is given, so every rule is unit
   cannot be asked once it stopped). Trakt records a play at >= 80 %, saves progress below.
 * nothing is ever sent below 1 % (Trakt answers 422, and a start would clear saved progress).
 * a playback error sends a ``pause`` (progress kept for resuming, no play recorded).
+* Kodi quitting (or the service stopping) while something plays sends a ``pause`` with the last
+  sampled progress: the start already cleared Trakt's saved progress, so without it the user's
+  place would be lost.
 * a duration under the placeholder threshold yields one ``failed`` action and nothing else.
 
 Events map one to one to ``xbmc.Player`` callbacks; ``tick(time, total)`` is the monitor's
@@ -143,6 +146,21 @@ class Scrobbler:
         """Playback failed (``onPlayBackError``): keep the progress, record no play."""
         return self._finish(PAUSE)
 
+    def quit(self) -> List[Action]:
+        """Kodi is shutting down mid-playback: save the last sampled progress as a pause.
+
+        Nothing when no start was sent (Trakt's saved progress is untouched) or when the
+        playback is paused (the pause already saved it)."""
+        return self._finish(PAUSE, reason="quit")
+
+    @property
+    def unsaved_progress(self) -> Optional[float]:
+        """The progress that only this process knows: a start was sent (clearing Trakt's saved
+        progress) and no pause or stop has saved it since. None otherwise."""
+        if self.state == PLAYING and self.start_sent and self.progress >= MIN_PROGRESS:
+            return round(self.progress, 2)
+        return None
+
     # -- internals --------------------------------------------------------------------------
 
     def _emit(self, kind: str, reason: str = "") -> List[Action]:
@@ -174,7 +192,7 @@ class Scrobbler:
             return self._emit(START)
         return []
 
-    def _finish(self, kind: str) -> List[Action]:
+    def _finish(self, kind: str, reason: str = "") -> List[Action]:
         if self.state in (IDLE, FINISHED, FAILED_STATE):
             return []
         self.state = FINISHED
@@ -184,7 +202,7 @@ class Scrobbler:
             return []
         if kind == PAUSE and not sent_start:
             return []  # paused before: the progress is already saved
-        return self._emit(kind)
+        return self._emit(kind, reason)
 
 
 def _clamp(progress: float) -> float:

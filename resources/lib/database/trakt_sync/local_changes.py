@@ -229,6 +229,9 @@ def _save_bookmark(
     playback_id = _local_playback_id(conn)
     show: Dict[str, Any] = {}
     episode_trakt = item.trakt_id
+    title, year = item.title, None
+    if item.kind == "movie":
+        title, year = _movie_label(conn, item)
     if item.kind == "episode":
         found = conn.execute(
             "SELECT s.title, s.year, s.imdb_id, s.tmdb_id, s.tvdb_id, e.trakt_id, e.title "
@@ -242,17 +245,35 @@ def _save_bookmark(
             episode_trakt = episode_trakt if episode_trakt is not None else found[5]
     conn.execute(
         "INSERT INTO bookmarks (playback_id, media_type, trakt_id, progress, paused_at, imdb_id, "
-        "tmdb_id, title, show_id, show_title, show_year, show_imdb_id, show_tmdb_id, "
-        "show_tvdb_id, season, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "tmdb_id, title, year, show_id, show_title, show_year, show_imdb_id, show_tmdb_id, "
+        "show_tvdb_id, season, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             playback_id, item.kind,
             episode_trakt if episode_trakt is not None else -(item.show_id or 0),
-            progress, stamp, item.imdb_id, item.tmdb_id, item.title,
+            progress, stamp, item.imdb_id, item.tmdb_id, title, year,
             item.show_id, show.get("title"), show.get("year"), show.get("imdb"),
             show.get("tmdb"), show.get("tvdb"), item.season, item.number,
         ),
     )  # fmt: skip
     return LocalChange("bookmark", playback_id=playback_id)
+
+
+def _movie_label(conn: sqlite3.Connection, item: PlayedItem) -> Tuple[Optional[str], Any]:
+    """A first-time movie bookmark's title and year: the mirror's (watched, watchlist or
+    collection row), else the title the player handed over. Without one, In Progress showed an
+    empty label until the next sync."""
+    for table, where in (
+        ("movies", "trakt_id = ?"),
+        ("watchlist", "media_type = 'movie' AND trakt_id = ?"),
+        ("collection", "media_type = 'movie' AND trakt_id = ?"),
+    ):
+        row = conn.execute(
+            "SELECT title, year FROM " + table + " WHERE " + where,  # noqa: S608 - fixed text
+            (item.trakt_id,),
+        ).fetchone()
+        if row is not None and row[0]:
+            return row[0], row[1]
+    return item.title, None
 
 
 def _local_playback_id(conn: sqlite3.Connection) -> int:
