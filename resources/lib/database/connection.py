@@ -229,7 +229,7 @@ def open_database(path: str, read_only: bool = False) -> Tuple[sqlite3.Connectio
         try:
             return _connect(path, _header_application_id(path)), None
         except sqlite3.DatabaseError as exc:
-            typed = classify(exc)
+            typed = classify(exc, folder)
             if typed is not None:
                 raise typed from exc
             # OperationalError covers "locked"/"unable to open": those are not corruption.
@@ -242,7 +242,7 @@ def open_database(path: str, read_only: bool = False) -> Tuple[sqlite3.Connectio
         create_private_file(path)
         return _connect(path), moved
     except (sqlite3.Error, OSError) as exc:
-        typed = classify(exc)
+        typed = classify(exc, folder)
         if typed is not None:
             raise typed from exc
         raise DatabaseUnavailable("cannot recreate %s: %s" % (path, exc)) from exc
@@ -298,9 +298,19 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite itself rolls back on some errors (SQLITE_FULL, IOERR): a second ROLLBACK would
+        # then replace the real error with "no transaction is active".
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error:  # e.g. the disk filled up at commit: do not leave it open
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 def table_names(conn: sqlite3.Connection) -> List[str]:

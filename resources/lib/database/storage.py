@@ -15,6 +15,7 @@ Watch history is private: the data folder is created 0700, the database 0600 (SQ
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -60,8 +61,23 @@ _FULL_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBI
 _READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def classify(exc: BaseException) -> Optional[StorageError]:
+# Below this much free space, SQLite's "disk I/O error" (it cannot size its -shm or write a page)
+# is the disk being full.
+LOW_SPACE_BYTES = 1024 * 1024
+
+
+def free_bytes(folder: str) -> Optional[int]:
+    """Bytes this user may still write in ``folder``, or None when that cannot be told."""
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):  # Windows has no statvfs
+        return None
+    return info.f_bavail * info.f_frsize
+
+
+def classify(exc: BaseException, folder: Optional[str] = None) -> Optional[StorageError]:
     """The typed error for an ``sqlite3.Error`` or ``OSError``, or None if it is another fault.
+    ``folder``: where the database lives, to tell a full disk behind a "disk I/O error".
 
     Python 3.8 has no ``sqlite_errorcode``; SQLite's messages for these codes are stable.
     """
@@ -78,6 +94,10 @@ def classify(exc: BaseException) -> Optional[StorageError]:
         return DiskFull(str(exc))
     if "readonly database" in text or "read-only" in text:
         return ReadOnly(str(exc))
+    if "disk i/o error" in text and folder is not None:
+        free = free_bytes(folder)
+        if free is not None and free < LOW_SPACE_BYTES:
+            return DiskFull("%s (%d bytes free in %s)" % (exc, free, folder))
     return None
 
 
@@ -92,6 +112,43 @@ def code_in(text: Optional[str]) -> Optional[str]:
         if text and text.startswith(code + ":"):
             return code
     return None
+
+
+# ---- the space reserve -------------------------------------------------------------------------
+
+# A sync keeps this many bytes next to the database (``<db>.reserve``). When the disk fills up in
+# the middle of a run, the reserve is deleted so that the run can still be recorded as failed and
+# its lease released (each needs a few -wal frames); the next run recreates it.
+RESERVE_BYTES = 256 * 1024
+RESERVE_SUFFIX = ".reserve"
+
+
+def ensure_reserve(db_path: str) -> bool:
+    """Create the reserve when it is missing and there is room; True when it exists."""
+    path = db_path + RESERVE_SUFFIX
+    if os.path.isfile(path) and os.path.getsize(path) >= RESERVE_BYTES:
+        return True
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
+                     FILE_MODE)  # fmt: skip
+        try:
+            os.write(fd, b"\0" * RESERVE_BYTES)  # written, not sparse: the room is really held
+        finally:
+            os.close(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        return False
+    return True
+
+
+def release_reserve(db_path: str) -> bool:
+    """Delete the reserve to make room; True when there was one."""
+    try:
+        os.remove(db_path + RESERVE_SUFFIX)
+    except OSError:
+        return False
+    return True
 
 
 # ---- modes --------------------------------------------------------------------------------------

@@ -4,6 +4,10 @@ The lease is a row in ``sync_lease`` (owner = pid + random, expiry in Unix secon
 process can hold it; one whose holder died is taken over once it has expired. Every data
 transaction of a sync re-checks the lease (:func:`assert_lease`), so a process that lost its lease
 (for example after being suspended past the expiry) cannot overwrite the new holder's work.
+
+A full disk must not leave a run ``running`` nor the lease held: :func:`start_run` keeps a space
+reserve next to the database (``storage.ensure_reserve``), and :func:`finish_run` and
+:func:`release` give it up and retry once when SQLite reports the disk full.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import re
 import secrets
 import sqlite3
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
+from .. import storage
 from ..connection import write_transaction
 from .items import now_iso
 
@@ -117,8 +122,32 @@ def renew(
 
 
 def release(conn: sqlite3.Connection, owner: str, name: str = LEASE_NAME) -> None:
-    with write_transaction(conn):
-        conn.execute("DELETE FROM sync_lease WHERE name = ? AND owner = ?", (name, owner))
+    def write() -> None:
+        with write_transaction(conn):
+            conn.execute("DELETE FROM sync_lease WHERE name = ? AND owner = ?", (name, owner))
+
+    _with_reserve(conn, write)
+
+
+def _database_path(conn: sqlite3.Connection) -> str:
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main":
+            return str(row[2] or "")
+    return ""
+
+
+def _with_reserve(conn: sqlite3.Connection, write: Callable[[], None]) -> None:
+    """Run ``write``; on a full disk give up the space reserve and run it once more."""
+    try:
+        write()
+    except sqlite3.Error as exc:
+        path = _database_path(conn)
+        if not isinstance(storage.classify(exc), storage.DiskFull) or not path:
+            raise
+        if not storage.release_reserve(path):
+            raise
+        log.info("the disk is full: the space reserve was used to record the sync")
+        write()
 
 
 def next_allowed_ts(conn: sqlite3.Connection, interval: float = THROTTLE_SECONDS) -> float:
@@ -131,6 +160,9 @@ def next_allowed_ts(conn: sqlite3.Connection, interval: float = THROTTLE_SECONDS
 
 
 def start_run(conn: sqlite3.Connection, trigger: str, started_ts: float) -> int:
+    path = _database_path(conn)
+    if path:
+        storage.ensure_reserve(path)
     with write_transaction(conn):
         cursor = conn.execute(
             "INSERT INTO sync_runs (started_at, started_ts, trigger, status) "
@@ -150,18 +182,21 @@ def finish_run(
     error: Optional[str],
     keep: int = KEEP_RUNS,
 ) -> None:
-    with write_transaction(conn):
-        conn.execute(
-            "UPDATE sync_runs SET finished_at = ?, duration = ?, requests = ?, changes = ?, "
-            "status = ?, error = ? WHERE id = ?",
-            (now_iso(), duration, requests, json.dumps(changes, sort_keys=True), status, error,
-             run_id),
-        )  # fmt: skip
-        conn.execute(
-            "DELETE FROM sync_runs WHERE id <= (SELECT MAX(id) FROM sync_runs) - ? "
-            "OR (started_ts < ? AND id <= (SELECT MAX(id) FROM sync_runs) - ?)",
-            (keep, time.time() - KEEP_DAYS * 86400, KEEP_RECENT),
-        )
+    def write() -> None:
+        with write_transaction(conn):
+            conn.execute(
+                "UPDATE sync_runs SET finished_at = ?, duration = ?, requests = ?, changes = ?, "
+                "status = ?, error = ? WHERE id = ?",
+                (now_iso(), duration, requests, json.dumps(changes, sort_keys=True), status,
+                 error, run_id),
+            )  # fmt: skip
+            conn.execute(
+                "DELETE FROM sync_runs WHERE id <= (SELECT MAX(id) FROM sync_runs) - ? "
+                "OR (started_ts < ? AND id <= (SELECT MAX(id) FROM sync_runs) - ?)",
+                (keep, time.time() - KEEP_DAYS * 86400, KEEP_RECENT),
+            )
+
+    _with_reserve(conn, write)
 
 
 def run_rows(conn: sqlite3.Connection, limit: int) -> List[Dict[str, Any]]:
