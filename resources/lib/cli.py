@@ -485,7 +485,8 @@ def _run_sync(ctx: Context, call: Callable[[Any, ProgressBar], Any]) -> int:
         client.close()
     from .database.storage import code_in
 
-    storage_line = _storage_message(code_in(result.error), str(result.error))
+    code = code_in(result.error) or _storage_reason(getattr(result, "failures", None))
+    storage_line = _storage_message(code, str(result.error))
     if storage_line is not None:  # the run is recorded as failed with its reason
         raise CliError(f"sync stopped: {storage_line}")
     print(format_sync_result(result))
@@ -706,6 +707,15 @@ def _storage_message(code: Optional[str], detail: str) -> Optional[str]:
         return f"the data folder cannot be written ({detail})"
     if code == "foreign_database":
         return f"refusing to use the database: {detail}"
+    return None
+
+
+def _storage_reason(records: Any) -> Optional[str]:
+    """A storage code among a result's failure records (``{"reason": ...}``), if any."""
+    for record in records or ():
+        reason = record.get("reason") if isinstance(record, dict) else None
+        if reason in ("disk_full", "read_only", "foreign_database"):
+            return str(reason)
     return None
 
 

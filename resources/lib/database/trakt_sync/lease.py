@@ -12,6 +12,7 @@ reserve next to the database (``storage.ensure_reserve``), and :func:`finish_run
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import re
 import secrets
 import sqlite3
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from .. import storage
 from ..connection import write_transaction
@@ -43,6 +44,34 @@ _OWNER_RE = re.compile(r"^(\d+)-[0-9a-f]+$")
 
 class LeaseLost(Exception):
     """Another process took over the sync lease."""
+
+
+def _database_path(conn: sqlite3.Connection) -> str:
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main":
+            return str(row[2] or "")
+    return ""
+
+
+_Write = TypeVar("_Write", bound=Callable[..., None])
+
+
+def _uses_reserve_when_full(write: _Write) -> _Write:
+    """``write(conn, ...)``; on a full disk give up the space reserve and run it once more."""
+
+    @functools.wraps(write)
+    def wrapper(conn: sqlite3.Connection, *args: Any, **kwargs: Any) -> None:
+        try:
+            write(conn, *args, **kwargs)
+        except sqlite3.Error as exc:
+            path = _database_path(conn)
+            full = isinstance(storage.classify(exc), storage.DiskFull)
+            if not full or not path or not storage.release_reserve(path):
+                raise
+            log.info("the disk is full: the space reserve was used to record the sync")
+            write(conn, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def new_owner() -> str:
@@ -121,33 +150,10 @@ def renew(
         )
 
 
+@_uses_reserve_when_full
 def release(conn: sqlite3.Connection, owner: str, name: str = LEASE_NAME) -> None:
-    def write() -> None:
-        with write_transaction(conn):
-            conn.execute("DELETE FROM sync_lease WHERE name = ? AND owner = ?", (name, owner))
-
-    _with_reserve(conn, write)
-
-
-def _database_path(conn: sqlite3.Connection) -> str:
-    for row in conn.execute("PRAGMA database_list").fetchall():
-        if row[1] == "main":
-            return str(row[2] or "")
-    return ""
-
-
-def _with_reserve(conn: sqlite3.Connection, write: Callable[[], None]) -> None:
-    """Run ``write``; on a full disk give up the space reserve and run it once more."""
-    try:
-        write()
-    except sqlite3.Error as exc:
-        path = _database_path(conn)
-        if not isinstance(storage.classify(exc), storage.DiskFull) or not path:
-            raise
-        if not storage.release_reserve(path):
-            raise
-        log.info("the disk is full: the space reserve was used to record the sync")
-        write()
+    with write_transaction(conn):
+        conn.execute("DELETE FROM sync_lease WHERE name = ? AND owner = ?", (name, owner))
 
 
 def next_allowed_ts(conn: sqlite3.Connection, interval: float = THROTTLE_SECONDS) -> float:
@@ -172,6 +178,7 @@ def start_run(conn: sqlite3.Connection, trigger: str, started_ts: float) -> int:
         return int(cursor.lastrowid)
 
 
+@_uses_reserve_when_full
 def finish_run(
     conn: sqlite3.Connection,
     run_id: int,
@@ -182,21 +189,18 @@ def finish_run(
     error: Optional[str],
     keep: int = KEEP_RUNS,
 ) -> None:
-    def write() -> None:
-        with write_transaction(conn):
-            conn.execute(
-                "UPDATE sync_runs SET finished_at = ?, duration = ?, requests = ?, changes = ?, "
-                "status = ?, error = ? WHERE id = ?",
-                (now_iso(), duration, requests, json.dumps(changes, sort_keys=True), status,
-                 error, run_id),
-            )  # fmt: skip
-            conn.execute(
-                "DELETE FROM sync_runs WHERE id <= (SELECT MAX(id) FROM sync_runs) - ? "
-                "OR (started_ts < ? AND id <= (SELECT MAX(id) FROM sync_runs) - ?)",
-                (keep, time.time() - KEEP_DAYS * 86400, KEEP_RECENT),
-            )
-
-    _with_reserve(conn, write)
+    with write_transaction(conn):
+        conn.execute(
+            "UPDATE sync_runs SET finished_at = ?, duration = ?, requests = ?, changes = ?, "
+            "status = ?, error = ? WHERE id = ?",
+            (now_iso(), duration, requests, json.dumps(changes, sort_keys=True), status, error,
+             run_id),
+        )  # fmt: skip
+        conn.execute(
+            "DELETE FROM sync_runs WHERE id <= (SELECT MAX(id) FROM sync_runs) - ? "
+            "OR (started_ts < ? AND id <= (SELECT MAX(id) FROM sync_runs) - ?)",
+            (keep, time.time() - KEEP_DAYS * 86400, KEEP_RECENT),
+        )
 
 
 def run_rows(conn: sqlite3.Connection, limit: int) -> List[Dict[str, Any]]:
