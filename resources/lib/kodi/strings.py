@@ -118,3 +118,16 @@ CONTEXT_REMOVE_RESUME = 30305
 CONTEXT_WATCHLIST_ADD_SHOW = 30306
 CONTEXT_SAVED = 30307
 CONTEXT_FAILED = 30308
+
+# Storage failures (``database.storage`` codes), h3-disk.
+DISK_FULL = 30780
+DATA_FOLDER_READ_ONLY = 30781
+FOREIGN_DATABASE = 30782
+DATABASE_UNUSABLE = 30783
+_by_storage_code = {"disk_full": DISK_FULL, "read_only": DATA_FOLDER_READ_ONLY,
+            "foreign_database": FOREIGN_DATABASE}  # fmt: skip
+
+
+def storage_message_id(code: str) -> int:
+    """The string that words a ``database.storage`` code (``DATABASE_UNUSABLE`` otherwise)."""
+    return _by_storage_code.get(code, DATABASE_UNUSABLE)
