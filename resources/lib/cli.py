@@ -18,14 +18,14 @@ Exit codes (also in ``--help``):
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
 import sys
-import tempfile
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
+
+from . import cli_support as support
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,6 @@ SYNC_EXIT_CODES = {
 }
 DB_FILENAME = "trakt_sync.db"
 TOKEN_FILENAME = "trakt_tokens.json"
-CONFIG_FILENAME = "cli_config.json"
-CONFIG_MAX_BYTES = 64 * 1024
-CONFIG_KEYS = ("api_url", "oauth_url", "client_id", "client_secret")
 ENV_CLIENT_ID = "AIOSTREAMS_TRAKT_CLIENT_ID"
 ENV_CLIENT_SECRET = "AIOSTREAMS_TRAKT_CLIENT_SECRET"
 ENV_DATA_DIR = "AIOSTREAMS_DATA_DIR"
@@ -298,11 +295,11 @@ class Context:
         self.data_dir = os.path.abspath(os.path.expanduser(args.data_dir))
         self.db_path = os.path.join(self.data_dir, DB_FILENAME)
         self.token_path = os.path.join(self.data_dir, TOKEN_FILENAME)
-        self.config_path = os.path.join(self.data_dir, CONFIG_FILENAME)
+        self.config_path = os.path.join(self.data_dir, support.CONFIG_FILENAME)
 
     def saved_config(self) -> Dict[str, str]:
         """What ``auth`` saved (empty when nothing was saved or the file is unusable)."""
-        return load_config(self.config_path)
+        return support.load_config(self.config_path)
 
     def settings(self) -> Dict[str, Optional[str]]:
         """API URL, OAuth URL, client id and secret: options, then environment, then saved."""
@@ -327,11 +324,11 @@ class Context:
         if not issuer:
             return
         for url, bound in ((api_url, issuer), (oauth_url, saved.get("oauth_url") or issuer)):
-            if _origin(bound) != _origin(url):
+            issued, asked = support.origin(bound), support.origin(url)
+            if issued != asked:
                 raise CliError(
-                    f"the Trakt tokens in {self.data_dir} were issued by {_origin(bound)}; they "
-                    f"are not sent to {_origin(url)} (run `auth --api-url {url}` to sign in "
-                    "there)",
+                    f"the Trakt tokens in {self.data_dir} were issued by {issued}; they are not "
+                    f"sent to {asked} (run `auth --api-url {url}` to sign in there)",
                     EXIT_USAGE,
                 )
 
@@ -346,8 +343,11 @@ class Context:
                 f"{ENV_CLIENT_ID}/{ENV_CLIENT_SECRET} (`auth` saves them for later commands)",
                 EXIT_USAGE,
             )
-        _check_url(settings["api_url"] or "")
-        _check_url(settings["oauth_url"] or "")
+        try:
+            support.check_url(settings["api_url"] or "")
+            support.check_url(settings["oauth_url"] or "")
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
         if need_auth:
             self.check_token_host(settings["api_url"] or "", settings["oauth_url"] or "")
         self.make_data_dir()
@@ -369,7 +369,7 @@ class Context:
     def save_config(self) -> None:
         """Keep the settings ``auth`` used (0600: the secret is in it)."""
         settings = self.settings()
-        save_config(self.config_path, {k: v for k, v in settings.items() if v})
+        support.save_config(self.config_path, {k: v for k, v in settings.items() if v})
 
     def make_data_dir(self) -> None:
         from .database.storage import make_private_folder
@@ -389,60 +389,6 @@ class Context:
         """A command that writes, in a folder that cannot be written: one line, before work."""
         if os.path.isdir(self.data_dir) and not os.access(self.data_dir, os.W_OK):
             raise CliError(f"cannot {what}: the data folder {self.data_dir} is read-only")
-
-
-def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{(parts.netloc or '').lower()}"
-
-
-def _check_url(url: str) -> None:
-    """A URL the HTTP layer can use, or a usage error naming what is wrong with it."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
-    except ValueError as exc:
-        raise CliError(f"bad URL {url!r}: {exc}", EXIT_USAGE) from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CliError(f"bad URL {url!r}: it must be http(s)://host[:port]", EXIT_USAGE)
-
-
-def load_config(path: str) -> Dict[str, str]:
-    """The saved settings; a missing, oversized or unreadable file counts as none saved."""
-    try:
-        if os.path.getsize(path) > CONFIG_MAX_BYTES:
-            log.warning("%s is larger than %d bytes: ignored", path, CONFIG_MAX_BYTES)
-            return {}
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, RecursionError) as exc:
-        log.warning("%s is unreadable (%s): ignored", path, type(exc).__name__)
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {key: data[key] for key in CONFIG_KEYS if isinstance(data.get(key), str)}
-
-
-def save_config(path: str, values: Dict[str, Any]) -> None:
-    """Write ``values`` atomically as a 0600 file (``mkstemp`` creates it 0600)."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=CONFIG_FILENAME + ".", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(values, handle, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _confirm(ctx: Context, question: str) -> None:
@@ -485,8 +431,8 @@ def _run_sync(ctx: Context, call: Callable[[Any, ProgressBar], Any]) -> int:
         client.close()
     from .database.storage import code_in
 
-    code = code_in(result.error) or _storage_reason(getattr(result, "failures", None))
-    storage_line = _storage_message(code, str(result.error))
+    code = code_in(result.error) or support.storage_reason(getattr(result, "failures", None))
+    storage_line = support.storage_message(code, str(result.error))
     if storage_line is not None:  # the run is recorded as failed with its reason
         raise CliError(f"sync stopped: {storage_line}")
     print(format_sync_result(result))
@@ -699,56 +645,6 @@ def _error_code(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-def _storage_message(code: Optional[str], detail: str) -> Optional[str]:
-    """One line for a storage failure (``database.storage`` codes), or None."""
-    if code == "disk_full":
-        return "the disk is full: free some space, then sync again (nothing was lost)"
-    if code == "read_only":
-        return f"the data folder cannot be written ({detail})"
-    if code == "foreign_database":
-        return f"refusing to use the database: {detail}"
-    return None
-
-
-def _storage_reason(records: Any) -> Optional[str]:
-    """A storage code among a result's failure records (``{"reason": ...}``), if any."""
-    for record in records or ():
-        reason = record.get("reason") if isinstance(record, dict) else None
-        if reason in ("disk_full", "read_only", "foreign_database"):
-            return str(reason)
-    return None
-
-
-def _failure_line(exc: BaseException) -> str:
-    """The one line an expected failure is reported with."""
-    from .database.maintenance import MaintenanceError
-    from .database.storage import DatabaseUnavailable, classify
-    from .trakt import errors
-
-    if isinstance(exc, errors.TraktError):
-        return exc.user_message
-    typed = classify(exc) if isinstance(exc, (OSError, DatabaseUnavailable)) else None
-    if typed is None and isinstance(exc, MaintenanceError) and exc.__cause__ is not None:
-        typed = classify(exc.__cause__)
-    if typed is not None:
-        return _storage_message(typed.code, str(typed)) or str(typed)
-    if isinstance(exc, (MaintenanceError, DatabaseUnavailable)):
-        return str(exc)
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror or exc}{where}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _silence_stdout() -> None:
-    """After EPIPE: point stdout at /dev/null so the interpreter's final flush stays quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -768,7 +664,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stdout.flush()
         return code
     except BrokenPipeError:
-        _silence_stdout()
+        support.silence_stdout()
         return EXIT_PIPE_CLOSED
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -783,7 +679,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return code
         # Expected failures are one line; the traceback is for -v.
         log.debug("details", exc_info=True)
-        print(f"error: {_failure_line(exc)}", file=sys.stderr)
+        print(f"error: {support.failure_line(exc)}", file=sys.stderr)
         return code
 
 
