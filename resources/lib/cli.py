@@ -402,6 +402,7 @@ def _confirm(ctx: Context, question: str) -> None:
 
 
 def cmd_auth(ctx: Context) -> int:
+    ctx.require_writable("authorise")
     client = ctx.client(need_auth=False)
     code = client.request_device_code()
     print(f"Go to {code.verification_url} and enter the code: {code.user_code}")
