@@ -78,7 +78,7 @@ def save_config(path: str, values: Dict[str, Any]) -> None:
 def storage_message(code: Optional[str], detail: str) -> Optional[str]:
     """One line for a storage failure (``database.storage`` codes), or None."""
     if code == "disk_full":
-        return "the disk is full: free some space, then sync again (nothing was lost)"
+        return "the disk is full: free some space and try again (nothing was lost)"
     if code == "read_only":
         return f"the data folder cannot be written ({detail})"
     if code == "foreign_database":
@@ -106,6 +106,8 @@ def failure_line(exc: BaseException) -> str:
     typed = classify(exc) if isinstance(exc, (OSError, DatabaseUnavailable)) else None
     if typed is None and isinstance(exc, MaintenanceError) and exc.__cause__ is not None:
         typed = classify(exc.__cause__)
+    if typed is None and isinstance(exc, MaintenanceError) and exc.code:
+        return storage_message(exc.code, str(exc)) or str(exc)
     if typed is not None:
         return storage_message(typed.code, str(typed)) or str(typed)
     if isinstance(exc, (MaintenanceError, DatabaseUnavailable)):

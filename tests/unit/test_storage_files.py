@@ -173,3 +173,21 @@ def test_an_oversized_scrobble_outbox_is_set_aside_unread(tmp_path):
     assert os.path.getsize(str(path)) > outbox_module.MAX_FILE_BYTES
     assert len(Outbox(str(path))) == 0
     assert not path.exists()
+
+
+@pytest.mark.parametrize("operation", ["clear", "vacuum", "info"])
+def test_maintenance_refuses_a_foreign_database_with_a_code(tmp_path, operation):
+    from resources.lib.database import maintenance
+
+    path = tmp_path / "trakt_sync.db"
+    _foreign(path)
+    before = path.read_bytes()
+    call = {
+        "clear": maintenance.clear_database,
+        "vacuum": maintenance.vacuum_database,
+        "info": maintenance.database_info,
+    }[operation]
+    with pytest.raises(maintenance.MaintenanceError) as raised:
+        call(str(path))
+    assert raised.value.code == "foreign_database"
+    assert path.read_bytes() == before
