@@ -59,3 +59,21 @@ def test_every_storage_code_has_words(kodi, code, name):
     text = localize(message_id, error="x")
     assert text and str(message_id) not in text
     assert all(ord(ch) < 128 for ch in text)  # no glyph Kodi's default font lacks
+
+
+def test_maintenance_on_a_foreign_database_says_so_in_words(kodi):
+    from resources.lib.plugin import actions
+
+    paths = get_paths()
+    os.makedirs(paths.data_dir, exist_ok=True)
+    conn = sqlite3.connect(paths.db_path)
+    conn.execute("CREATE TABLE photos (path TEXT)")
+    conn.commit()
+    conn.close()
+    with open(paths.db_path, "rb") as handle:
+        before = handle.read()
+    assert actions.run_script(["script.py", "action=database_vacuum"]) == "error"
+    texts = [args[1] for args, _ in kodi.dialog_calls("ok")]
+    assert texts == [localize(strings.FOREIGN_DATABASE)], texts
+    with open(paths.db_path, "rb") as handle:
+        assert handle.read() == before
