@@ -648,7 +648,11 @@ def _error_code(exc: BaseException) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:  # --help into a closed pipe
+        support.silence_stdout()
+        return EXIT_PIPE_CLOSED
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if args.verbose else logging.WARNING,
