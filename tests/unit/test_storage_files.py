@@ -191,3 +191,11 @@ def test_maintenance_refuses_a_foreign_database_with_a_code(tmp_path, operation)
         call(str(path))
     assert raised.value.code == "foreign_database"
     assert path.read_bytes() == before
+
+
+def test_an_in_memory_database_creates_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    db = TraktSyncDatabase(":memory:")
+    db.counts()
+    db.close()
+    assert os.listdir(str(tmp_path)) == []

@@ -212,6 +212,8 @@ def open_database(path: str, read_only: bool = False) -> Tuple[sqlite3.Connectio
     connection that neither migrates nor changes the file. Raises :class:`ForeignDatabase`,
     :class:`ReadOnly`, :class:`DiskFull` or :class:`DatabaseUnavailable`.
     """
+    if path in ("", ":memory:"):  # SQLite's in-memory database: no file to check or create
+        return _connect(path), None
     folder = os.path.dirname(os.path.abspath(path))
     make_private_folder(folder)
     problem = ownership_problem(path, lambda: _read_database_head(path, 100))
