@@ -4,9 +4,15 @@ Commands: auth, sync [--force], info, clear [--yes], rebuild [--yes], vacuum, mi
 next-up, history, in-progress, watchlist. Results go to stdout, logs and the progress bar to
 stderr (``-v`` for debug logs). Tokens are never printed.
 
+The global options may come before or after the command. ``auth`` keeps the API URL, OAuth URL,
+client id and secret in ``cli_config.json`` (mode 0600) in the data folder, so later commands
+need none of them; the tokens are bound to that API host: a later ``--api-url`` naming another
+host is refused instead of sending them there. Every expected failure is one line on stderr
+(the traceback only with ``-v``); a closed output pipe (``| head``) ends the command silently.
+
 Exit codes (also in ``--help``):
-  0 ok · 1 error · 2 usage · 3 not authorised · 4 throttled or busy · 5 partial sync ·
-  130 interrupted (Ctrl-C)
+  0 ok, 1 error, 2 usage, 3 not authorised, 4 throttled or busy, 5 partial sync,
+  130 interrupted (Ctrl-C), 141 output pipe closed
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import sys
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
 
+from . import cli_support as support
+
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
@@ -28,6 +36,7 @@ EXIT_UNAUTHORIZED = 3
 EXIT_BUSY = 4
 EXIT_PARTIAL = 5
 EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for a writer killed by the pipe
 
 SYNC_EXIT_CODES = {
     "ok": EXIT_OK,
@@ -55,6 +64,10 @@ EPILOG = """exit codes:
   4    throttled or busy (another sync or maintenance is running)
   5    partial sync (some categories failed; they are retried next time)
   130  interrupted (Ctrl-C)
+  141  the output pipe was closed (e.g. `| head`); nothing more is printed
+
+The global options may also follow the command. `auth` saves the API URL, client id and
+secret in the data folder (cli_config.json, mode 0600): later commands need none of them.
 """
 
 
@@ -148,6 +161,14 @@ def _when(stamp: Optional[float]) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
 
 
+def _local(iso: Any) -> str:
+    """A stored UTC time (``2026-03-01T10:00:00Z``) in this machine's local time."""
+    from .database.trakt_sync.items import parse_time
+
+    parsed = parse_time(iso)
+    return _when(parsed.timestamp()) if parsed else "?"
+
+
 def format_info(info: Dict[str, Any]) -> List[str]:
     lines = [f"database: {info['path']}"]
     for table, count in info["counts"].items():
@@ -210,7 +231,7 @@ def format_history(runs: Sequence[Dict[str, Any]], stats: Any) -> List[str]:
     for run in runs:
         fields = history.run_fields(run)
         lines.append(
-            f"  {run.get('started_at') or '?'}  {fields['trigger']:<8} {fields['status']:<12}"
+            f"  {_local(run.get('started_at'))}  {fields['trigger']:<8} {fields['status']:<12}"
             f" {fields['duration']:>6.1f}s {fields['requests']:>4} req  {fields['details']}"
         )
         if run.get("error"):
@@ -234,7 +255,9 @@ def format_history(runs: Sequence[Dict[str, Any]], stats: Any) -> List[str]:
             )
         last_error = stats.get("last_error")
         if isinstance(last_error, dict) and last_error.get("error"):
-            lines.append(f"  last error: {last_error.get('started_at')}  {last_error['error']}")
+            lines.append(
+                f"  last error: {_local(last_error.get('started_at'))}  {last_error['error']}"
+            )
     return lines
 
 
@@ -264,7 +287,7 @@ def _print(lines: Iterable[str]) -> None:
 
 
 class Context:
-    """What every command needs, built from the options."""
+    """What every command needs, built from the options and the saved ``cli_config.json``."""
 
     def __init__(self, args: argparse.Namespace, interrupt: Interrupt) -> None:
         self.args = args
@@ -272,27 +295,69 @@ class Context:
         self.data_dir = os.path.abspath(os.path.expanduser(args.data_dir))
         self.db_path = os.path.join(self.data_dir, DB_FILENAME)
         self.token_path = os.path.join(self.data_dir, TOKEN_FILENAME)
+        self.config_path = os.path.join(self.data_dir, support.CONFIG_FILENAME)
+
+    def saved_config(self) -> Dict[str, str]:
+        """What ``auth`` saved (empty when nothing was saved or the file is unusable)."""
+        return support.load_config(self.config_path)
+
+    def settings(self) -> Dict[str, Optional[str]]:
+        """API URL, OAuth URL, client id and secret: options, then environment, then saved."""
+        saved = self.saved_config()
+        api_url = self.args.api_url or saved.get("api_url") or DEFAULT_API_URL
+        oauth_url = self.args.oauth_url or (
+            saved.get("oauth_url") if not self.args.api_url else None
+        )
+        return {
+            "api_url": api_url,
+            "oauth_url": oauth_url or api_url,
+            "client_id": self.args.client_id or os.environ.get(ENV_CLIENT_ID)
+            or saved.get("client_id"),
+            "client_secret": self.args.client_secret or os.environ.get(ENV_CLIENT_SECRET)
+            or saved.get("client_secret"),
+        }  # fmt: skip
+
+    def check_token_host(self, api_url: str, oauth_url: str) -> None:
+        """Refuse API or OAuth URLs on another host than the one the saved tokens came from."""
+        saved = self.saved_config()
+        issuer = saved.get("api_url")
+        if not issuer:
+            return
+        for url, bound in ((api_url, issuer), (oauth_url, saved.get("oauth_url") or issuer)):
+            issued, asked = support.origin(bound), support.origin(url)
+            if issued != asked:
+                raise CliError(
+                    f"the Trakt tokens in {self.data_dir} were issued by {issued}; they are not "
+                    f"sent to {asked} (run `auth --api-url {url}` to sign in there)",
+                    EXIT_USAGE,
+                )
 
     def client(self, need_auth: bool = True) -> Any:
         from .trakt.client import TraktClient
         from .trakt.tokens import TokenStore
 
-        client_id = self.args.client_id or os.environ.get(ENV_CLIENT_ID)
-        secret = self.args.client_secret or os.environ.get(ENV_CLIENT_SECRET)
-        if not client_id or not secret:
+        settings = self.settings()
+        if not settings["client_id"] or not settings["client_secret"]:
             raise CliError(
                 f"a Trakt client id and secret are needed: --client-id/--client-secret or "
-                f"{ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}",
+                f"{ENV_CLIENT_ID}/{ENV_CLIENT_SECRET} (`auth` saves them for later commands)",
                 EXIT_USAGE,
             )
-        os.makedirs(self.data_dir, exist_ok=True)
+        try:
+            support.check_url(settings["api_url"] or "")
+            support.check_url(settings["oauth_url"] or "")
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from exc
+        if need_auth:
+            self.check_token_host(settings["api_url"] or "", settings["oauth_url"] or "")
+        self.make_data_dir()
         try:
             client = TraktClient(
-                client_id,
-                secret,
+                settings["client_id"],
+                settings["client_secret"],
                 token_store=TokenStore(self.token_path),
-                api_url=self.args.api_url,
-                oauth_url=self.args.oauth_url or self.args.api_url,
+                api_url=settings["api_url"],
+                oauth_url=settings["oauth_url"],
                 should_abort=self.interrupt,
             )
         except ValueError as exc:
@@ -301,14 +366,29 @@ class Context:
             raise CliError("not authorised with Trakt: run the `auth` command", EXIT_UNAUTHORIZED)
         return client
 
+    def save_config(self) -> None:
+        """Keep the settings ``auth`` used (0600: the secret is in it)."""
+        settings = self.settings()
+        support.save_config(self.config_path, {k: v for k, v in settings.items() if v})
+
+    def make_data_dir(self) -> None:
+        from .database.storage import make_private_folder
+
+        make_private_folder(self.data_dir)
+
     def database(self) -> Any:
         from .database.trakt_sync import TraktSyncDatabase
 
-        os.makedirs(self.data_dir, exist_ok=True)
+        self.make_data_dir()
         db = TraktSyncDatabase(self.db_path)
         if getattr(db, "recovered", None):
             log.warning("the database was corrupt; the old file was moved to %s", db.recovered)
         return db
+
+    def require_writable(self, what: str) -> None:
+        """A command that writes, in a folder that cannot be written: one line, before work."""
+        if os.path.isdir(self.data_dir) and not os.access(self.data_dir, os.W_OK):
+            raise CliError(f"cannot {what}: the data folder {self.data_dir} is read-only")
 
 
 def _confirm(ctx: Context, question: str) -> None:
@@ -322,12 +402,14 @@ def _confirm(ctx: Context, question: str) -> None:
 
 
 def cmd_auth(ctx: Context) -> int:
+    ctx.require_writable("authorise")
     client = ctx.client(need_auth=False)
     code = client.request_device_code()
     print(f"Go to {code.verification_url} and enter the code: {code.user_code}")
     print(f"Waiting for approval (expires in {int(code.expires_in)} s; Ctrl-C cancels)...")
     sys.stdout.flush()
     client.poll_device_token(code, should_cancel=ctx.interrupt)
+    ctx.save_config()  # later commands need no options, and the tokens stay bound to this host
     settings = client.get("/users/settings")
     db = ctx.database()
     try:
@@ -348,11 +430,18 @@ def _run_sync(ctx: Context, call: Callable[[Any, ProgressBar], Any]) -> int:
     finally:
         bar.done()
         client.close()
+    from .database.storage import code_in
+
+    code = code_in(result.error) or support.storage_reason(getattr(result, "failures", None))
+    storage_line = support.storage_message(code, str(result.error))
+    if storage_line is not None:  # the run is recorded as failed with its reason
+        raise CliError(f"sync stopped: {storage_line}")
     print(format_sync_result(result))
     return SYNC_EXIT_CODES.get(result.status, EXIT_ERROR)
 
 
 def cmd_sync(ctx: Context) -> int:
+    ctx.require_writable("sync")
     db = ctx.database()
     try:
         return _run_sync(
@@ -379,6 +468,7 @@ def cmd_info(ctx: Context) -> int:
 def cmd_clear(ctx: Context) -> int:
     from .database.maintenance import clear_database
 
+    ctx.require_writable("clear the database")
     _confirm(ctx, "Delete all Trakt data from the local database (Trakt itself is untouched)?")
     deleted = clear_database(ctx.db_path)
     print(f"cleared {sum(deleted.values())} row(s); the next sync fetches everything again")
@@ -388,6 +478,7 @@ def cmd_clear(ctx: Context) -> int:
 def cmd_rebuild(ctx: Context) -> int:
     from .database.maintenance import rebuild_database
 
+    ctx.require_writable("rebuild the database")
     client_check = ctx.client()  # fail before deleting anything when not authorised
     client_check.close()
     _confirm(ctx, "Delete the local Trakt database and sync everything again?")
@@ -400,6 +491,7 @@ def cmd_rebuild(ctx: Context) -> int:
 def cmd_vacuum(ctx: Context) -> int:
     from .database.maintenance import vacuum_database
 
+    ctx.require_writable("optimize the database")
     before, after = vacuum_database(ctx.db_path)
     print(f"optimized: {before / 1024:.1f} KB -> {after / 1024:.1f} KB")
     return EXIT_OK
@@ -408,6 +500,7 @@ def cmd_vacuum(ctx: Context) -> int:
 def cmd_migrate(ctx: Context) -> int:
     from .database.migration import flag_path, run_migration
 
+    ctx.require_writable("migrate")
     if ctx.args.again and os.path.exists(flag_path(ctx.data_dir)):
         os.remove(flag_path(ctx.data_dir))
     result = run_migration(ctx.data_dir, ctx.db_path)
@@ -491,6 +584,33 @@ _HELP = {
 }
 
 
+def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """The global options; on a command's parser they default to "not given" (SUPPRESS), so
+    ``aiostreams sync --data-dir X`` and ``aiostreams --data-dir X sync`` mean the same."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--data-dir", default=default(default_data_dir()), help="data folder (%(default)s)"
+    )
+    parser.add_argument(
+        "--api-url", default=default(None),
+        help=f"Trakt API base URL (default: saved by auth, else {DEFAULT_API_URL})",
+    )  # fmt: skip
+    parser.add_argument("--oauth-url", default=default(None), help="Trakt OAuth base URL")
+    parser.add_argument(
+        "--client-id", default=default(None), help=f"or ${ENV_CLIENT_ID} (saved by auth)"
+    )
+    parser.add_argument(
+        "--client-secret", default=default(None), help=f"or ${ENV_CLIENT_SECRET} (saved by auth)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False),
+        help="debug logging and tracebacks on stderr",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiostreams",
@@ -498,16 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--data-dir", default=default_data_dir(), help="data folder (%(default)s)")
-    parser.add_argument("--api-url", default=DEFAULT_API_URL, help="Trakt API base URL")
-    parser.add_argument("--oauth-url", default=None, help="Trakt OAuth base URL (default: API)")
-    parser.add_argument("--client-id", default=None, help=f"or ${ENV_CLIENT_ID}")
-    parser.add_argument("--client-secret", default=None, help=f"or ${ENV_CLIENT_SECRET}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    _add_global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="command")
     commands.required = True
     for name in COMMANDS:
         sub = commands.add_parser(name, help=_HELP[name])
+        _add_global_options(sub, top=False)
         if name == "sync":
             sub.add_argument("--force", action="store_true", help="ignore the 5-minute throttle")
         if name in ("clear", "rebuild"):
@@ -532,7 +648,11 @@ def _error_code(exc: BaseException) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:  # --help into a closed pipe
+        support.silence_stdout()
+        return EXIT_PIPE_CLOSED
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -543,7 +663,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         interrupt.install()
     ctx = Context(args, interrupt)
     try:
-        return COMMANDS[args.command](ctx)
+        if os.path.exists(ctx.data_dir) and not os.path.isdir(ctx.data_dir):
+            raise CliError(f"the data folder {ctx.data_dir} is not a folder")
+        code = COMMANDS[args.command](ctx)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        support.silence_stdout()
+        return EXIT_PIPE_CLOSED
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
@@ -551,20 +678,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        from .database.maintenance import MaintenanceError
-        from .trakt import errors
-
         code = _error_code(exc)
         if code == EXIT_INTERRUPTED:
             print("interrupted", file=sys.stderr)
-        elif isinstance(exc, errors.TraktError):
-            print(f"error: {exc.user_message}", file=sys.stderr)
-            log.debug("details", exc_info=True)
-        elif isinstance(exc, MaintenanceError):
-            print(f"error: {exc}", file=sys.stderr)
-        else:
-            log.debug("unexpected failure", exc_info=True)
-            print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return code
+        # Expected failures are one line; the traceback is for -v.
+        log.debug("details", exc_info=True)
+        print(f"error: {support.failure_line(exc)}", file=sys.stderr)
         return code
 
 

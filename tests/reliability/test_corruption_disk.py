@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import pytest  # noqa: E402
 
+from resources.lib.database import storage  # noqa: E402
 from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
 from resources.lib.kodi import service as service_module  # noqa: E402
 from resources.lib.kodi.log import setup_logging  # noqa: E402
@@ -194,45 +196,89 @@ def tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=10)
 
 
-def test_read_only_data_folder_fails_clearly_and_keeps_data(tmpfs, small_sandbox):
+PROGRESS_LINE = re.compile(r"^ *[0-9]+% ")  # the progress bar on a stderr that is not a terminal
+READ_COMMANDS = (("next-up",), ("info",), ("history",), ("in-progress",), ("watchlist",))
+WRITE_COMMANDS = (("sync", "--force"), ("vacuum",), ("clear", "--yes"))
+
+
+def _read_only_folder_works_for_reads(folder, sb):
+    """The read commands answer from the mirror, the writing ones fail in one line, and the
+    folder holds exactly what it held (nothing created, moved or changed)."""
+    listing = sorted(os.listdir(str(folder)))
+    db_path = str(folder / "trakt_sync.db")
+    with open(db_path, "rb") as handle:
+        before_bytes = handle.read()
+    env = sub_env(sb)
+    for command in READ_COMMANDS:
+        proc = run(cli_args(sb, folder, *command), env)
+        assert proc.returncode == 0, (command, proc.stderr)
+        assert proc.stderr == "", (command, proc.stderr)
+        assert proc.stdout.strip(), command
+    next_up = run(cli_args(sb, folder, "next-up"), env).stdout
+    assert next_up.startswith("Next Up (") and "nothing" not in next_up
+    for command in WRITE_COMMANDS:
+        proc = run(cli_args(sb, folder, *command), env)
+        assert proc.returncode == 1, (command, proc.stderr)
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), (command, proc.stderr)
+        assert "read-only" in lines[0] or "cannot be written" in lines[0], lines
+    assert sorted(os.listdir(str(folder))) == listing
+    with open(db_path, "rb") as handle:
+        assert handle.read() == before_bytes
+
+
+def test_read_only_data_folder_still_reads_and_keeps_data(tmpfs, small_sandbox):
     authorise(small_sandbox, tmpfs)
     assert _sync(small_sandbox, str(tmpfs)).status == "ok"
     before = snapshot(str(tmpfs / "trakt_sync.db"))
     assert _mount(tmpfs, "-o", "remount,ro")
     small_sandbox.mutate("watch_movie", movie=sorted(small_sandbox.state.catalog.movies)[3])
-    env = sub_env(small_sandbox)
-    for command in (("sync", "--force"), ("next-up",), ("vacuum",), ("clear", "--yes")):
-        proc = run(cli_args(small_sandbox, tmpfs, *command), env)
-        assert proc.returncode == 1, (command, proc.stderr)
-        assert proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
-        assert "unable to open database file" in proc.stderr or "read" in proc.stderr.lower()
-    assert sorted(os.listdir(str(tmpfs))) == ["trakt_sync.db", "trakt_tokens.json"]
+    _read_only_folder_works_for_reads(tmpfs, small_sandbox)
     assert _mount(tmpfs, "-o", "remount,rw")
     assert snapshot(str(tmpfs / "trakt_sync.db")) == before  # nothing moved aside or lost
     assert _sync(small_sandbox, str(tmpfs)).status == "ok"
     assert snapshot(str(tmpfs / "trakt_sync.db")) == small_sandbox.truth()
 
 
-def _fill(folder):
-    with open(os.path.join(str(folder), "filler"), "wb") as handle:
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes a 0555 folder; the tmpfs test above")
+def test_read_only_by_permissions_still_reads(tmp_path, small_sandbox):
+    authorise(small_sandbox, tmp_path)
+    assert _sync(small_sandbox, str(tmp_path)).status == "ok"
+    os.chmod(str(tmp_path), 0o555)
+    try:
+        _read_only_folder_works_for_reads(tmp_path, small_sandbox)
+    finally:
+        os.chmod(str(tmp_path), 0o700)
+
+
+def _fill(folder, leave=0):
+    """Fill the disk, then give back ``leave`` bytes (room for the first few transactions)."""
+    path = os.path.join(str(folder), "filler")
+    with open(path, "wb") as handle:
         try:
             while True:
                 handle.write(b"\0" * 16384)
                 handle.flush()
         except OSError:
             pass
+    if leave:
+        os.truncate(path, max(0, os.path.getsize(path) - leave))
 
 
-def test_full_disk_fails_clearly_and_keeps_data(tmpfs, small_sandbox):
+# Room left when the sync starts: with these, the run's own writes fill the disk at different
+# points, and for some of them recording the failed run needs the space reserve.
+@pytest.mark.parametrize("leave_kb", [28, 32, 40, 64])
+def test_full_disk_fails_clearly_and_keeps_data(tmpfs, small_sandbox, leave_kb):
     authorise(small_sandbox, tmpfs)
     db_path = str(tmpfs / "trakt_sync.db")
     assert _sync(small_sandbox, str(tmpfs)).status == "ok"
     before = snapshot(db_path)
-    # a new process cannot even open the database (no room for -wal/-shm): clear error
+    # a new process cannot even open the database (no room for -wal/-shm): one clear line
     _fill(tmpfs)
     proc = run(cli_args(small_sandbox, tmpfs, "sync", "--force"), sub_env(small_sandbox))
-    assert proc.returncode == 1 and proc.stderr.startswith("error:"), proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "full" in lines[0], lines
     os.remove(str(tmpfs / "filler"))
     # an open database whose writes hit ENOSPC mid-sync: the category fails, data intact
     client = _client(small_sandbox, str(tmpfs))
@@ -258,4 +304,51 @@ def test_full_disk_fails_clearly_and_keeps_data(tmpfs, small_sandbox):
         assert value in (old[name], new[name]), name
     assert integrity(db_path) == "ok"
     assert _sync(small_sandbox, str(tmpfs)).status == "ok"
+    assert snapshot(db_path) == small_sandbox.truth()
+    # a sync whose writes hit ENOSPC: one line, the run recorded as failed, the lease free
+    for movie in sorted(small_sandbox.state.catalog.movies)[40:80]:
+        small_sandbox.mutate("watch_movie", movie=movie)
+    holder = TraktSyncDatabase(db_path)  # keeps -wal and -shm (and their room) in place
+    try:
+        holder.connection.execute("UPDATE activities SET cursor = '{}'")
+        holder.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert os.path.exists(db_path + ".reserve")  # kept by the earlier syncs
+        _fill(tmpfs, leave=leave_kb * 1024)  # the disk fills up during the sync
+        proc = run(cli_args(small_sandbox, tmpfs, "sync", "--force"), sub_env(small_sandbox))
+    finally:
+        holder.close()
+        os.remove(str(tmpfs / "filler"))
+    assert proc.returncode == 1, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if not PROGRESS_LINE.match(line)]
+    assert len(lines) == 1 and "disk is full" in lines[0], proc.stderr
+    with TraktSyncDatabase(db_path) as db:
+        last = db.sync_history(1)[0]
+        assert last["status"] == "error" and last["error"].startswith("disk_full:"), last
+        assert not db.sync_in_progress()
+    assert integrity(db_path) == "ok"
+    assert _sync(small_sandbox, str(tmpfs)).status == "ok"
+    assert snapshot(db_path) == small_sandbox.truth()
+
+
+def test_disk_full_mid_sync_without_root_is_recorded_and_frees_the_lease(small_sandbox, tmp_path):
+    """SQLITE_FULL from a page cap (no root, no mount): the run stops at the first full write,
+    is recorded as failed with the reason, and the lease is free for the next run."""
+    authorise(small_sandbox, tmp_path)
+    db_path = str(tmp_path / "trakt_sync.db")
+    client = _client(small_sandbox, str(tmp_path))
+    try:
+        with TraktSyncDatabase(db_path) as db:
+            pages = db.connection.execute("PRAGMA page_count").fetchone()[0]
+            db.connection.execute("PRAGMA max_page_count = %d" % (pages + 3))
+            result = db.sync_activities(client, force=True)
+            assert result.status == "error", result
+            assert storage.code_in(result.error) == "disk_full", result.error
+            last = db.sync_history(1)[0]
+            assert (last["status"], last["error"]) == ("error", result.error)
+            assert not db.sync_in_progress()
+            assert result.requests <= 4, result  # it stopped instead of trying every category
+    finally:
+        client.close()
+    assert integrity(db_path) == "ok"
+    assert _sync(small_sandbox, str(tmp_path)).status == "ok"
     assert snapshot(db_path) == small_sandbox.truth()

@@ -12,6 +12,13 @@ a ``-wal`` file that does not belong to it (bad magic, another page size, or rep
 the database's ``application_id`` stamp), or a failing
 ``PRAGMA quick_check``. Recovery happens at most once per open, so a broken disk raises
 :class:`DatabaseUnavailable` instead of looping.
+
+Only a file that may be ours is ever opened for writing or moved aside: a symbolic link, a
+special file or another program's SQLite database raises :class:`ForeignDatabase` before SQLite
+touches it (no journal-mode change, no tables, no stamp). In a folder that cannot be written
+(read-only mount or permissions) the database is opened read-only (``mode=ro``, no migration,
+no pragma that writes), so the lists, the info and the history still work. New files are
+created 0600 in a 0700 folder (see ``storage``).
 """
 
 from __future__ import annotations
@@ -25,20 +32,36 @@ import threading
 import time
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from .storage import (
+    APPLICATION_ID,
+    SQLITE_HEADER,
+    DatabaseUnavailable,
+    DiskFull,
+    ForeignDatabase,
+    ReadOnly,
+    StorageError,
+    classify,
+    create_private_file,
+    folder_writable,
+    make_private_folder,
+    ownership_problem,
+    read_only_uri,
+    tighten,
+)
+
+__all__ = [
+    "APPLICATION_ID", "DatabaseUnavailable", "DiskFull", "ForeignDatabase", "ReadOnly",
+    "StorageError", "classify", "move_aside", "open_database", "table_names", "write_transaction",
+]  # fmt: skip
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 30.0
-SQLITE_HEADER = b"SQLite format 3\x00"
 WAL_MAGICS = (0x377F0682, 0x377F0683)
 KEEP_CORRUPT_COPIES = 3
-# Stamped into the database header (``PRAGMA application_id``, "AIOS"): a ``-wal`` file of another
-# database with the same page size passes every header check and SQLite replays it silently; the
-# stamp changing from ours to something else after the replay is how it is recognised.
-APPLICATION_ID = 0x41494F53
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be opened even after moving a corrupt file aside."""
+# APPLICATION_ID (storage.py) is stamped into the header: a ``-wal`` file of another database with
+# the same page size passes every header check and SQLite replays it silently; the stamp changing
+# from ours to something else after the replay is how it is recognised.
 
 
 def _page_size_from_header(header: bytes) -> int:
@@ -127,16 +150,17 @@ def _connect(path: str, header_id: int = 0) -> sqlite3.Connection:
         path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
     try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if header_id == APPLICATION_ID and application_id != APPLICATION_ID:
+            raise sqlite3.DatabaseError("-wal file belongs to another database (application id)")
+        # Stamp a new file before WAL mode: the stamp then lands in the file's header at once.
+        if application_id == 0:
+            with contextlib.suppress(sqlite3.OperationalError):  # read-only: stamp it later
+                conn.execute("PRAGMA application_id = 1095323475")  # = APPLICATION_ID
         _configure(conn)
         result = conn.execute("PRAGMA quick_check").fetchone()
         if result is None or result[0] != "ok":
             raise sqlite3.DatabaseError("quick_check: %s" % (result[0] if result else "no answer"))
-        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if header_id == APPLICATION_ID and application_id != APPLICATION_ID:
-            raise sqlite3.DatabaseError("-wal file belongs to another database (application id)")
-        if application_id == 0:
-            with contextlib.suppress(sqlite3.OperationalError):  # read-only: stamp it later
-                conn.execute("PRAGMA application_id = 1095323475")  # = APPLICATION_ID
     except BaseException:
         conn.close()
         raise
@@ -180,19 +204,36 @@ def _prune_corrupt_copies(path: str) -> None:
                 os.remove(os.path.join(folder, name + suffix))
 
 
-def open_database(path: str) -> Tuple[sqlite3.Connection, Optional[str]]:
+def open_database(path: str, read_only: bool = False) -> Tuple[sqlite3.Connection, Optional[str]]:
     """Open (or create) the database at ``path``.
 
     Returns ``(connection, recovered)`` where ``recovered`` is the path a corrupt file was moved
-    to, or None.
+    to, or None. ``read_only`` (or a folder that cannot be written) gives a ``mode=ro``
+    connection that neither migrates nor changes the file. Raises :class:`ForeignDatabase`,
+    :class:`ReadOnly`, :class:`DiskFull` or :class:`DatabaseUnavailable`.
     """
+    if path in ("", ":memory:"):  # SQLite's in-memory database: no file to check or create
+        return _connect(path), None
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    problem = _file_problem(path)
+    make_private_folder(folder)
+    problem = ownership_problem(path, lambda: _read_database_head(path, 100))
+    if problem is not None:
+        raise ForeignDatabase(problem)
+    if read_only or not folder_writable(folder) or not _file_writable(path):
+        return _connect_read_only(path), None
+    try:
+        created = create_private_file(path)  # 0600: SQLite gives -wal/-shm the same mode
+    except OSError as exc:
+        raise classify(exc) or DatabaseUnavailable("cannot create %s: %s" % (path, exc)) from exc
+    tighten(path)
+    problem = None if created else _file_problem(path)
     if problem is None:
         try:
             return _connect(path, _header_application_id(path)), None
         except sqlite3.DatabaseError as exc:
+            typed = classify(exc, folder)
+            if typed is not None:
+                raise typed from exc
             # OperationalError covers "locked"/"unable to open": those are not corruption.
             if isinstance(exc, sqlite3.OperationalError) and not _looks_corrupt(exc):
                 raise DatabaseUnavailable(str(exc)) from exc
@@ -200,9 +241,49 @@ def open_database(path: str) -> Tuple[sqlite3.Connection, Optional[str]]:
     moved = move_aside(path)
     log.warning("database %s unusable (%s): moved aside to %s", path, problem, moved)
     try:
+        create_private_file(path)
         return _connect(path), moved
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
+        typed = classify(exc, folder)
+        if typed is not None:
+            raise typed from exc
         raise DatabaseUnavailable("cannot recreate %s: %s" % (path, exc)) from exc
+
+
+def _file_writable(path: str) -> bool:
+    return not os.path.exists(path) or os.access(path, os.W_OK)
+
+
+def _connect_read_only(path: str) -> sqlite3.Connection:
+    """A ``mode=ro`` connection: no journal-mode change, no stamp, no migration, no move.
+
+    ``immutable`` is the fallback when not even a ``-shm`` can be created (a read-only mount):
+    nobody can change the file there anyway.
+    """
+    if not os.path.exists(path):
+        raise ReadOnly("%s does not exist and its folder cannot be written" % path)
+    problem = _file_problem(path)
+    if problem is not None:
+        raise DatabaseUnavailable("%s is damaged (%s) and its folder cannot be written" % (
+            path, problem))  # fmt: skip
+    last: Optional[sqlite3.Error] = None
+    for immutable in (False, True):
+        conn = None
+        try:
+            conn = sqlite3.connect(
+                read_only_uri(path, immutable), uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None, check_same_thread=False,
+            )  # fmt: skip
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            log.info("database %s opened read-only (its folder cannot be written)", path)
+            return conn
+        except sqlite3.Error as exc:
+            last = exc
+            if conn is not None:
+                conn.close()
+    raise ReadOnly("cannot read %s: %s" % (path, last))
 
 
 def _looks_corrupt(exc: Exception) -> bool:
@@ -219,9 +300,19 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite itself rolls back on some errors (SQLITE_FULL, IOERR): a second ROLLBACK would
+        # then replace the real error with "no transaction is active".
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error:  # e.g. the disk filled up at commit: do not leave it open
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 def table_names(conn: sqlite3.Connection) -> List[str]:

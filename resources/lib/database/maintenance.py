@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .connection import DatabaseUnavailable, open_database, table_names, write_transaction
 from .schema import current_version, migrate
+from .storage import StorageError, classify
 from .trakt_sync import lease
 from .trakt_sync.items import parse_time
 
@@ -44,7 +45,13 @@ _DELETE_SQL = {table: "DELETE FROM " + table for table in DATA_TABLES}  # noqa: 
 
 
 class MaintenanceError(Exception):
-    """A maintenance operation failed; nothing was changed. ``str()`` is a one-line reason."""
+    """A maintenance operation failed; nothing was changed. ``str()`` is a one-line reason;
+    ``code`` is a ``storage`` code (``disk_full``, ``read_only``, ``foreign_database``) when the
+    cause was the storage, for the front end's words, else None."""
+
+    def __init__(self, message: str, code: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class DatabaseBusy(MaintenanceError):
@@ -69,7 +76,8 @@ def _connect(db_path: str) -> sqlite3.Connection:
     except DatabaseUnavailable as exc:
         if "locked" in str(exc).lower():
             raise DatabaseBusy("the database is locked by another process") from exc
-        raise MaintenanceError(f"cannot open {db_path}: {exc}") from exc
+        code = exc.code if isinstance(exc, StorageError) else None
+        raise MaintenanceError(f"cannot open {db_path}: {exc}", code) from exc
     if recovered:
         log.warning("the database was corrupt and has been moved to %s", recovered)
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
@@ -117,7 +125,8 @@ class _Session:
 def _translate(exc: sqlite3.Error, what: str) -> MaintenanceError:
     if _is_locked(exc):
         return DatabaseBusy(f"cannot {what} now: the database is locked by another process")
-    return MaintenanceError(f"cannot {what}: {exc}")
+    typed = classify(exc)
+    return MaintenanceError(f"cannot {what}: {exc}", typed.code if typed else None)
 
 
 def _existing(conn: sqlite3.Connection, tables: Tuple[str, ...]) -> List[str]:

@@ -24,6 +24,7 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+from . import legacy_json
 from .connection import DatabaseUnavailable, open_database, write_transaction
 from .schema import migrate
 from .trakt_sync.items import (
@@ -41,9 +42,10 @@ log = logging.getLogger(__name__)
 
 FLAG_NAME = ".migration_complete"
 CACHE_DIR = "cache"
-# A legacy watched list of tens of thousands of episodes is a few MB; anything far larger is not
-# a file the old add-on wrote.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# A watched-shows cache at Trakt's 100K-play cap is about 60 MB; a file above this cap is not
+# one the old add-on wrote and is skipped unread. Files are read streaming (``legacy_json``), so
+# memory does not grow with the file: the import of a 100K-play cache peaks under 80 MB.
+MAX_FILE_BYTES = 128 * 1024 * 1024
 SQLITE_INT_MAX = 2**63 - 1
 MAX_TEXT = 10000
 
@@ -256,7 +258,9 @@ def _read_one(name: str, path: str, data: LegacyData, result: MigrationResult) -
         return
     timestamp, content = payload
     try:
-        _import(cache_type, timestamp, content, data, result)
+        _import(cache_type, timestamp, content, data, result, path)
+    except (OSError, legacy_json.EntryTooLarge) as exc:  # changed between the two passes
+        _skip(result, name, f"unreadable ({type(exc).__name__})")
     except _ITEM_ERRORS + (RecursionError,) as exc:
         _skip(result, name, f"unusable content ({type(exc).__name__})")
 
@@ -267,29 +271,34 @@ def _skip(result: MigrationResult, name: str, reason: str) -> None:
 
 
 def _load_wrapper(path: str, cache_type: str) -> Tuple[Optional[str], Any]:
-    """``(problem, None)`` or ``(None, (timestamp, data))`` for one cache file."""
+    """``(problem, None)`` or ``(None, (timestamp, data))`` for one cache file.
+
+    The whole file is checked in a streaming pass; a ``data`` list is not kept (``data`` is
+    then ``legacy_json.STREAMED`` and :func:`_import` reads its elements in a second pass).
+    """
     try:
         if not os.path.isfile(path):
             return "not a regular file", None
         if os.path.getsize(path) > MAX_FILE_BYTES:
-            return f"larger than {MAX_FILE_BYTES} bytes", None
+            return (
+                f"larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB a cache file may have",
+                None,
+            )
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            wrapper = legacy_json.read_wrapper(handle)
     except OSError as exc:
         return "unreadable (%s)" % (exc.strerror or exc), None
-    try:
-        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return "corrupt (not UTF-8 text)", None
-    if not text.strip():
-        return "empty file", None
-    try:
-        wrapper = json.loads(text)
     except RecursionError:
         return "corrupt (nested too deeply)", None
+    except legacy_json.EmptyFile:
+        return "empty file", None
+    except legacy_json.EntryTooLarge as exc:
+        return f"corrupt ({exc})", None
     except ValueError as exc:  # JSONDecodeError, and integers too long to convert
         return f"corrupt or truncated JSON ({str(exc).split(':')[0]})", None
-    if not isinstance(wrapper, dict):
+    if wrapper is None:
         return "old cache format (no wrapper object)", None
     if "data" not in wrapper:
         return "old cache format (no data field)", None
@@ -303,7 +312,12 @@ def _load_wrapper(path: str, cache_type: str) -> Tuple[Optional[str], Any]:
 
 
 def _import(
-    cache_type: str, timestamp: float, content: Any, data: LegacyData, result: MigrationResult
+    cache_type: str,
+    timestamp: float,
+    content: Any,
+    data: LegacyData,
+    result: MigrationResult,
+    path: str = "",
 ) -> None:
     progress_trakt = _PROGRESS_TRAKT.match(cache_type)
     progress_imdb = _PROGRESS_IMDB.match(cache_type)
@@ -316,14 +330,22 @@ def _import(
         if key not in data.progress or data.progress[key][0] <= timestamp:
             data.progress[key] = (timestamp, content)
         return
-    if not isinstance(content, list):
-        raise MalformedItem("data is not a list")
     parse = _LIST_PARSERS[cache_type]
-    for item in content:
+
+    def parse_one(item: Any) -> None:
         try:
             parse(item, data)
         except _ITEM_ERRORS + (RecursionError,):
             result.counts["items_skipped"] += 1
+
+    if content is legacy_json.STREAMED:
+        with open(path, "rb") as handle:  # second pass: one element at a time
+            legacy_json.read_wrapper(handle, parse_one)
+        return
+    if not isinstance(content, list):
+        raise MalformedItem("data is not a list")
+    for item in content:
+        parse_one(item)
 
 
 def _media(obj: Any, what: str) -> Dict[str, Any]:
@@ -481,8 +503,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _rows(items: Any, columns: Tuple[str, ...]) -> List[Tuple[Any, ...]]:
-    return [tuple(_clean(item.get(c)) for c in columns) for item in items]
+def _rows(items: Any, columns: Tuple[str, ...]) -> Iterator[Tuple[Any, ...]]:
+    """Rows one at a time: ``executemany`` then never holds a second copy of 100K rows."""
+    return (tuple(_clean(item.get(c)) for c in columns) for item in items)
 
 
 def _apply_progress(data: LegacyData, result: MigrationResult) -> None:
@@ -562,9 +585,9 @@ def _store(db_path: str, data: LegacyData, result: MigrationResult) -> None:
             conn.executemany(_UPSERT_SHOW, _rows(data.shows.values(), _SHOW_COLUMNS))
             conn.executemany(
                 _UPSERT_EPISODE,
-                [tuple(_clean(v) for v in key + value) for key, value in data.episodes.items()],
+                (tuple(_clean(v) for v in key + value) for key, value in data.episodes.items()),
             )
-            conn.executemany(_COMPLETED_EPISODES, [(show_id,) for show_id in data.shows])
+            conn.executemany(_COMPLETED_EPISODES, ((show_id,) for show_id in data.shows))
             conn.executemany(_UPSERT_WATCHLIST, _rows(data.watchlist.values(), _WATCHLIST_COLUMNS))
             conn.executemany(_UPSERT_HIDDEN, _rows(_hidden_rows(data), _HIDDEN_COLUMNS))
             conn.executemany(

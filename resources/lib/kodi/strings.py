@@ -136,3 +136,17 @@ WATCHLIST_MOVIES_EMPTY = 30851
 WATCHLIST_SHOWS_EMPTY = 30852
 LIST_UNREADABLE = 30853
 TRAKT_APP_GROUP = 30854
+
+
+# Storage failures (``database.storage`` codes), h3-disk.
+DISK_FULL = 30780
+DATA_FOLDER_READ_ONLY = 30781
+FOREIGN_DATABASE = 30782
+DATABASE_UNUSABLE = 30783
+_by_storage_code = {"disk_full": DISK_FULL, "read_only": DATA_FOLDER_READ_ONLY,
+            "foreign_database": FOREIGN_DATABASE}  # fmt: skip
+
+
+def storage_message_id(code: str) -> int:
+    """The string that words a ``database.storage`` code (``DATABASE_UNUSABLE`` otherwise)."""
+    return _by_storage_code.get(code, DATABASE_UNUSABLE)

@@ -172,6 +172,10 @@ def _busy_or_failed(exc: Exception) -> str:
     if isinstance(exc, DatabaseBusy):
         dialogs.ok(localize(strings.DATABASE_BUSY))
         return "busy"
+    code = getattr(exc, "code", None)  # a storage cause (full disk, read-only, foreign file)
+    if code:
+        dialogs.ok(localize(strings.storage_message_id(code), error=syncui.short_error(exc)))
+        return "error"
     dialogs.ok(localize(strings.MAINTENANCE_FAILED, error=syncui.short_error(exc)))
     return "error"
 

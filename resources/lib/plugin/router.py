@@ -171,6 +171,23 @@ def run(argv: List[str]) -> None:
         return
     try:
         route(handle, params)
-    except Exception:  # a broken database or a bug ends in an empty folder, never a traceback box
-        log.exception("Plugin route %r failed", action)
+    except Exception as exc:  # a broken database or a bug ends in an empty folder, never a
+        if not _told_storage_problem(action, exc):  # traceback box
+            log.exception("Plugin route %r failed", action)
         end_empty(handle)
+
+
+def _told_storage_problem(action: str, exc: Exception) -> bool:
+    """A database that cannot be used (full disk, a foreign file, ...): one notification in
+    words from strings.po and a warning line instead of a traceback. False for other faults."""
+    from resources.lib.database.storage import DatabaseUnavailable
+
+    if not isinstance(exc, DatabaseUnavailable):
+        return False
+    from resources.lib.kodi import dialogs, strings
+    from resources.lib.kodi.localize import localize
+
+    log.warning("Plugin route %r: the database cannot be used: %s", action, exc)
+    message = localize(strings.storage_message_id(exc.code), error=str(exc)[:120])
+    dialogs.notification(message, icon=dialogs.WARNING)
+    return True

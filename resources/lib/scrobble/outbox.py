@@ -41,6 +41,8 @@ HISTORY = "history"
 PROGRESS = "progress"
 PROGRESS_MAX_AGE = 6 * 3600.0
 DONE_KEYS_KEPT = 500
+# A few hundred pending items take a few hundred KB; a file far larger is not one we wrote.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -162,16 +164,33 @@ class Outbox:
     # -- storage ----------------------------------------------------------------------------
 
     def _load(self) -> None:
+        """Read the file; a corrupt, absurdly nested or oversized one is moved aside (kept for a
+        look, warned about once) and the outbox starts empty: scrobbling must go on."""
         if not self.path or not os.path.exists(self.path):
             return
         try:
+            if os.path.getsize(self.path) > MAX_FILE_BYTES:
+                raise ValueError("larger than %d bytes" % MAX_FILE_BYTES)
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
             items = [PendingItem.from_dict(d) for d in data.get("pending", [])]
-            self._pending = {i.key: i for i in items}
-            self._done = [str(k) for k in data.get("done", [])][-DONE_KEYS_KEPT:]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("outbox file unreadable, starting empty: %s", exc)
+            done = [str(k) for k in data.get("done", [])][-DONE_KEYS_KEPT:]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            self._pending, self._done = {}, []
+            self._move_aside(exc)
+            return
+        self._pending = {i.key: i for i in items}
+        self._done = done
+
+    def _move_aside(self, exc: BaseException) -> None:
+        reason = "%s: %s" % (type(exc).__name__, str(exc)[:200])
+        target = "%s.corrupt-%d" % (self.path, int(time.time()))
+        try:
+            os.replace(str(self.path), target)
+        except OSError:
+            log.warning("outbox file unreadable, starting empty (%s)", reason)
+            return
+        log.warning("outbox file unreadable, moved to %s; starting empty (%s)", target, reason)
 
     def _save(self) -> None:
         if not self.path:

@@ -29,6 +29,8 @@ except ImportError:
 log = logging.getLogger(__name__)
 
 FILE_VERSION = 1
+# A token file is a few hundred bytes; a larger file is skipped (signed out) unread.
+MAX_FILE_BYTES = 64 * 1024
 DEFAULT_LOCK_TIMEOUT = 60.0
 _LOCK_POLL = 0.05
 
@@ -112,11 +114,16 @@ class TokenStore:
     # -- reading ------------------------------------------------------------------------
     def _read(self) -> Optional[Dict[str, Any]]:
         try:
+            size = os.path.getsize(self.path)
+            if size > MAX_FILE_BYTES:  # a token file is under 1 KB: this is not ours
+                self._warn_corrupt("%d bytes, more than the %d a token file may have" % (
+                    size, MAX_FILE_BYTES))  # fmt: skip
+                return None
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             self._warn_corrupt(type(exc).__name__)
             return None
         if not isinstance(data, dict):
@@ -177,7 +184,7 @@ class TokenStore:
 
     def _write(self, payload: Dict[str, Any]) -> None:
         directory = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)  # a new folder: private
         # mkstemp creates the file with mode 0600 where the platform supports modes.
         fd, tmp_path = tempfile.mkstemp(
             prefix="." + os.path.basename(self.path) + ".", suffix=".tmp", dir=directory

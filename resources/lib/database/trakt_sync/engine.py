@@ -17,6 +17,7 @@ Nothing raises out of :func:`run_sync`: client errors become a status.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -24,6 +25,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ...trakt import errors
+from .. import storage
 from ..connection import write_transaction
 from . import account, lease, metadata, outbox, outbox_push
 from .context import SyncContext, Unit
@@ -287,9 +289,13 @@ def run_sync(
                 error="another sync is running",
             )  # fmt: skip
     except sqlite3.Error as exc:
-        log.warning("sync lease unavailable: %s", exc)
         # Only a locked database means "another process is busy"; a full disk, a read-only
-        # folder or an I/O error is a failure the user must hear about.
+        # folder or an I/O error is a failure the user must hear about (the caller says it).
+        typed = storage.classify(exc)
+        if typed is not None:
+            log.debug("sync lease unavailable: %s", exc)
+            return SyncResult("error", error=storage.describe(typed))
+        log.warning("sync lease unavailable: %s", exc)
         locked = any(word in str(exc).lower() for word in ("locked", "busy"))
         return SyncResult("busy" if locked else "error", error="database: %s" % exc)
     try:
@@ -299,8 +305,10 @@ def run_sync(
             return SyncResult("throttled", next_allowed_at=allowed)
         run_id = lease.start_run(conn, trigger, started)
     except sqlite3.Error as exc:
-        lease.release(conn, owner)
-        return SyncResult("error", error="database: %s" % exc)
+        with contextlib.suppress(sqlite3.Error):
+            lease.release(conn, owner)
+        typed = storage.classify(exc)
+        return SyncResult("error", error=storage.describe(typed) if typed else "database: %s" % exc)
     except BaseException:
         lease.release(conn, owner)
         raise
@@ -322,9 +330,17 @@ def run_sync(
         status, error = "error", "%s (%s)" % (exc.user_message, exc)
     except lease.LeaseLost as exc:
         status, error = "error", str(exc)
+    except storage.StorageError as exc:  # a full disk ends the run: every write would fail
+        log.debug("sync stopped", exc_info=True)
+        status, error = "error", storage.describe(exc)
     except Exception as exc:  # never crash the caller (the Kodi service loop)
-        log.exception("sync failed")
-        status, error = "error", "%s: %s" % (type(exc).__name__, exc)
+        typed = storage.classify(exc) if isinstance(exc, sqlite3.Error) else None
+        if typed is not None:
+            log.debug("sync stopped", exc_info=True)
+            status, error = "error", storage.describe(typed)
+        else:
+            log.exception("sync failed")
+            status, error = "error", "%s: %s" % (type(exc).__name__, exc)
     finally:
         client.should_abort = previous_abort
         duration = time.time() - started
@@ -333,12 +349,12 @@ def run_sync(
             if status in ("ok", "partial"):
                 _set_last_sync(conn, started)
             lease.finish_run(conn, run_id, status, duration, requests, run.changes, error)
-        except sqlite3.Error:
-            log.exception("could not record the sync run")
+        except sqlite3.Error as exc:
+            log.warning("could not record the sync run: %s", exc)
         try:
             lease.release(conn, owner)
-        except sqlite3.Error:
-            log.exception("could not release the sync lease (it expires by itself)")
+        except sqlite3.Error as exc:
+            log.warning("could not release the sync lease (it expires by itself): %s", exc)
     run.progress(100, "Done")
     # DEBUG: the caller logs the one INFO line per sync (the service's "Sync finished: ...").
     log.debug("sync %s in %.2f s, %d requests: %s", status, duration, requests, error or "")
@@ -392,7 +408,13 @@ def _sync(
             raise
         except lease.LeaseLost:
             raise
-        except (errors.TraktError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            typed = storage.classify(exc)
+            if typed is not None:
+                raise typed from exc
+            log.warning("category %s failed, its cursor is kept: %s", unit.name, exc)
+            run.failures.append("%s: %s" % (unit.name, exc))
+        except errors.TraktError as exc:
             log.log(
                 _failure_level(exc), "category %s failed, its cursor is kept: %s", unit.name, exc
             )

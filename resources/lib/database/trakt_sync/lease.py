@@ -4,10 +4,15 @@ The lease is a row in ``sync_lease`` (owner = pid + random, expiry in Unix secon
 process can hold it; one whose holder died is taken over once it has expired. Every data
 transaction of a sync re-checks the lease (:func:`assert_lease`), so a process that lost its lease
 (for example after being suspended past the expiry) cannot overwrite the new holder's work.
+
+A full disk must not leave a run ``running`` nor the lease held: :func:`start_run` keeps a space
+reserve next to the database (``storage.ensure_reserve``), and :func:`finish_run` and
+:func:`release` give it up and retry once when SQLite reports the disk full.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -15,8 +20,9 @@ import re
 import secrets
 import sqlite3
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
+from .. import storage
 from ..connection import write_transaction
 from .items import now_iso
 
@@ -38,6 +44,34 @@ _OWNER_RE = re.compile(r"^(\d+)-[0-9a-f]+$")
 
 class LeaseLost(Exception):
     """Another process took over the sync lease."""
+
+
+def _database_path(conn: sqlite3.Connection) -> str:
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main":
+            return str(row[2] or "")
+    return ""
+
+
+_Write = TypeVar("_Write", bound=Callable[..., None])
+
+
+def _uses_reserve_when_full(write: _Write) -> _Write:
+    """``write(conn, ...)``; on a full disk give up the space reserve and run it once more."""
+
+    @functools.wraps(write)
+    def wrapper(conn: sqlite3.Connection, *args: Any, **kwargs: Any) -> None:
+        try:
+            write(conn, *args, **kwargs)
+        except sqlite3.Error as exc:
+            path = _database_path(conn)
+            full = isinstance(storage.classify(exc), storage.DiskFull)
+            if not full or not path or not storage.release_reserve(path):
+                raise
+            log.info("the disk is full: the space reserve was used to record the sync")
+            write(conn, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def new_owner() -> str:
@@ -116,6 +150,7 @@ def renew(
         )
 
 
+@_uses_reserve_when_full
 def release(conn: sqlite3.Connection, owner: str, name: str = LEASE_NAME) -> None:
     with write_transaction(conn):
         conn.execute("DELETE FROM sync_lease WHERE name = ? AND owner = ?", (name, owner))
@@ -131,6 +166,9 @@ def next_allowed_ts(conn: sqlite3.Connection, interval: float = THROTTLE_SECONDS
 
 
 def start_run(conn: sqlite3.Connection, trigger: str, started_ts: float) -> int:
+    path = _database_path(conn)
+    if path:
+        storage.ensure_reserve(path)
     with write_transaction(conn):
         cursor = conn.execute(
             "INSERT INTO sync_runs (started_at, started_ts, trigger, status) "
@@ -140,6 +178,7 @@ def start_run(conn: sqlite3.Connection, trigger: str, started_ts: float) -> int:
         return int(cursor.lastrowid)
 
 
+@_uses_reserve_when_full
 def finish_run(
     conn: sqlite3.Connection,
     run_id: int,
