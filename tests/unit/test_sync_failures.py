@@ -51,7 +51,7 @@ def test_hidden_404_keeps_the_other_sections_and_next_up_excludes_their_shows(db
     assert result.status == "ok", result  # not offered is not a failure
     assert ("progress_watched", "show", 100) in _hidden(db)
     assert "100" in db.snapshot()["next_up"]  # show 100 has a next episode ...
-    assert [item["show_id"] for item in db.next_up()] == []  # ... but it is hidden
+    assert [item["show_trakt_id"] for item in db.next_up()] == []  # ... but it is hidden
     (record,) = result.failures
     assert record["unit"] == "hidden" and record["part"] == "dropped"
     assert record["reason"] == "not_offered"
@@ -80,7 +80,7 @@ def test_hidden_section_failure_while_the_others_answer_excludes_their_shows(db)
     result = db.sync_activities(client, force=True)
     assert result.status == "partial"
     assert "100" in db.snapshot()["next_up"]  # the truth format keeps hidden shows ...
-    assert [item["show_id"] for item in db.next_up()] == []  # ... Next Up does not
+    assert [item["show_trakt_id"] for item in db.next_up()] == []  # ... Next Up does not
 
 
 def test_only_the_failed_part_is_retried(db):
