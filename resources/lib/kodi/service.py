@@ -22,7 +22,7 @@ from resources.lib.kodi.context import AddonContext, announce_recovery, build_co
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.log import setup_logging
 from resources.lib.kodi.settings import Settings, load_settings
-from resources.lib.service import scheduler
+from resources.lib.service import failure_text, scheduler
 from resources.lib.service.timeutil import to_epoch
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class SyncOutcome:
         duration: Any = 0.0,
         error: Any = None,
         next_allowed_at: Any = None,
+        failures: Any = None,
     ) -> None:
         self.status = status
         self.changes = changes
@@ -51,6 +52,7 @@ class SyncOutcome:
         self.duration = duration
         self.error = error
         self.next_allowed_at = next_allowed_at
+        self.failures = failures if isinstance(failures, list) else []
 
     @classmethod
     def from_result(cls, result: Any) -> SyncOutcome:
@@ -61,6 +63,7 @@ class SyncOutcome:
             duration=getattr(result, "duration", 0.0),
             error=getattr(result, "error", None),
             next_allowed_at=getattr(result, "next_allowed_at", None),
+            failures=getattr(result, "failures", None),
         )
 
 
@@ -611,10 +614,7 @@ class AIOStreamsService:
                 outage_event=failure_event,
                 playing_video=self._playing_video(),
             ):
-                self._notify(
-                    localize(strings.SYNC_FAILING, error=_short_error(outcome.error)),
-                    icon=dialogs.WARNING,
-                )
+                self._notify(failing_message(outcome.failures), icon=dialogs.WARNING)
         else:
             self.last_sync_at = now
 
@@ -663,6 +663,10 @@ def changes_message(announced: List[Tuple[str, int]]) -> str:
     return localize(strings.SYNC_UPDATED, items=", ".join(parts))
 
 
-def _short_error(error: Any) -> str:
-    text = str(getattr(error, "user_message", "") or error or "")
-    return text if len(text) <= 120 else text[:117] + "..."
+def failing_message(records: Any) -> str:
+    """'Trakt sync is failing: Trakt could not be reached. It will retry later.' (the reason in
+    words from strings.po, never the engine's error text)."""
+    reason = failure_text.whole_run_reason(records) or "internal"
+    return localize(
+        failure_text.FAILING_NOTIFICATION, reason=failure_text.reason_text(reason, localize)
+    )

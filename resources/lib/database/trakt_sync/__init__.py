@@ -208,8 +208,8 @@ class TraktSyncDatabase:
                 (since,),
             ).fetchall()
             last_error = self._conn.execute(
-                "SELECT started_at, error FROM sync_runs WHERE started_ts >= ? AND error IS NOT "
-                "NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
+                "SELECT started_at, error, failures FROM sync_runs WHERE started_ts >= ? "
+                "AND error IS NOT NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
                 (since,),
             ).fetchone()
         by_status = {row[0]: row[1] for row in rows}

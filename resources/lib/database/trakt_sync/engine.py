@@ -159,7 +159,12 @@ def run_sync(
         # Only a locked database means "another process is busy"; a full disk, a read-only
         # folder or an I/O error is a failure the user must hear about.
         locked = any(word in str(exc).lower() for word in ("locked", "busy"))
-        return SyncResult("busy" if locked else "error", error="database: %s" % exc)
+        if locked:
+            return SyncResult("busy", error="database: %s" % exc)
+        return SyncResult(
+            "error", error="database: %s" % exc,
+            failures=[failures.record(None, failures.reason_of(exc))],
+        )  # fmt: skip
     try:
         allowed = lease.next_allowed_ts(conn)
         if not force and started < allowed:
@@ -168,7 +173,10 @@ def run_sync(
         run_id = lease.start_run(conn, trigger, started)
     except sqlite3.Error as exc:
         lease.release(conn, owner)
-        return SyncResult("error", error="database: %s" % exc)
+        return SyncResult(
+            "error", error="database: %s" % exc,
+            failures=[failures.record(None, failures.reason_of(exc))],
+        )  # fmt: skip
     except BaseException:
         lease.release(conn, owner)
         raise
