@@ -279,6 +279,8 @@ def _sync(
         run.progress(3, "Checking Trakt account")
         if account.check_and_switch(conn, ctx, activities, run.owner):
             moved = {unit.name for unit in units}
+            with write_transaction(conn):  # the old account's failed parts are not ours
+                partstate.clear_all_pending(conn)
             run.changes["account"] = {"added": 0, "changed": 1, "removed": 0}
     # Units with parts left over from a failed run are visited too (only those parts are asked
     # for, once their retry time has come: a nothing-new sync stays at one request).

@@ -108,6 +108,7 @@ class Run:
         """Fetch the parts of ``unit`` that are due and apply those that answered."""
         conn, ctx = self.conn, self.ctx
         pending = partstate.load_pending(conn, unit.name)
+        before = json.dumps(pending, sort_keys=True)
         wanted = list(unit.parts) if moved else [part for part in unit.parts if part in pending]
         fetched: Dict[str, Any] = {}
         marks: List[str] = []
@@ -132,6 +133,8 @@ class Run:
                 log.exception("category %s failed unexpectedly", unit.name)
                 self._part_failed(unit, part, pending, exc)
         ctx.check_abort()
+        if not fetched and not marks and json.dumps(pending, sort_keys=True) == before:
+            return  # every due part is still waiting: nothing to write
         try:
             changes = self._write(unit, cursor, fetched, pending, marks)
         except RUN_ENDING:
