@@ -214,7 +214,8 @@ def test_read_only_data_folder_fails_clearly_and_keeps_data(tmpfs, small_sandbox
 
 
 def _fill(folder):
-    with open(os.path.join(str(folder), "filler"), "wb") as handle:
+    # unbuffered: a partial last write cannot leave bytes for close() to fail on
+    with open(os.path.join(str(folder), "filler"), "wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 16384)
