@@ -179,3 +179,18 @@ def test_a_whole_run_failure_backs_off_and_notifies_in_words(kodi):
     text = note[0][1]
     assert text == "Trakt sync is failing: Trakt could not be reached. It will retry later."
     assert service_module.failing_message([NETWORK]) == text
+
+
+def test_a_new_authorisation_makes_the_service_sync_at_once(kodi):
+    results = [SyncResult("unauthorized", error="401", failures=[dict(NETWORK, reason="x")])]
+    service, db, ctx, clock = make_service(kodi, db=FakeDb(results))
+    started(service).tick()
+    assert len(db.calls) == 1  # unauthorised: Trakt refused the sign-in
+    ctx.authorised = False  # the store is marked: the user must authorise again
+    clock.advance(60)
+    service.tick()
+    assert len(db.calls) == 1
+    ctx.authorised = True  # authorised again in the settings
+    clock.advance(30)  # the next check (authorising also reloads the settings: at once)
+    service.tick()
+    assert len(db.calls) == 2  # at once, not after the rest of the interval

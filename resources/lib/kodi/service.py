@@ -156,6 +156,8 @@ class AIOStreamsService:
         # A library or scheduled sync that was throttled, busy or failed: it runs once allowed.
         self.deferred: Optional[str] = None
         self.unauthorised_notified = False
+        # Whether Trakt was authorised at the last interval check (None: not checked yet).
+        self.was_authorised: Optional[bool] = None
         self.recovered_notified: Any = None  # the recovered path already announced
         self.sync_count = 0
         self.started_at = 0.0
@@ -475,6 +477,13 @@ class AIOStreamsService:
         if not settings.trakt_sync_auto:
             return None
         authorised = self._authorised()
+        if authorised and self.was_authorised is False:
+            # Just authorised (again): the first sync runs now, not after the interval that
+            # started with the last (refused) attempt.
+            log.debug("Trakt authorised: syncing at once")
+            self.last_sync_at = None
+            self.not_before = None
+        self.was_authorised = authorised
         decision = scheduler.should_sync(
             now,
             self.last_sync_at,
