@@ -104,7 +104,11 @@ def test_a_failed_part_waits_for_its_retry_time_in_background_syncs(db):
     client.calls.clear()
     result = db.sync_activities(client, force=True, trigger="auto")
     assert client.calls == ["/sync/last_activities"]  # the healthy categories still sync
-    assert result.status == "ok"
+    # ... and the run says the waiting section is not up to date, with its retry time
+    assert result.status == "partial"
+    (record,) = result.failures
+    assert (record["unit"], record["part"], record["reason"]) == ("hidden", "dropped", "server")
+    assert record["retry_at"] > time.time()
 
 
 def test_collection_types_are_kept_separately(db):

@@ -189,7 +189,15 @@ class Run:
             return False  # the day is over: ask again
         retry_at = state.get("retry_at")
         if not self.manual and isinstance(retry_at, (int, float)) and retry_at > self.ctx.now:
+            # Still failed (not asked now): the run says so, the category is not up to date.
             log.debug("%s/%s waits for its retry time", unit.name, part)
+            reason = str(state.get("reason") or failures.INTERNAL)
+            self.records.append(
+                failures.record(unit.name, reason, float(retry_at), _part_name(unit, part))
+            )
+            self.failures.append(
+                "%s/%s: %s, waiting for its retry time" % (unit.name, part, reason)
+            )
             return True
         return False
 
