@@ -26,9 +26,10 @@ KINDS = (
     "423",
     "420",
     "426",
+    "404",
 )
 # Kinds answered instead of the real handler; the others wrap or delay the real answer.
-ERROR_KINDS = ("429", "429_bare", "500", "502", "503", "520", "401", "423", "420", "426")
+ERROR_KINDS = ("429", "429_bare", "500", "502", "503", "520", "401", "423", "420", "426", "404")
 
 
 class Fault:
@@ -148,6 +149,9 @@ def error_response(fault: Fault) -> Response:
                 "X-Account-Limit": "250",
             },
         )
+    if kind == "404":
+        # An endpoint this server does not offer (a Trakt-like server without it).
+        return json_response({"error": "not found"}, 404)
     if kind == "426":
         return json_response({"error": "VIP only"}, 426, {"X-Upgrade-URL": "https://trakt.tv/vip"})
     raise ValueError(kind)

@@ -234,7 +234,11 @@ def format_history(runs: Sequence[Dict[str, Any]], stats: Any) -> List[str]:
             f"  {_local(run.get('started_at'))}  {fields['trigger']:<8} {fields['status']:<12}"
             f" {fields['duration']:>6.1f}s {fields['requests']:>4} req  {fields['details']}"
         )
-        if run.get("error"):
+        words = _failure_words(run.get("failures"))
+        if words:
+            lines.extend(f"      {line}" for line in words)
+        elif run.get("error") and run.get("status") not in ("ok", "aborted"):
+            # a run recorded before failures were kept as codes (2.8.0): its error text
             lines.append(f"      error: {run['error']}")
     totals = history.stats_fields(stats)
     lines.append(f"Last {totals['days']} days:")
@@ -255,10 +259,30 @@ def format_history(runs: Sequence[Dict[str, Any]], stats: Any) -> List[str]:
             )
         last_error = stats.get("last_error")
         if isinstance(last_error, dict) and last_error.get("error"):
-            lines.append(
-                f"  last error: {_local(last_error.get('started_at'))}  {last_error['error']}"
-            )
+            words = _failure_words(last_error.get("failures"), include_notices=False)
+            text = "; ".join(words) if words else last_error["error"]
+            lines.append(f"  last error: {_local(last_error.get('started_at'))}  {text}")
     return lines
+
+
+def _local(stamp: Any) -> str:
+    """An ISO UTC time of the database as local time (the README's promise for ``history``)."""
+    from .service.timeutil import to_epoch
+
+    epoch = to_epoch(stamp)
+    return _when(epoch) if epoch else str(stamp or "?")
+
+
+def _failure_words(records: Any, include_notices: bool = True) -> List[str]:
+    """Failure records in the English words of strings.po (as the Kodi dialogs say them)."""
+    from .i18n import localize
+    from .service.failure_text import failure_lines
+
+    if isinstance(records, str):
+        from .database.trakt_sync.lease import parse_failures
+
+        records = parse_failures(records)
+    return failure_lines(records, localize, include_notices=include_notices)
 
 
 def format_sync_result(result: Any) -> str:
@@ -273,7 +297,9 @@ def format_sync_result(result: Any) -> str:
     )
     if result.status == "throttled" and result.next_allowed_at:
         text += f"; next sync allowed at {_when(result.next_allowed_at)} (use --force)"
-    elif result.error:
+    elif getattr(result, "failures", None):
+        text += "; " + "; ".join(_failure_words(result.failures))
+    elif result.error and result.status not in ("ok", "aborted"):
         text += f"; {result.error}"
     return text
 

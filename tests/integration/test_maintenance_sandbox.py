@@ -68,12 +68,16 @@ def test_clear_keeps_the_timestamps_and_the_next_sync_refills_everything(sandbox
     _mirror_matches(db_path, sandbox)
 
 
-def test_the_throttle_still_applies_after_clear(sandbox, client, tmp_path):
+def test_the_next_sync_after_clear_runs_at_once(sandbox, client, tmp_path):
+    # Issue 10 (and the README): Clear makes the next sync run at once (it used to stay
+    # throttled for the rest of the 5 minutes, leaving the lists empty).
     db_path = str(tmp_path / "trakt_sync.db")
     assert _sync(db_path, client).status == "ok"
+    assert _sync(db_path, client).status == "throttled"
 
     clear_database(db_path)
 
+    assert _sync(db_path, client).status == "ok"
     assert _sync(db_path, client).status == "throttled"
 
 

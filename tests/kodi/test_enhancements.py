@@ -147,7 +147,7 @@ def test_library_scan_notification_schedule_history_and_settings_screenshots(
     assert labels and labels[0].startswith("Last 7 days:"), labels
     assert any("  schedule  " in label for label in labels[1:]), labels
     assert any("  library  " in label for label in labels[1:]), labels
-    assert any("  auto  ok  " in label and " +" in label for label in labels[1:]), labels
+    assert any("  auto  OK  " in label and " +" in label for label in labels[1:]), labels
 
     # The settings page: scrolled down the Trakt category, one screenshot per part.
     opened = builtin_in_background(kodi, f"Addon.OpenSettings({ADDON_ID})")

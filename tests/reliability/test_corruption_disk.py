@@ -254,7 +254,8 @@ def test_read_only_by_permissions_still_reads(tmp_path, small_sandbox):
 def _fill(folder, leave=0):
     """Fill the disk, then give back ``leave`` bytes (room for the first few transactions)."""
     path = os.path.join(str(folder), "filler")
-    with open(path, "wb") as handle:
+    # unbuffered: a partial last write cannot leave bytes for close() to fail on
+    with open(path, "wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 16384)

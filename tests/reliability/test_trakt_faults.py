@@ -146,7 +146,10 @@ def test_429_storm_ends_in_a_clean_failure(rig, sb):
     sb.add_fault("429", path="^/sync/watchlist", count=50, retry_after=0)
     _count("429", 4)
     result = rig.sync()
-    assert result.status == "error" and "watchlist" in result.error, result
+    # Issue 10: a 429 on one category is that category's failure ("partial", no service
+    # backoff); only last_activities failing makes the whole run fail (was "error").
+    assert result.status == "partial" and "watchlist" in result.error, result
+    assert [(f["unit"], f["reason"]) for f in result.failures] == [("watchlist", "rate_limited")]
     assert rig.endpoint("GET /sync/watchlist") == 4  # 1 + max_rate_limit_retries
     assert rig.cursors()["watchlist"] == before["watchlist"]
 

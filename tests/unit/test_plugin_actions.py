@@ -176,7 +176,7 @@ def test_sync_history_lists_runs_with_totals(kodi, authorised):
     ((args, _),) = kodi.dialog_calls("select")
     lines = args[1]
     assert lines[0].startswith("Last 7 days:")
-    assert any(" manual " in line and " ok " in line for line in lines[1:])
+    assert any(" manual " in line and " OK " in line for line in lines[1:])  # issue 10: words
 
 
 def test_sync_history_empty(kodi):

@@ -205,7 +205,7 @@ def test_sync_history_view_lists_runs(kodi, sandbox, synced, no_network):
     items = browse(kodi, "?action=sync_history")
     labels = [item.getLabel() for _, item, _ in items]
     assert labels[0].startswith("Last 7 days: 1 syncs")
-    assert len(labels) == 2 and " manual " in labels[1] and " ok " in labels[1]
+    assert len(labels) == 2 and " manual " in labels[1] and " OK " in labels[1]  # issue 10: words
 
 
 def test_play_is_refused_politely(kodi):

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from .connection import DatabaseUnavailable, open_database, table_names, write_transaction
 from .schema import current_version, migrate
 from .storage import StorageError, classify
-from .trakt_sync import lease
+from .trakt_sync import lease, partstate
 from .trakt_sync.items import parse_time
 
 log = logging.getLogger(__name__)
@@ -191,14 +191,18 @@ def _clear(conn: sqlite3.Connection, keep_activities: bool) -> Dict[str, int]:
             conn.execute("UPDATE activities SET cursor = ?", (EMPTY_CURSOR,))
         else:
             deleted[ACTIVITIES_TABLE] = conn.execute("DELETE FROM activities").rowcount
+        # Everything is fetched again, at once: no part waits for a retry time, no throttle.
+        partstate.clear_all_pending(conn)
+        lease.reset_throttle(conn)
     return deleted
 
 
 def clear_database(db_path: str) -> Dict[str, int]:
     """Delete the mirror's data (rows deleted per table) but keep the activities timestamps.
 
-    The cursors are emptied so that the next sync - throttle rules unchanged - fetches every
-    category again. Raises :class:`DatabaseBusy` or :class:`MaintenanceError`.
+    The cursors are emptied so that the next sync fetches every category again, and it may run
+    at once (the 5-minute throttle is reset). Raises :class:`DatabaseBusy` or
+    :class:`MaintenanceError`.
     """
     with _Session(db_path, "clear the database") as conn:
         try:

@@ -70,6 +70,11 @@ remove_playback), ``item_key`` (``movie:<id>``, ``show:<id>``, ``episode:<show>:
 ``payload`` (JSON), ``created_at`` (ISO UTC time of the local change), ``attempts``,
 ``last_error``, ``state`` (``pending`` | ``sending``: a POST may have reached Trakt),
 ``next_attempt_ts`` (Unix time; backoff after a failure). See ``trakt_sync/outbox.py``.
+
+Migration ``endpoint_not_offered`` adds ``endpoint_not_offered`` (``endpoint`` = API URL + path,
+``until_ts``: skipped until then because the server answered 404, ``first_seen_ts``,
+``last_seen_ts``) and ``sync_runs.failures`` (JSON list of ``{unit, part, reason, retry_at}``,
+see ``trakt_sync/failures.py``).
 """
 
 from __future__ import annotations
@@ -223,6 +228,17 @@ _V6_OUTBOX = (
     "CREATE INDEX outbox_by_item ON outbox(item_key)",
 )
 
+# Issue 10: endpoints a server answers with 404 ("not offered", skipped for a day), and the
+# failure records (JSON: unit, part, reason code, retry time) of every sync run.
+_V7_ENDPOINT_NOT_OFFERED = (
+    """CREATE TABLE endpoint_not_offered (
+        endpoint TEXT PRIMARY KEY,
+        until_ts REAL NOT NULL,
+        first_seen_ts REAL NOT NULL,
+        last_seen_ts REAL NOT NULL)""",
+    "ALTER TABLE sync_runs ADD COLUMN failures TEXT",
+)
+
 MIGRATIONS: Tuple[Migration, ...] = (
     (1, "initial", _V1_INITIAL),
     (2, "collection_and_ratings", _V2_COLLECTION_RATINGS),
@@ -230,6 +246,7 @@ MIGRATIONS: Tuple[Migration, ...] = (
     (4, "metadata_retry", _V4_METADATA_RETRY),
     (5, "next_up_index", _V5_NEXT_UP_INDEX),
     (6, "outbox", _V6_OUTBOX),
+    (7, "endpoint_not_offered", _V7_ENDPOINT_NOT_OFFERED),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

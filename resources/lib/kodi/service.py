@@ -22,7 +22,7 @@ from resources.lib.kodi.context import AddonContext, announce_recovery, build_co
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.log import setup_logging
 from resources.lib.kodi.settings import Settings, load_settings
-from resources.lib.service import scheduler
+from resources.lib.service import failure_text, scheduler
 from resources.lib.service.timeutil import to_epoch
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class SyncOutcome:
         duration: Any = 0.0,
         error: Any = None,
         next_allowed_at: Any = None,
+        failures: Any = None,
     ) -> None:
         self.status = status
         self.changes = changes
@@ -51,6 +52,7 @@ class SyncOutcome:
         self.duration = duration
         self.error = error
         self.next_allowed_at = next_allowed_at
+        self.failures = failures if isinstance(failures, list) else []
 
     @classmethod
     def from_result(cls, result: Any) -> SyncOutcome:
@@ -61,6 +63,7 @@ class SyncOutcome:
             duration=getattr(result, "duration", 0.0),
             error=getattr(result, "error", None),
             next_allowed_at=getattr(result, "next_allowed_at", None),
+            failures=getattr(result, "failures", None),
         )
 
 
@@ -153,6 +156,8 @@ class AIOStreamsService:
         # A library or scheduled sync that was throttled, busy or failed: it runs once allowed.
         self.deferred: Optional[str] = None
         self.unauthorised_notified = False
+        # Whether Trakt was authorised at the last interval check (None: not checked yet).
+        self.was_authorised: Optional[bool] = None
         self.recovered_notified: Any = None  # the recovered path already announced
         self.sync_count = 0
         self.started_at = 0.0
@@ -479,6 +484,13 @@ class AIOStreamsService:
         if not settings.trakt_sync_auto:
             return None
         authorised = self._authorised()
+        if authorised and self.was_authorised is False:
+            # Just authorised (again): the first sync runs now, not after the interval that
+            # started with the last (refused) attempt.
+            log.debug("Trakt authorised: syncing at once")
+            self.last_sync_at = None
+            self.not_before = None
+        self.was_authorised = authorised
         decision = scheduler.should_sync(
             now,
             self.last_sync_at,
@@ -618,10 +630,7 @@ class AIOStreamsService:
                 outage_event=failure_event,
                 playing_video=self._playing_video(),
             ):
-                self._notify(
-                    localize(strings.SYNC_FAILING, error=_short_error(outcome.error)),
-                    icon=dialogs.WARNING,
-                )
+                self._notify(failing_message(outcome.failures), icon=dialogs.WARNING)
         else:
             self.last_sync_at = now
 
@@ -670,6 +679,10 @@ def changes_message(announced: List[Tuple[str, int]]) -> str:
     return localize(strings.SYNC_UPDATED, items=", ".join(parts))
 
 
-def _short_error(error: Any) -> str:
-    text = str(getattr(error, "user_message", "") or error or "")
-    return text if len(text) <= 120 else text[:117] + "..."
+def failing_message(records: Any) -> str:
+    """'Trakt sync is failing: Trakt could not be reached. It will retry later.' (the reason in
+    words from strings.po, never the engine's error text)."""
+    reason = failure_text.whole_run_reason(records) or "internal"
+    return localize(
+        failure_text.FAILING_NOTIFICATION, reason=failure_text.reason_text(reason, localize)
+    )

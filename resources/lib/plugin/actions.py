@@ -260,7 +260,7 @@ def history_lines(ctx: AddonContext, limit: int = 50) -> List[str]:
     stats = ctx.db.sync_stats(days=7) or {}
     lines = [localize(strings.HISTORY_TOTALS, **history.stats_fields(stats, names, none))]
     for row in rows:
-        fields = history.run_fields(row, names, none)
+        fields = history.run_fields(row, names, none, localize)
         lines.append(
             localize(strings.HISTORY_ROW, time=local_time(row.get("started_at")), **fields)
         )

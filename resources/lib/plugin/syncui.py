@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict
 
 from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.localize import localize
+from resources.lib.service import failure_text
 from resources.lib.service.scheduler import count_changes
 from resources.lib.service.timeutil import local_time, to_epoch
 
@@ -97,11 +98,12 @@ def report(result: Any, trigger: str = "manual") -> str:
     requests = getattr(result, "requests", 0)
     now = time.time()
     publish(result, trigger)
-    error = getattr(result, "error", None)
+    records = getattr(result, "failures", None) or []
     if status == "ok":
         dialogs.notification(localize(strings.SYNC_DONE, changes=changes))
     elif status == "partial":
-        dialogs.ok(localize(strings.SYNC_PARTIAL))
+        lines = failure_text.failure_lines(records, localize, now, include_notices=False)
+        dialogs.ok(localize(failure_text.PARTIAL_DIALOG, failures="[CR]" + "[CR]".join(lines)))
     elif status == "throttled":
         when = next_allowed_text(getattr(result, "next_allowed_at", None), now)
         dialogs.ok(localize(strings.SYNC_THROTTLED, time=when))
@@ -113,8 +115,22 @@ def report(result: Any, trigger: str = "manual") -> str:
     elif status == "aborted":
         dialogs.notification(localize(strings.SYNC_ABORTED))
     else:
-        dialogs.ok(localize(strings.SYNC_ERROR, error=short_error(error)))
-    return f"{status} changes={changes} requests={requests}"
+        dialogs.ok(failed_text(records))
+    reasons = ",".join(
+        "%s:%s" % (record.get("unit") or "run", record.get("reason"))
+        for record in records
+        if isinstance(record, dict)
+    )
+    summary = f"{status} changes={changes} requests={requests}"
+    return summary + (f" failures={reasons}" if reasons else "")
+
+
+def failed_text(records: Any) -> str:
+    """The dialog text of a sync that failed as a whole, in words from strings.po."""
+    reason = failure_text.whole_run_reason(records) or "internal"
+    if reason == "network":
+        return localize(failure_text.UNREACHABLE_DIALOG)
+    return localize(failure_text.FAILED_DIALOG, reason=failure_text.reason_text(reason, localize))
 
 
 def short_error(error: Any) -> str:

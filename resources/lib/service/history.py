@@ -7,7 +7,9 @@ statistics from ``sync_stats()``; nothing here reads a clock, a file or Kodi.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from .failure_text import run_result_text
 
 # Every category a run record can hold, in display order, with its English name.
 UNIT_NAMES = (
@@ -72,9 +74,16 @@ def run_result(row: Mapping[str, Any]) -> str:
 
 
 def run_fields(
-    row: Mapping[str, Any], names: Optional[Mapping[str, str]] = None, none: str = "no changes"
+    row: Mapping[str, Any],
+    names: Optional[Mapping[str, str]] = None,
+    none: str = "no changes",
+    localize: Optional[Callable[..., str]] = None,
 ) -> Dict[str, Any]:
-    """The values of one history line (the caller formats the time in local time)."""
+    """The values of one history line (the caller formats the time in local time).
+
+    With ``localize`` (the front end's strings.po lookup), ``result`` is the status and what
+    failed in words ("Partly synced: Watchlist: Trakt is limiting requests, retrying at 21:05")
+    instead of the raw status and error text."""
     try:
         duration = round(float(row.get("duration") or 0.0), 1)
     except (TypeError, ValueError):
@@ -84,7 +93,11 @@ def run_fields(
         totals,
         trigger=str(row.get("trigger") or "-"),
         status=str(row.get("status") or "?"),
-        result=run_result(row),
+        result=(
+            run_result_text(row.get("status"), row.get("failures"), row.get("error"), localize)
+            if localize is not None
+            else run_result(row)
+        ),
         duration=duration,
         requests=_count(row.get("requests")),
         details=change_details(row.get("changes"), names, none),

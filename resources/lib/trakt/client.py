@@ -69,6 +69,9 @@ class TraktClient:
         self.api_url = api_url.rstrip("/")
         self.oauth_url = oauth_url.rstrip("/")
         self.should_abort = should_abort
+        # True: a failed connection (refused, no route, name lookup) is not retried. The sync
+        # engine sets it for its run: the first connection failure ends the run at once.
+        self.fail_fast_connect = False
         self.timeout = timeout
         self.user_agent = user_agent(kodi_version)
         self.max_retries = max_retries
@@ -293,16 +296,24 @@ class TraktClient:
                 )
             except TransportError as exc:
                 log.warning("%s %s failed: %s", method, path, exc)
-                if retry and failures < self.max_retries and (idempotent or not exc.sent):
+                fail_fast = self.fail_fast_connect and exc.kind == "connect"
+                if (
+                    retry
+                    and not fail_fast
+                    and failures < self.max_retries
+                    and (idempotent or not exc.sent)
+                ):
                     self._wait(self._backoff(failures))
                     failures += 1
                     continue
                 cls = errors.BadResponse if exc.kind == "truncated" else errors.NetworkError
-                raise cls(
+                error = cls(
                     f"{method} {path}: {exc.kind} after {failures + 1} attempts",
                     method=method,
                     path=path,
-                ) from None
+                )
+                error.transport = exc.kind  # type: ignore[attr-defined]
+                raise error from None
             log.debug(
                 "%s %s -> %d (%.0f ms)",
                 method,

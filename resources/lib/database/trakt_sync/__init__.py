@@ -109,10 +109,21 @@ class TraktSyncDatabase:
     def adopt_account(self, settings: Any) -> bool:
         """After authorising: record the user from ``/users/settings``; a different user than
         the mirror's wipes the old user's data and queued changes. True if wiped."""
+        from ..connection import write_transaction
         from . import account
 
         with self._lock:
-            return account.adopt_account(self._conn, settings)
+            wiped = account.adopt_account(self._conn, settings)
+            with write_transaction(self._conn):
+                lease.reset_throttle(self._conn)  # a new authorisation syncs at once
+            return wiped
+
+    def reset_throttle(self) -> None:
+        """Let the next sync run at once, whatever ran in the last five minutes."""
+        from ..connection import write_transaction
+
+        with self._lock, write_transaction(self._conn):
+            lease.reset_throttle(self._conn)
 
     def outbox_rows(self) -> List[Any]:
         """The queued local changes (``outbox.OutboxRow``), oldest first."""
@@ -197,8 +208,8 @@ class TraktSyncDatabase:
                 (since,),
             ).fetchall()
             last_error = self._conn.execute(
-                "SELECT started_at, error FROM sync_runs WHERE started_ts >= ? AND error IS NOT "
-                "NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
+                "SELECT started_at, error, failures FROM sync_runs WHERE started_ts >= ? "
+                "AND error IS NOT NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
                 (since,),
             ).fetchone()
         by_status = {row[0]: row[1] for row in rows}

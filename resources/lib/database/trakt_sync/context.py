@@ -4,6 +4,10 @@ A *unit* is the smallest piece of a category with its own cursor and its own tra
 (``watched`` has two: movies and shows). ``fetch()`` does all the network work and returns plain
 data; ``apply()`` writes it inside one transaction and touches no network. A failed fetch
 therefore never deletes anything.
+
+A unit built from several requests (hidden sections, collection types) lists them as ``parts``:
+each part is fetched on its own (``fetch_part``) and ``apply_parts`` replaces only the parts that
+answered, so one failing request keeps the rest of the unit, and only that part is retried.
 """
 
 from __future__ import annotations
@@ -88,9 +92,26 @@ class Unit:
     name = ""
     category = ""
     activity_keys: Tuple[ActivityKey, ...] = ()
+    # The API path of a single-request unit (its endpoint for the "not offered" marks).
+    path = ""
+    # The requests a unit is built from; a single-request unit has the one part "all".
+    parts: Tuple[str, ...] = ("all",)
+
+    def endpoint(self, part: str) -> str:
+        """The API path ``part`` is fetched from."""
+        return self.path
 
     def fetch(self, ctx: SyncContext) -> Any:
         raise NotImplementedError
 
     def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
         raise NotImplementedError
+
+    def fetch_part(self, ctx: SyncContext, part: str) -> Any:
+        return self.fetch(ctx)
+
+    def apply_parts(
+        self, conn: sqlite3.Connection, data: Dict[str, Any], ctx: SyncContext
+    ) -> Changes:
+        """Write the parts in ``data`` (part -> fetched data); the other parts stay as they are."""
+        return self.apply(conn, data[self.parts[0]], ctx)

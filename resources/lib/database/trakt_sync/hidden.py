@@ -2,6 +2,10 @@
 
 Hidden data changes rarely, so it is fetched only when ``movies/shows/seasons.hidden_at`` or
 ``shows.dropped_at`` moved (upstream fetched all sections on every cycle).
+
+Every section is a part of its own (one request each): a section that fails keeps its stored
+rows and is the only one retried, so the shows hidden in the sections that answered stay out of
+Next Up.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import Any, Dict, List
 
 from .context import SyncContext, Unit
 from .items import MalformedItem, as_dict, as_int, iso_time, media_columns, trakt_id
-from .store import Changes, replace_rows
+from .store import Changes, add_changes, no_changes, replace_rows
 
 HIDDEN_PATH = "/users/hidden/%s"
 SECTIONS = (
@@ -34,17 +38,33 @@ class Hidden(Unit):
         ("shows", "dropped_at"),
     )
 
+    parts = SECTIONS
+
+    def endpoint(self, part: str) -> str:
+        return HIDDEN_PATH % part
+
+    def fetch_part(self, ctx: SyncContext, part: str) -> List[Dict[str, Any]]:
+        rows = ctx.parse_all(self.name, ctx.fetch_pages(HIDDEN_PATH % part), parse_hidden_item)
+        for row in rows:
+            row["section"] = part
+        return rows
+
     def fetch(self, ctx: SyncContext) -> List[Dict[str, Any]]:
         rows: List[Dict[str, Any]] = []
         for section in SECTIONS:
-            items = ctx.fetch_pages(HIDDEN_PATH % section)
-            for row in ctx.parse_all(self.name, items, parse_hidden_item):
-                row["section"] = section
-                rows.append(row)
+            rows.extend(self.fetch_part(ctx, section))
         return rows
 
     def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
         return replace_rows(conn, "hidden", data)
+
+    def apply_parts(
+        self, conn: sqlite3.Connection, data: Dict[str, Any], ctx: SyncContext
+    ) -> Changes:
+        total = no_changes()
+        for section, rows in data.items():
+            add_changes(total, replace_rows(conn, "hidden", rows, scope=("section", section)))
+        return total
 
 
 def parse_hidden_item(item: Any) -> Dict[str, Any]:

@@ -37,8 +37,12 @@ THROTTLE_SECONDS = 300.0
 KEEP_RUNS = 5000
 KEEP_DAYS = 8
 KEEP_RECENT = 50
-# Runs that count for the throttle: an aborted run (Kodi shutting down) does not delay the next.
-_THROTTLE_EXEMPT = ("aborted", "busy", "throttled")
+# Only runs that synced count for the throttle: a failed, aborted (Kodi shutting down) or
+# unauthorised run did not, so the next attempt is never delayed by it.
+_THROTTLE_EXEMPT = ("aborted", "busy", "throttled", "error", "unauthorized")
+# meta key: runs started before this Unix time no longer count for the throttle (set by Clear,
+# Rebuild and a new authorisation, after which the next sync runs at once).
+THROTTLE_RESET_META = "throttle_reset_ts"
 _OWNER_RE = re.compile(r"^(\d+)-[0-9a-f]+$")
 
 
@@ -158,11 +162,27 @@ def release(conn: sqlite3.Connection, owner: str, name: str = LEASE_NAME) -> Non
 
 def next_allowed_ts(conn: sqlite3.Connection, interval: float = THROTTLE_SECONDS) -> float:
     """Unix time from which a non-forced sync may run again."""
+    reset = conn.execute("SELECT value FROM meta WHERE key = ?", (THROTTLE_RESET_META,)).fetchone()
+    try:
+        since = float(reset[0]) if reset else 0.0
+    except (TypeError, ValueError):
+        since = 0.0
     row = conn.execute(
-        "SELECT MAX(started_ts) FROM sync_runs WHERE status NOT IN (?, ?, ?)", _THROTTLE_EXEMPT
+        "SELECT MAX(started_ts) FROM sync_runs WHERE status NOT IN (?, ?, ?, ?, ?) "
+        "AND started_ts >= ?",
+        _THROTTLE_EXEMPT + (since,),
     ).fetchone()
     last = row[0] if row and row[0] is not None else None
     return 0.0 if last is None else float(last) + interval
+
+
+def reset_throttle(conn: sqlite3.Connection, now: Optional[float] = None) -> None:
+    """Inside a write transaction: the next sync may run at once (after Clear, Rebuild or a new
+    authorisation the mirror must be filled now, not in five minutes)."""
+    stamp = time.time() if now is None else now
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (THROTTLE_RESET_META, repr(stamp))
+    )
 
 
 def start_run(conn: sqlite3.Connection, trigger: str, started_ts: float) -> int:
@@ -188,13 +208,14 @@ def finish_run(
     changes: Dict[str, Any],
     error: Optional[str],
     keep: int = KEEP_RUNS,
+    failures: Optional[List[Dict[str, Any]]] = None,
 ) -> None:
     with write_transaction(conn):
         conn.execute(
             "UPDATE sync_runs SET finished_at = ?, duration = ?, requests = ?, changes = ?, "
-            "status = ?, error = ? WHERE id = ?",
+            "status = ?, error = ?, failures = ? WHERE id = ?",
             (now_iso(), duration, requests, json.dumps(changes, sort_keys=True), status, error,
-             run_id),
+             json.dumps(failures, sort_keys=True) if failures else None, run_id),
         )  # fmt: skip
         conn.execute(
             "DELETE FROM sync_runs WHERE id <= (SELECT MAX(id) FROM sync_runs) - ? "
@@ -205,8 +226,8 @@ def finish_run(
 
 def run_rows(conn: sqlite3.Connection, limit: int) -> List[Dict[str, Any]]:
     rows = conn.execute(
-        "SELECT id, started_at, finished_at, trigger, duration, requests, changes, status, error "
-        "FROM sync_runs ORDER BY id DESC LIMIT ?",
+        "SELECT id, started_at, finished_at, trigger, duration, requests, changes, status, error, "
+        "failures FROM sync_runs ORDER BY id DESC LIMIT ?",
         (int(limit),),
     ).fetchall()
     result = []
@@ -216,7 +237,19 @@ def run_rows(conn: sqlite3.Connection, limit: int) -> List[Dict[str, Any]]:
             item["changes"] = json.loads(item["changes"]) if item["changes"] else {}
         except ValueError:
             item["changes"] = {}
+        item["failures"] = parse_failures(item.get("failures"))
         if item["status"] == "running":
             item["status"] = "interrupted" if item["finished_at"] is None else item["status"]
         result.append(item)
     return result
+
+
+def parse_failures(text: Any) -> List[Dict[str, Any]]:
+    """The failure records of a run row (``sync_runs.failures`` JSON); [] when absent or bad."""
+    try:
+        value = json.loads(text) if text else []
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]

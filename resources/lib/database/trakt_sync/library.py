@@ -1,4 +1,8 @@
-"""Collection ("library") and ratings: stored for list views, not needed by Next Up."""
+"""Collection ("library") and ratings: stored for list views, not needed by Next Up.
+
+The collection is two parts (movies, shows: one request each, each with its own activity key
+in Trakt), so a failing type keeps the other. Ratings are one request for every type.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any, Dict, List
 
 from .context import SyncContext, Unit
 from .items import MalformedItem, as_dict, as_int, as_list, iso_time, media_columns, trakt_id
-from .store import Changes, replace_rows
+from .store import Changes, add_changes, no_changes, replace_rows
 
 COLLECTION_MOVIES_PATH = "/sync/collection/movies"
 COLLECTION_SHOWS_PATH = "/sync/collection/shows"
@@ -19,18 +23,42 @@ class Collection(Unit):
     category = "collection"
     activity_keys = (("movies", "collected_at"), ("episodes", "collected_at"))
 
-    def fetch(self, ctx: SyncContext) -> List[Dict[str, Any]]:
-        rows = ctx.parse_all(
-            self.name, ctx.fetch_pages(COLLECTION_MOVIES_PATH), _parse_collected_movie
-        )
+    parts = ("movies", "shows")
+    # part -> (path, the media_type of its rows)
+    _PARTS = {
+        "movies": (COLLECTION_MOVIES_PATH, "movie"),
+        "shows": (COLLECTION_SHOWS_PATH, "episode"),
+    }
+
+    def endpoint(self, part: str) -> str:
+        return self._PARTS[part][0]
+
+    def fetch_part(self, ctx: SyncContext, part: str) -> List[Dict[str, Any]]:
+        if part == "movies":
+            return ctx.parse_all(
+                self.name, ctx.fetch_pages(COLLECTION_MOVIES_PATH), _parse_collected_movie
+            )
+        rows: List[Dict[str, Any]] = []
         for show_rows in ctx.parse_all(
             self.name, ctx.fetch_pages(COLLECTION_SHOWS_PATH), _parse_collected_show
         ):
             rows.extend(show_rows)
         return rows
 
+    def fetch(self, ctx: SyncContext) -> List[Dict[str, Any]]:
+        return self.fetch_part(ctx, "movies") + self.fetch_part(ctx, "shows")
+
     def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
         return replace_rows(conn, "collection", data)
+
+    def apply_parts(
+        self, conn: sqlite3.Connection, data: Dict[str, Any], ctx: SyncContext
+    ) -> Changes:
+        total = no_changes()
+        for part, rows in data.items():
+            scope = ("media_type", self._PARTS[part][1])
+            add_changes(total, replace_rows(conn, "collection", rows, scope=scope))
+        return total
 
 
 def _parse_collected_movie(item: Any) -> Dict[str, Any]:
@@ -87,6 +115,7 @@ def _parse_collected_show(item: Any) -> List[Dict[str, Any]]:
 
 class Ratings(Unit):
     name = "ratings"
+    path = RATINGS_PATH
     category = "ratings"
     activity_keys = (
         ("movies", "rated_at"),

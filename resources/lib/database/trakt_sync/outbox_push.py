@@ -56,6 +56,7 @@ class PushResult:
     kept: int = 0
     writes: int = 0
     error: Optional[str] = None
+    failure: Optional[BaseException] = None  # the error behind ``error`` (its kind, for codes)
     activities: Optional[Dict[str, Any]] = None
     log: List[Tuple[int, str]] = field(default_factory=list)
 
@@ -410,6 +411,7 @@ def _handle_error(
     _failed(conn, row, exc, now, keep_state=False)
     result.kept += 1
     result.error = str(exc)
+    result.failure = exc
     return "offline"
 
 

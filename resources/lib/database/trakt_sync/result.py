@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 STATUSES = ("ok", "partial", "throttled", "busy", "aborted", "unauthorized", "error")
 
@@ -13,9 +13,13 @@ class SyncResult:
     ``status``: one of :data:`STATUSES`. ``changes``: ``{unit: {added, changed, removed}}``.
     ``requests``: HTTP requests this run sent. ``duration``: seconds. ``error``: text or None.
     ``next_allowed_at``: Unix time when throttled (or when a busy lease expires), else None.
+    ``failures``: failure records ``{unit, part, reason, retry_at}`` (see ``failures.py``): what
+    failed and why, as codes the front ends put in words. ``error`` is the same for logs.
     """
 
-    __slots__ = ("status", "changes", "requests", "duration", "error", "next_allowed_at")
+    __slots__ = (
+        "status", "changes", "requests", "duration", "error", "next_allowed_at", "failures",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -25,6 +29,7 @@ class SyncResult:
         duration: float = 0.0,
         error: Optional[str] = None,
         next_allowed_at: Optional[float] = None,
+        failures: Optional[List[Dict[str, Any]]] = None,
     ) -> None:
         self.status = status
         self.changes = changes or {}
@@ -32,6 +37,7 @@ class SyncResult:
         self.duration = duration
         self.error = error
         self.next_allowed_at = next_allowed_at
+        self.failures = list(failures or [])
 
     @property
     def ok(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from typing import Any, Dict, Iterable, List, Mapping, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 Changes = Dict[str, int]
 
@@ -75,16 +75,31 @@ def _statements(table: str) -> Dict[str, str]:
 
 
 def replace_rows(
-    conn: sqlite3.Connection, table: str, rows: Iterable[Mapping[str, Any]]
+    conn: sqlite3.Connection,
+    table: str,
+    rows: Iterable[Mapping[str, Any]],
+    scope: Optional[Tuple[str, Any]] = None,
 ) -> Changes:
-    """Make ``table`` hold exactly ``rows`` (dicts keyed by column name)."""
+    """Make ``table`` hold exactly ``rows`` (dicts keyed by column name).
+
+    ``scope=(key column, value)`` limits this to the rows with that value (one hidden section,
+    one collection type): the table's other rows are left alone."""
     keys, values = TABLES[table]
     sql = _statements(table)
     wanted: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
     for row in rows:
         wanted[tuple(row.get(c) for c in keys)] = tuple(row.get(c) for c in values)
+    if scope is None:
+        records = conn.execute(sql["select"]).fetchall()
+    else:
+        column, value = scope
+        if column not in keys:  # identifiers only ever come from TABLES
+            raise ValueError("scope column %r is not a key of %s" % (column, table))
+        index = keys.index(column)
+        wanted = {key: val for key, val in wanted.items() if key[index] == value}
+        records = conn.execute(sql["select"] + " WHERE " + column + " = ?", (value,)).fetchall()
     current = {}
-    for record in conn.execute(sql["select"]).fetchall():
+    for record in records:
         record = tuple(record)
         current[record[: len(keys)]] = record[len(keys) :]
     removed: List[Tuple[Any, ...]] = [key for key in current if key not in wanted]
