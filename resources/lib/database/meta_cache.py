@@ -1,0 +1,363 @@
+"""``meta_cache.db``: AIOStreams metas, catalog pages and the search history (not the mirror).
+
+A separate SQLite file beside ``trakt_sync.db``, so *Clear Trakt Database* keeps it. Opened like
+the mirror (WAL, busy timeout, a corrupt file moved aside: :func:`connection.open_database`),
+file mode 0600 (SQLite gives ``-wal``/``-shm`` the same mode), schema versioned by named
+migrations recorded in ``schema_migrations`` as ``schema.py`` does it.
+
+``entries`` (1): key (``kind``, ``key``); ``kind`` is ``meta`` (key ``<type>:<id>``),
+``catalog`` (key = the route path) or ``manifest``; ``status`` ``ok`` (``payload`` is compact
+JSON) or ``none`` (no meta: remembered until ``expires_ts`` so the item is not asked again);
+``size`` (bytes of key and payload), ``fetched_ts``, ``expires_ts`` (Unix seconds). An expired
+entry is still returned (flagged stale): a list shows old art rather than none while the
+service refreshes it. ``totals`` (1) holds the running byte count, kept by triggers, so the size
+bound costs no scan: when it passes ``max_bytes`` the oldest entries (by ``fetched_ts``) go until
+it is back under 90 % of the bound, and freed pages are returned to the file system
+(``auto_vacuum = INCREMENTAL``).
+``search_history`` (1): ``query``, ``media_type`` (``movie``/``series``/``all``), ``searched_ts``;
+one row per (query, type), the newest :data:`HISTORY_LIMIT` kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from .connection import open_database, write_transaction
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "meta_cache.db"
+DEFAULT_MAX_BYTES = 40 * 1024 * 1024  # payload bytes; the file stays under 50 MB with indexes
+HISTORY_LIMIT = 20
+_EVICT_TO = 0.9
+
+_V1_INITIAL = (
+    """CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)""",
+    """CREATE TABLE entries (
+        kind TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, payload TEXT,
+        size INTEGER NOT NULL, fetched_ts REAL NOT NULL, expires_ts REAL NOT NULL,
+        PRIMARY KEY (kind, key))""",
+    "CREATE INDEX entries_by_age ON entries(fetched_ts)",
+    "CREATE TABLE totals (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "INSERT INTO totals VALUES ('bytes', 0)",
+    """CREATE TRIGGER entries_insert AFTER INSERT ON entries BEGIN
+        UPDATE totals SET value = value + NEW.size WHERE name = 'bytes'; END""",
+    """CREATE TRIGGER entries_delete AFTER DELETE ON entries BEGIN
+        UPDATE totals SET value = value - OLD.size WHERE name = 'bytes'; END""",
+    """CREATE TRIGGER entries_update AFTER UPDATE OF size ON entries BEGIN
+        UPDATE totals SET value = value - OLD.size + NEW.size WHERE name = 'bytes'; END""",
+    """CREATE TABLE search_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, query TEXT NOT NULL, media_type TEXT NOT NULL,
+        searched_ts REAL NOT NULL, UNIQUE (query, media_type))""",
+)
+MIGRATIONS: Tuple[Tuple[int, str, Sequence[str]], ...] = ((1, "initial", _V1_INITIAL),)
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One cached answer. ``payload`` is None for a remembered "no meta"."""
+
+    kind: str
+    key: str
+    status: str
+    payload: Any
+    fetched_ts: float
+    expires_ts: float
+    now: float
+
+    @property
+    def fresh(self) -> bool:
+        return self.now < self.expires_ts
+
+    @property
+    def missing(self) -> bool:
+        return self.status == "none"
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    id: int
+    query: str
+    media_type: str
+    searched_ts: float
+
+
+def meta_key(media_type: str, stremio_id: str) -> str:
+    return f"{media_type}:{stremio_id}"
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return 0
+    return int(conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the missing migrations, each in its own transaction with its record row."""
+    if current_version(conn) == 0 and not conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+        # A new, empty file: VACUUM makes the auto_vacuum mode take effect (WAL is already on).
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")
+    for version, name, statements in MIGRATIONS:
+        if version <= current_version(conn):
+            continue
+        with write_transaction(conn):
+            if version <= current_version(conn):
+                continue  # another process applied it while we waited for the lock
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (version, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            )
+    return current_version(conn)
+
+
+def _chmod_private(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            if os.path.exists(path + suffix):
+                os.chmod(path + suffix, 0o600)
+
+
+class MetaCache:
+    """The cache database. Thread-safe (one connection, serialised); cheap to open."""
+
+    def __init__(
+        self,
+        path: str,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._conn, self.recovered = open_database(path)
+        # Before anything is written: SQLite created the file with the umask's mode, and gives
+        # the -wal and -shm files the mode of the database file.
+        _chmod_private(path)
+        try:
+            migrate(self._conn)
+        except sqlite3.Error:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> MetaCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- entries --------------------------------------------------------------------------------
+    def get(self, kind: str, key: str) -> Optional[CacheEntry]:
+        return self.get_many(kind, [key]).get(key)
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> Dict[str, CacheEntry]:
+        """The cached entries among ``keys`` (fresh or stale), one query per 500 keys."""
+        wanted = list(dict.fromkeys(keys))
+        now = self._clock()
+        found: Dict[str, CacheEntry] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = self._conn.execute(
+                    "SELECT key, status, payload, fetched_ts, expires_ts FROM entries "  # noqa: S608 - placeholders only
+                    "WHERE kind = ? AND key IN ({})".format(",".join("?" * len(chunk))),
+                    [kind] + chunk,
+                ).fetchall()
+                for key, status, payload, fetched, expires in rows:
+                    data = _load(payload)
+                    if status == "ok" and data is None:
+                        continue  # unreadable payload: as if absent, fetched again
+                    found[key] = CacheEntry(kind, key, status, data, fetched, expires, now)
+        return found
+
+    def put(self, kind: str, key: str, payload: Any, ttl: float) -> None:
+        """Store an answer for ``ttl`` seconds, then keep the cache under its size bound."""
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        self._store(kind, key, "ok", text, ttl)
+
+    def put_missing(self, kind: str, key: str, ttl: float) -> None:
+        """Remember "nothing there" for ``ttl`` seconds (no request for it until then)."""
+        self._store(kind, key, "none", None, ttl)
+
+    def _store(self, kind: str, key: str, status: str, text: Optional[str], ttl: float) -> None:
+        now = self._clock()
+        size = len(key.encode("utf-8")) + (len(text.encode("utf-8")) if text else 0) + 32
+        with self._lock, write_transaction(self._conn):
+            self._conn.execute(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (kind, key, status, text, size, now, now + max(0.0, ttl)),
+            )
+            evicted = self._evict_locked()
+        if evicted:
+            self._release_pages()
+
+    def delete_kind(self, kind: str) -> int:
+        with self._lock, write_transaction(self._conn):
+            return self._conn.execute("DELETE FROM entries WHERE kind = ?", (kind,)).rowcount
+
+    def total_bytes(self) -> int:
+        with self._lock:
+            return int(
+                self._conn.execute("SELECT value FROM totals WHERE name = 'bytes'").fetchone()[0]
+            )
+
+    def _evict_locked(self) -> int:
+        total = self._conn.execute("SELECT value FROM totals WHERE name = 'bytes'").fetchone()[0]
+        if total <= self.max_bytes:
+            return 0
+        target = int(self.max_bytes * _EVICT_TO)
+        removed = 0
+        rows = self._conn.execute("SELECT kind, key, size FROM entries ORDER BY fetched_ts, rowid")
+        victims: List[Tuple[str, str]] = []
+        for kind, key, size in rows.fetchall():
+            if total <= target:
+                break
+            victims.append((kind, key))
+            total -= size
+        for kind, key in victims:
+            removed += self._conn.execute(
+                "DELETE FROM entries WHERE kind = ? AND key = ?", (kind, key)
+            ).rowcount
+        log.info("meta cache over %d bytes: evicted %d oldest entries", self.max_bytes, removed)
+        return removed
+
+    def _release_pages(self) -> None:
+        with self._lock, contextlib.suppress(sqlite3.OperationalError):
+            self._conn.execute("PRAGMA incremental_vacuum")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # -- search history -------------------------------------------------------------------------
+    def add_search(self, query: str, media_type: str = "all") -> None:
+        """Record a query (moved to the top when repeated); keeps the newest 20."""
+        query = " ".join((query or "").split())
+        if not query:
+            return
+        with self._lock, write_transaction(self._conn):
+            now = self._clock()
+            # No UPSERT: it needs SQLite 3.24, older than some Kodi builds ship.
+            moved = self._conn.execute(
+                "UPDATE search_history SET searched_ts = ? WHERE query = ? AND media_type = ?",
+                (now, query, media_type),
+            ).rowcount
+            if not moved:
+                self._conn.execute(
+                    "INSERT INTO search_history (query, media_type, searched_ts) VALUES (?, ?, ?)",
+                    (query, media_type, now),
+                )
+            self._conn.execute(
+                "DELETE FROM search_history WHERE id NOT IN (SELECT id FROM search_history "
+                "ORDER BY searched_ts DESC, id DESC LIMIT ?)",
+                (HISTORY_LIMIT,),
+            )
+
+    def searches(self) -> List[SearchEntry]:
+        """The history, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, query, media_type, searched_ts FROM search_history "
+                "ORDER BY searched_ts DESC, id DESC"
+            ).fetchall()
+        return [SearchEntry(*row) for row in rows]
+
+    def remove_search(self, entry_id: int) -> bool:
+        with self._lock, write_transaction(self._conn):
+            return (
+                self._conn.execute("DELETE FROM search_history WHERE id = ?", (entry_id,)).rowcount
+                > 0
+            )
+
+    def clear_searches(self) -> int:
+        with self._lock, write_transaction(self._conn):
+            return self._conn.execute("DELETE FROM search_history").rowcount
+
+    # -- maintenance ----------------------------------------------------------------------------
+    def info(self) -> Dict[str, Any]:
+        """Counts and sizes for *Show Database Info*: entries per kind and status, bytes."""
+        now = self._clock()
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT kind, status, COUNT(*), SUM(expires_ts <= ?) FROM entries "
+                "GROUP BY kind, status",
+                (now,),
+            ).fetchall()
+            history = self._conn.execute("SELECT COUNT(*) FROM search_history").fetchone()[0]
+        by_kind: Dict[str, Dict[str, int]] = {}
+        for kind, status, count, expired in rows:
+            slot = by_kind.setdefault(kind, {"ok": 0, "none": 0, "expired": 0})
+            slot[status] = count
+            slot["expired"] += int(expired or 0)
+        return {
+            "path": self.path,
+            "file_bytes": file_bytes(self.path),
+            "payload_bytes": self.total_bytes(),
+            "max_bytes": self.max_bytes,
+            "entries": by_kind,
+            "searches": history,
+        }
+
+    def clear(self) -> None:
+        """Drop every cached answer (the search history stays)."""
+        with self._lock, write_transaction(self._conn):
+            self._conn.execute("DELETE FROM entries")
+        self._release_pages()
+
+
+def file_bytes(path: str) -> int:
+    """Size on disk of the database with its ``-wal`` and ``-shm`` files."""
+    total = 0
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(path + suffix)
+    return total
+
+
+def _load(payload: Optional[str]) -> Any:
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
+
+
+@contextlib.contextmanager
+def opened(path: str, **kwargs: Any) -> Iterator[MetaCache]:
+    cache = MetaCache(path, **kwargs)
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FILE_NAME",
+    "HISTORY_LIMIT",
+    "CacheEntry",
+    "MetaCache",
+    "SearchEntry",
+    "file_bytes",
+    "meta_key",
+    "migrate",
+    "opened",
+]
