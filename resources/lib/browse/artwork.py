@@ -1,0 +1,127 @@
+"""Art and details for Trakt lists from the meta cache, and the background prefetch that fills it.
+
+A list never waits on the network: :func:`cached_details` reads only the cache (stale entries
+included) and an item without a cached meta is shown as text. The service calls
+:func:`prefetch` after a sync: one meta request per item not cached or expired, most recently
+watched first, none for an item fresh in the cache or remembered as "no meta"; it stops at the
+first rate limit, network error or abort and carries on next time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ..aiostreams.meta import Meta, meta_from_dict
+from ..database.meta_cache import MetaCache, meta_key
+from .browser import Browser
+from .mirror import MirrorReads
+from .records import Item, Status
+from .shows import item_from_meta
+
+log = logging.getLogger(__name__)
+
+Key = Tuple[str, str]  # (Stremio type "movie" | "series", IMDb id)
+
+
+def stremio_type(trakt_type: str) -> str:
+    """Trakt's ``movie`` / ``show`` / ``season`` / ``episode`` -> Stremio's meta type."""
+    return "movie" if trakt_type == "movie" else "series"
+
+
+def list_key(row: Dict) -> Optional[Key]:
+    """The meta a mirror row needs: the movie's, or the show's for shows and episodes."""
+    kind = row.get("type") or "movie"
+    imdb = row.get("imdb_id") if kind in ("movie", "show") else row.get("show_imdb_id")
+    return (stremio_type(kind), imdb) if imdb else None
+
+
+def cached_metas(cache: MetaCache, keys: Iterable[Key]) -> Dict[Key, Meta]:
+    """The cached metas among ``keys`` (fresh or stale), one query; never the network."""
+    wanted = {meta_key(kind, imdb): (kind, imdb) for kind, imdb in keys if imdb}
+    found: Dict[Key, Meta] = {}
+    for key, entry in cache.get_many("meta", wanted).items():
+        meta = None if entry.missing else meta_from_dict(entry.payload)
+        if meta is not None:
+            found[wanted[key]] = meta
+    return found
+
+
+def cached_details(cache: MetaCache, keys: Iterable[Key]) -> Dict[Key, Item]:
+    """Title, plot, poster, fanart, logo ... per key, for the items whose meta is cached."""
+    return {key: item_from_meta(meta) for key, meta in cached_metas(cache, keys).items()}
+
+
+def episode_thumb(meta: Meta, season: int, number: int) -> Optional[str]:
+    for video in meta.videos:
+        if video.season == season and video.episode == number:
+            return video.thumbnail
+    return None
+
+
+def wanted_from_mirror(mirror: MirrorReads) -> List[Key]:
+    """Metas the Trakt lists show, most recently watched first: in progress, Next Up, then the
+    watchlists (each key once)."""
+    rows: List[Dict] = []
+    rows.extend(mirror.in_progress())  # type: ignore[attr-defined]
+    rows.extend(mirror.next_up())  # type: ignore[attr-defined]
+    rows.extend(mirror.watchlist("movie"))  # type: ignore[attr-defined]
+    rows.extend(mirror.watchlist("show"))  # type: ignore[attr-defined]
+    keys = (list_key(row) for row in rows)
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+@dataclass(frozen=True)
+class PrefetchReport:
+    wanted: int
+    fresh: int  # already cached and fresh (or "no meta" remembered): no request
+    fetched: int
+    missing: int  # answered "no meta" (remembered)
+    requests: int
+    status: Status  # OK, or why it stopped early (RATE_LIMITED, UNREACHABLE, ABORTED ...)
+
+
+def prefetch(
+    browser: Browser,
+    wanted: Sequence[Key],
+    should_abort: Optional[Callable[[], bool]] = None,
+    max_requests: Optional[int] = None,
+) -> PrefetchReport:
+    """Fetch the metas of ``wanted`` that are not fresh in the cache, in order."""
+    keys = [key for key in dict.fromkeys(wanted) if key[1]]
+    entries = browser.cache.get_many("meta", (meta_key(kind, imdb) for kind, imdb in keys))
+    todo = [
+        key for key in keys if not (entries.get(meta_key(*key)) and entries[meta_key(*key)].fresh)
+    ]
+    fresh = len(keys) - len(todo)
+    if browser.resources is None:
+        return PrefetchReport(len(keys), fresh, 0, 0, 0, Status.NO_MANIFEST)
+    before = browser.resources.request_count
+    fetched = missing = 0
+    status = Status.OK
+    for kind, imdb in todo:
+        if should_abort is not None and should_abort():
+            status = Status.ABORTED
+            break
+        if max_requests is not None and browser.resources.request_count - before >= max_requests:
+            break
+        result, meta, _, _ = browser.meta(kind, imdb)
+        if result is Status.OK and meta is not None:
+            fetched += 1
+        elif result is Status.NOT_FOUND:
+            missing += 1
+        else:
+            status = result
+            break
+    requests = browser.resources.request_count - before
+    log.info(
+        "meta prefetch: %d wanted, %d fresh, %d fetched, %d without meta, %d requests (%s)",
+        len(keys),
+        fresh,
+        fetched,
+        missing,
+        requests,
+        status.value,
+    )
+    return PrefetchReport(len(keys), fresh, fetched, missing, requests, status)

@@ -1,0 +1,383 @@
+"""The browse facade: pages from AIOStreams' catalogs and metas, cached, with the mirror's marks.
+
+``Browser(cache, resources, mirror)``; ``resources`` is a
+:class:`aiostreams.catalog.StremioResources` (None when no manifest URL is configured: every page
+says ``NO_MANIFEST``), ``mirror`` anything with the :class:`mirror.MirrorReads` methods (a
+``TraktSyncDatabase``; None when Trakt is not set up: pages carry no marks).
+
+Cost rules (issue 11's budgets): a page found fresh in the cache sends no request; a catalog,
+show, season or movie page that is not cached sends exactly one (the catalog page never fetches
+the manifest: it uses the cached one, or goes without it). A search sends one request per search
+catalog not cached. Expired entries are fallbacks: when AIOStreams cannot be reached the stale
+page is shown (``from_cache``) instead of an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Tuple
+
+from ..aiostreams import errors
+from ..aiostreams.catalog import (
+    CatalogAnswer,
+    CatalogDef,
+    MetaNotFound,
+    StremioResources,
+    catalog_path,
+    catalogs_from_manifest,
+    group_by_type,
+)
+from ..aiostreams.meta import Meta, meta_from_dict, preview_from_dict
+from ..database.meta_cache import DEFAULT_MAX_BYTES, FILE_NAME, MetaCache, meta_key
+from .mirror import MirrorReads, item_marks, show_marks
+from .records import (
+    NO_MARK,
+    CatalogPage,
+    MoviePage,
+    SearchResults,
+    SeasonPage,
+    ShowPage,
+    Status,
+)
+from .shows import (
+    build_episodes,
+    build_seasons,
+    is_aired,
+    item_from_meta,
+    merge_in_order,
+    show_mark,
+)
+
+log = logging.getLogger(__name__)
+
+MIN_FULL_PAGE = 20  # a first page this long may have a next one (add-ons page by 20, 50, 100)
+
+
+@dataclass(frozen=True)
+class CacheTimes:
+    """Seconds each kind of answer stays fresh."""
+
+    manifest: float = 6 * 3600
+    catalog: float = 3 * 3600
+    search: float = 3600
+    meta: float = 14 * 86400  # movies and ended shows
+    airing_meta: float = 86400  # shows with episodes still to come
+    missing: float = 86400  # "no meta" remembered this long
+
+
+@dataclass(frozen=True)
+class CatalogMenu:
+    status: Status
+    catalogs: Tuple[CatalogDef, ...] = ()
+    message: str = ""
+    from_cache: bool = False
+
+    @property
+    def groups(self) -> List[Tuple[str, List[CatalogDef]]]:
+        """Browsable catalogs by type, in manifest order."""
+        return group_by_type(list(self.catalogs))
+
+    @property
+    def search_catalogs(self) -> Tuple[CatalogDef, ...]:
+        return tuple(c for c in self.catalogs if c.supports_search)
+
+    def find(self, media_type: str, catalog_id: str) -> Optional[CatalogDef]:
+        return next((c for c in self.catalogs if (c.type, c.id) == (media_type, catalog_id)), None)
+
+
+def status_of(exc: BaseException) -> Tuple[Status, str]:
+    """The page status (and the instance's text where it has one) for a client error."""
+    if isinstance(exc, errors.Aborted):
+        return Status.ABORTED, ""
+    if isinstance(exc, errors.RateLimited):
+        return Status.RATE_LIMITED, exc.user_message
+    if isinstance(exc, MetaNotFound):
+        return Status.NOT_FOUND, ""
+    if isinstance(exc, errors.Unreachable):  # Timeout included
+        return Status.UNREACHABLE, ""
+    if isinstance(exc, errors.InstanceError):
+        return Status.INSTANCE_ERROR, exc.user_message
+    return Status.BAD_RESPONSE, ""
+
+
+def meta_ttl(meta: Meta, times: CacheTimes, now: float) -> float:
+    """Shows with episodes still to come are refreshed daily, everything else rarely."""
+    if meta.type == "series" and (
+        (meta.status or "").lower() in ("continuing", "returning series", "in production")
+        or any(not is_aired(video.released, now) for video in meta.videos)
+    ):
+        return times.airing_meta
+    return times.meta
+
+
+class Browser:
+    """Builds pages; never raises for AIOStreams or network errors (see ``Status``)."""
+
+    def __init__(
+        self,
+        cache: MetaCache,
+        resources: Optional[StremioResources],
+        mirror: Optional[MirrorReads] = None,
+        times: CacheTimes = CacheTimes(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cache = cache
+        self.resources = resources
+        self.mirror = mirror
+        self.times = times
+        self.clock = clock
+        base = resources.manifest_url.base_url if resources is not None else ""
+        # Catalog answers depend on the user's configuration: keyed per manifest URL (hashed,
+        # so the file never holds the uuid or password).
+        self._scope = hashlib.sha256(base.encode("utf-8")).hexdigest()[:16]
+
+    # -- catalogs -------------------------------------------------------------------------------
+    def catalogs(self, refresh: bool = False) -> CatalogMenu:
+        """The manifest's catalogs (cached; one manifest request when not)."""
+        if self.resources is None:
+            return CatalogMenu(Status.NO_MANIFEST)
+        entry = self.cache.get("manifest", self._scope)
+        if entry is not None and entry.fresh and not refresh:
+            return CatalogMenu(Status.OK, tuple(catalogs_from_manifest(entry.payload)), "", True)
+        try:
+            manifest = self.resources.manifest()
+        except errors.AIOStreamsError as exc:
+            if entry is not None and not isinstance(exc, errors.Aborted):
+                return CatalogMenu(
+                    Status.OK, tuple(catalogs_from_manifest(entry.payload)), "", True
+                )
+            return CatalogMenu(*status_of(exc))
+        kept = {"catalogs": manifest.get("catalogs") or []}
+        self.cache.put("manifest", self._scope, kept, self.times.manifest)
+        return CatalogMenu(Status.OK, tuple(catalogs_from_manifest(kept)))
+
+    def _cached_catalog_def(self, media_type: str, catalog_id: str) -> Optional[CatalogDef]:
+        entry = self.cache.get("manifest", self._scope)
+        if entry is None:
+            return None
+        found = [c for c in catalogs_from_manifest(entry.payload) if c.id == catalog_id]
+        return next((c for c in found if c.type == media_type), None)
+
+    def _catalog_answer(
+        self, media_type: str, catalog_id: str, extras: dict, ttl: float
+    ) -> Tuple[Optional[CatalogAnswer], bool, Optional[BaseException]]:
+        """(answer, from_cache, error): the cached answer when fresh, else one request."""
+        key = f"{self._scope}|{catalog_path(media_type, catalog_id, extras)}"
+        entry = self.cache.get("catalog", key)
+        if entry is not None and entry.fresh:
+            return _answer_from(entry.payload), True, None
+        assert self.resources is not None
+        try:
+            answer = self.resources.catalog(media_type, catalog_id, extras)
+        except errors.AIOStreamsError as exc:
+            stale = entry is not None and isinstance(exc, (errors.Unreachable, errors.HttpError))
+            return (_answer_from(entry.payload) if stale else None), stale, exc
+        if answer.metas or not answer.errors:  # a failure is not worth remembering
+            payload = {"metas": [m.to_dict() for m in answer.metas], "errors": list(answer.errors)}
+            self.cache.put("catalog", key, payload, ttl)
+        return answer, False, None
+
+    def catalog_page(
+        self,
+        media_type: str,
+        catalog_id: str,
+        genre: Optional[str] = None,
+        skip: int = 0,
+        page_size: int = 0,
+    ) -> CatalogPage:
+        """One page of a catalog. ``skip`` and ``page_size`` come from the previous page's
+        ``next_skip`` and ``page_size`` (the first page's length: a shorter page is the last)."""
+        if self.resources is None:
+            return CatalogPage(Status.NO_MANIFEST, None)
+        catalog = self._cached_catalog_def(media_type, catalog_id)
+        if genre is None and catalog is not None:
+            genre = catalog.default_genre
+        extras = {"genre": genre, "skip": max(0, int(skip))}
+        answer, from_cache, error = self._catalog_answer(
+            media_type, catalog_id, extras, self.times.catalog
+        )
+        if answer is None:
+            status, message = status_of(error) if error else (Status.BAD_RESPONSE, "")
+            return CatalogPage(status, catalog, genre=genre, skip=skip, message=message)
+        count = len(answer.metas)
+        if count == 0:
+            if answer.errors:
+                return CatalogPage(
+                    Status.INSTANCE_ERROR,
+                    catalog,
+                    genre=genre,
+                    skip=skip,
+                    message=answer.errors[0],
+                    errors=answer.errors,
+                )
+            return CatalogPage(
+                Status.END if skip else Status.EMPTY, catalog, genre=genre, skip=skip
+            )
+        size = page_size or count
+        full = count >= max(MIN_FULL_PAGE, size) or count >= 100
+        marks = item_marks(self.mirror, (m.imdb_id for m in answer.metas))
+        items = tuple(item_from_meta(m, marks.get(m.imdb_id or "", NO_MARK)) for m in answer.metas)
+        return CatalogPage(
+            Status.OK,
+            catalog,
+            items,
+            genre,
+            skip,
+            skip + count if full else None,
+            size,
+            errors=answer.errors,
+            from_cache=from_cache,
+        )
+
+    # -- search ---------------------------------------------------------------------------------
+    def search(self, query: str, media_type: str = "all", remember: bool = True) -> SearchResults:
+        """Search every catalog that takes ``search`` (of ``media_type``: movie, series or
+        all), merged in manifest order without duplicates. Remembered in the history."""
+        query = " ".join((query or "").split())
+        if self.resources is None:
+            return SearchResults(Status.NO_MANIFEST, query, media_type)
+        menu = self.catalogs()
+        if menu.status is not Status.OK:
+            return SearchResults(menu.status, query, media_type, message=menu.message)
+        targets = [c for c in menu.search_catalogs if media_type == "all" or c.type == media_type]
+        if not targets:
+            return SearchResults(Status.NO_SEARCH_CATALOGS, query, media_type)
+        if remember and query:
+            self.cache.add_search(query, media_type)
+        before = self.resources.request_count
+        pages, failed, first_error = [], [], None
+        for catalog in targets:
+            answer, _, error = self._catalog_answer(
+                catalog.type, catalog.id, {"search": query}, self.times.search
+            )
+            if isinstance(error, errors.Aborted):
+                return SearchResults(Status.ABORTED, query, media_type)
+            if answer is None or (not answer.metas and answer.errors):
+                failed.append(catalog.name)
+                first_error = first_error or error or errors.InstanceError(answer.errors[0])
+                continue
+            pages.append(answer.metas)
+        requests = self.resources.request_count - before
+        merged = merge_in_order(pages)
+        if not merged:
+            if failed and len(failed) == len(targets):
+                status, message = status_of(first_error)
+                return SearchResults(
+                    status, query, media_type, (), message, tuple(failed), requests
+                )
+            return SearchResults(
+                Status.NO_RESULTS, query, media_type, failed=tuple(failed), requests=requests
+            )
+        marks = item_marks(self.mirror, (m.imdb_id for m in merged))
+        items = tuple(item_from_meta(m, marks.get(m.imdb_id or "", NO_MARK)) for m in merged)
+        return SearchResults(Status.OK, query, media_type, items, "", tuple(failed), requests)
+
+    # -- metas ----------------------------------------------------------------------------------
+    def meta(
+        self, media_type: str, stremio_id: str, network: bool = True
+    ) -> Tuple[Status, Optional[Meta], str, bool]:
+        """``(status, meta, message, from_cache)``: cached when fresh, else one request."""
+        key = meta_key(media_type, stremio_id)
+        entry = self.cache.get("meta", key)
+        cached = meta_from_dict(entry.payload) if entry and not entry.missing else None
+        if entry is not None and entry.fresh:
+            if entry.missing:
+                return Status.NOT_FOUND, None, "", True
+            if cached is not None:
+                return Status.OK, cached, "", True
+        if not network or self.resources is None:
+            if cached is not None:
+                return Status.OK, cached, "", True
+            return (
+                (Status.NO_MANIFEST if self.resources is None else Status.NOT_FOUND),
+                None,
+                "",
+                False,
+            )
+        try:
+            meta = self.resources.meta(media_type, stremio_id)
+        except MetaNotFound:
+            self.cache.put_missing("meta", key, self.times.missing)
+            return Status.NOT_FOUND, None, "", False
+        except errors.AIOStreamsError as exc:
+            if cached is not None and not isinstance(exc, errors.Aborted):
+                return Status.OK, cached, "", True  # stale beats nothing
+            status, message = status_of(exc)
+            return status, None, message, False
+        self.cache.put("meta", key, meta.to_dict(), meta_ttl(meta, self.times, self.clock()))
+        return Status.OK, meta, "", False
+
+    def show_page(self, stremio_id: str, media_type: str = "series") -> ShowPage:
+        """A show's seasons (specials last) with watched counts and the Next Up episode."""
+        status, meta, message, from_cache = self.meta(media_type, stremio_id)
+        if meta is None:
+            return ShowPage(status, message=message, from_cache=from_cache)
+        now = self.clock()
+        marks = show_marks(self.mirror, meta.imdb_id)
+        base = item_marks(self.mirror, [meta.imdb_id]).get(meta.imdb_id or "", NO_MARK)
+        show = item_from_meta(meta, show_mark(meta, marks, now, base))
+        seasons = build_seasons(meta, marks, now)
+        return ShowPage(Status.OK, show, seasons, marks.next_up, from_cache=from_cache)
+
+    def season_page(self, stremio_id: str, season: int, media_type: str = "series") -> SeasonPage:
+        """One season's episodes: aired or not, watched, play count, resume, Next Up."""
+        status, meta, message, from_cache = self.meta(media_type, stremio_id)
+        if meta is None:
+            return SeasonPage(status, season=season, message=message, from_cache=from_cache)
+        now = self.clock()
+        marks = show_marks(self.mirror, meta.imdb_id)
+        episodes = build_episodes(meta, int(season), marks, now)
+        if not episodes:
+            return SeasonPage(Status.EMPTY, item_from_meta(meta), season, from_cache=from_cache)
+        show = item_from_meta(meta, show_mark(meta, marks, now))
+        return SeasonPage(Status.OK, show, int(season), episodes, from_cache=from_cache)
+
+    def movie_page(self, stremio_id: str) -> MoviePage:
+        status, meta, message, from_cache = self.meta("movie", stremio_id)
+        if meta is None:
+            return MoviePage(status, message=message, from_cache=from_cache)
+        mark = item_marks(self.mirror, [meta.imdb_id]).get(meta.imdb_id or "", NO_MARK)
+        return MoviePage(Status.OK, item_from_meta(meta, mark), from_cache=from_cache)
+
+
+def open_browser(
+    data_dir: str,
+    manifest_url: Optional[str],
+    mirror: Optional[MirrorReads] = None,
+    should_abort: Optional[Callable[[], bool]] = None,
+    max_bytes: Optional[int] = None,
+) -> Browser:
+    """A Browser over ``<data_dir>/meta_cache.db``; a missing or invalid manifest URL gives a
+    Browser whose pages say ``NO_MANIFEST`` (the cache and search history still work)."""
+    cache = MetaCache(os.path.join(data_dir, FILE_NAME), max_bytes or DEFAULT_MAX_BYTES)
+    resources = None
+    if manifest_url:
+        try:
+            resources = StremioResources(manifest_url, should_abort=should_abort)
+        except errors.InvalidManifestUrl:
+            log.warning("browse: the AIOStreams manifest URL is not usable")
+    return Browser(cache, resources, mirror)
+
+
+def _answer_from(payload: Any) -> CatalogAnswer:
+    metas = []
+    for data in (payload or {}).get("metas") or ():
+        preview = preview_from_dict(data)
+        if preview is not None:
+            metas.append(preview)
+    return CatalogAnswer(tuple(metas), tuple((payload or {}).get("errors") or ()))
+
+
+__all__ = [
+    "MIN_FULL_PAGE",
+    "Browser",
+    "CacheTimes",
+    "CatalogMenu",
+    "meta_ttl",
+    "open_browser",
+    "status_of",
+]
