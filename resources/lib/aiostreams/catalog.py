@@ -206,11 +206,11 @@ class CatalogAnswer:
 
 def parse_catalog_answer(payload: Any) -> CatalogAnswer:
     """Split a ``{"metas": [...]}`` answer into items and error texts; raise BadResponse."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("metas", []), list):
+    if not isinstance(payload, dict) or not isinstance(payload.get("metas"), list):
         raise errors.BadResponse("AIOStreams sent a catalog answer without a metas list.")
     metas: List[MetaPreview] = []
     texts: List[str] = []
-    for item in payload.get("metas") or ():
+    for item in payload["metas"]:
         if is_error_meta(item):
             texts.append(error_text(item))
             continue

@@ -203,8 +203,10 @@ class MetaCache:
         now = self._clock()
         size = len(key.encode("utf-8")) + (len(text.encode("utf-8")) if text else 0) + 32
         with self._lock, write_transaction(self._conn):
+            # Not INSERT OR REPLACE: its implicit delete fires no trigger, the total would drift.
+            self._conn.execute("DELETE FROM entries WHERE kind = ? AND key = ?", (kind, key))
             self._conn.execute(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (kind, key, status, text, size, now, now + max(0.0, ttl)),
             )
             evicted = self._evict_locked()
