@@ -12,7 +12,7 @@ import pytest
 
 from aiostreams_sandbox import metas as sandbox_metas
 from aiostreams_sandbox.server import AIOStreamsSandbox
-from resources.lib.aiostreams.catalog import StremioResources
+from resources.lib.aiostreams.catalog_client import StremioResources
 from resources.lib.aiostreams.http import RequestSpacer
 from resources.lib.browse import artwork
 from resources.lib.browse.browser import Browser, CacheTimes, open_browser

@@ -9,7 +9,6 @@ import stat
 import pytest
 
 from resources.lib.database import meta_cache
-from resources.lib.database.meta_cache import MetaCache
 
 
 class Clock:

@@ -1,9 +1,11 @@
 """The browse facade: pages from AIOStreams' catalogs and metas, cached, with the mirror's marks.
 
-``Browser(cache, resources, mirror)``; ``resources`` is a
-:class:`aiostreams.catalog.StremioResources` (None when no manifest URL is configured: every page
-says ``NO_MANIFEST``), ``mirror`` anything with the :class:`mirror.MirrorReads` methods (a
-``TraktSyncDatabase``; None when Trakt is not set up: pages carry no marks).
+``Browser(cache, resources, mirror)`` or ``open_browser(data_dir, manifest_url, mirror)``;
+``resources`` is a :class:`aiostreams.catalog_client.StremioResources`, or made on first need from
+``manifest_url`` (so a page built from the cache never loads the HTTP stack: the budget is 150 ms
+of CPU for a whole plugin call). Without a usable manifest URL every page says ``NO_MANIFEST``.
+``mirror`` is anything with the :class:`mirror.MirrorReads` methods (a ``TraktSyncDatabase``;
+None when Trakt is not set up: pages carry no marks).
 
 Cost rules (issue 11's budgets): a page found fresh in the cache sends no request; a catalog,
 show, season or movie page that is not cached sends exactly one (the catalog page never fetches
@@ -14,19 +16,18 @@ page is shown (``from_cache``) instead of an error.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
+import zlib
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
 from ..aiostreams import errors
 from ..aiostreams.catalog import (
     CatalogAnswer,
     CatalogDef,
     MetaNotFound,
-    StremioResources,
     catalog_path,
     catalogs_from_manifest,
     group_by_type,
@@ -51,6 +52,9 @@ from .shows import (
     merge_in_order,
     show_mark,
 )
+
+if TYPE_CHECKING:  # the HTTP stack is imported only when a request goes out
+    from ..aiostreams.catalog_client import StremioResources
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,8 @@ def status_of(exc: BaseException) -> Tuple[Status, str]:
     """The page status (and the instance's text where it has one) for a client error."""
     if isinstance(exc, errors.Aborted):
         return Status.ABORTED, ""
+    if isinstance(exc, errors.InvalidManifestUrl):
+        return Status.NO_MANIFEST, ""
     if isinstance(exc, errors.RateLimited):
         return Status.RATE_LIMITED, exc.user_message
     if isinstance(exc, MetaNotFound):
@@ -120,29 +126,58 @@ class Browser:
     def __init__(
         self,
         cache: MetaCache,
-        resources: Optional[StremioResources],
+        resources: Optional[StremioResources] = None,
         mirror: Optional[MirrorReads] = None,
         times: CacheTimes = CacheTimes(),
         clock: Callable[[], float] = time.time,
+        manifest_url: Optional[str] = None,
+        should_abort: Optional[Callable[[], bool]] = None,
     ) -> None:
         self.cache = cache
-        self.resources = resources
+        self._resources = resources
+        self._manifest_url = (manifest_url or "").strip() if resources is None else ""
+        self._should_abort = should_abort
         self.mirror = mirror
         self.times = times
         self.clock = clock
-        base = resources.manifest_url.base_url if resources is not None else ""
-        # Catalog answers depend on the user's configuration: keyed per manifest URL (hashed,
-        # so the file never holds the uuid or password).
-        self._scope = hashlib.sha256(base.encode("utf-8")).hexdigest()[:16]
+        base = resources.manifest_url.manifest_url if resources is not None else self._manifest_url
+        # Catalog answers depend on the user's configuration: keyed per manifest URL, by a
+        # checksum (the file never holds the uuid or password; hashlib would cost 8 ms to import).
+        self._scope = "%08x" % zlib.crc32(base.encode("utf-8"))
+
+    @property
+    def configured(self) -> bool:
+        """A manifest URL is set (whether it parses is found out on the first request)."""
+        return self._resources is not None or bool(self._manifest_url)
+
+    @property
+    def resources(self) -> Optional[StremioResources]:
+        """The AIOStreams client, made on first use; None without a usable manifest URL."""
+        if self._resources is None and self._manifest_url:
+            from ..aiostreams.catalog_client import StremioResources
+
+            try:
+                self._resources = StremioResources(
+                    self._manifest_url, should_abort=self._should_abort
+                )
+            except errors.InvalidManifestUrl:
+                log.warning("browse: the AIOStreams manifest URL is not usable")
+                self._manifest_url = ""
+        return self._resources
+
+    def _request_count(self) -> int:
+        return self._resources.request_count if self._resources is not None else 0
 
     # -- catalogs -------------------------------------------------------------------------------
     def catalogs(self, refresh: bool = False) -> CatalogMenu:
         """The manifest's catalogs (cached; one manifest request when not)."""
-        if self.resources is None:
+        if not self.configured:
             return CatalogMenu(Status.NO_MANIFEST)
         entry = self.cache.get("manifest", self._scope)
         if entry is not None and entry.fresh and not refresh:
             return CatalogMenu(Status.OK, tuple(catalogs_from_manifest(entry.payload)), "", True)
+        if self.resources is None:
+            return CatalogMenu(Status.NO_MANIFEST)
         try:
             manifest = self.resources.manifest()
         except errors.AIOStreamsError as exc:
@@ -170,7 +205,8 @@ class Browser:
         entry = self.cache.get("catalog", key)
         if entry is not None and entry.fresh:
             return _answer_from(entry.payload), True, None
-        assert self.resources is not None
+        if self.resources is None:
+            return None, False, errors.InvalidManifestUrl("No usable manifest URL.")
         try:
             answer = self.resources.catalog(media_type, catalog_id, extras)
         except errors.AIOStreamsError as exc:
@@ -191,7 +227,7 @@ class Browser:
     ) -> CatalogPage:
         """One page of a catalog. ``skip`` and ``page_size`` come from the previous page's
         ``next_skip`` and ``page_size`` (the first page's length: a shorter page is the last)."""
-        if self.resources is None:
+        if not self.configured:
             return CatalogPage(Status.NO_MANIFEST, None)
         catalog = self._cached_catalog_def(media_type, catalog_id)
         if genre is None and catalog is not None:
@@ -238,7 +274,7 @@ class Browser:
         """Search every catalog that takes ``search`` (of ``media_type``: movie, series or
         all), merged in manifest order without duplicates. Remembered in the history."""
         query = " ".join((query or "").split())
-        if self.resources is None:
+        if not self.configured:
             return SearchResults(Status.NO_MANIFEST, query, media_type)
         menu = self.catalogs()
         if menu.status is not Status.OK:
@@ -248,7 +284,7 @@ class Browser:
             return SearchResults(Status.NO_SEARCH_CATALOGS, query, media_type)
         if remember and query:
             self.cache.add_search(query, media_type)
-        before = self.resources.request_count
+        before = self._request_count()
         pages, failed, first_error = [], [], None
         for catalog in targets:
             answer, _, error = self._catalog_answer(
@@ -261,7 +297,7 @@ class Browser:
                 first_error = first_error or error or errors.InstanceError(answer.errors[0])
                 continue
             pages.append(answer.metas)
-        requests = self.resources.request_count - before
+        requests = self._request_count() - before
         merged = merge_in_order(pages)
         if not merged:
             if failed and len(failed) == len(targets):
@@ -289,17 +325,13 @@ class Browser:
                 return Status.NOT_FOUND, None, "", True
             if cached is not None:
                 return Status.OK, cached, "", True
-        if not network or self.resources is None:
+        client = self.resources if network else None
+        if client is None:
             if cached is not None:
                 return Status.OK, cached, "", True
-            return (
-                (Status.NO_MANIFEST if self.resources is None else Status.NOT_FOUND),
-                None,
-                "",
-                False,
-            )
+            return (Status.NOT_FOUND if not network else Status.NO_MANIFEST), None, "", False
         try:
-            meta = self.resources.meta(media_type, stremio_id)
+            meta = client.meta(media_type, stremio_id)
         except MetaNotFound:
             self.cache.put_missing("meta", key, self.times.missing)
             return Status.NOT_FOUND, None, "", False
@@ -354,13 +386,7 @@ def open_browser(
     """A Browser over ``<data_dir>/meta_cache.db``; a missing or invalid manifest URL gives a
     Browser whose pages say ``NO_MANIFEST`` (the cache and search history still work)."""
     cache = MetaCache(os.path.join(data_dir, FILE_NAME), max_bytes or DEFAULT_MAX_BYTES)
-    resources = None
-    if manifest_url:
-        try:
-            resources = StremioResources(manifest_url, should_abort=should_abort)
-        except errors.InvalidManifestUrl:
-            log.warning("browse: the AIOStreams manifest URL is not usable")
-    return Browser(cache, resources, mirror)
+    return Browser(cache, None, mirror, manifest_url=manifest_url, should_abort=should_abort)
 
 
 def _answer_from(payload: Any) -> CatalogAnswer:

@@ -1,0 +1,153 @@
+"""Benchmark of the browse core against the AIOStreams sandbox (figures for docs/PERFORMANCE.md).
+
+    python bench/bench_browse.py [--movies 5000] [--shows 1000] [--runs 7]
+
+Prints, for issue 11's budgets:
+- a catalog page, a show page and a season page built from the cache in a NEW process: CPU
+  seconds of the whole process (interpreter start, imports, opening both databases, the page),
+  median and max of ``--runs``, and the AIOStreams requests it sent (must be 0);
+- the same pages not cached: requests each (must be exactly 1);
+- artwork for the large Trakt account (the Trakt sandbox's ``large`` profile: its first 1,000
+  shows and 5,000 movies with an IMDb id): meta requests of a first prefetch (at most one per
+  item), of a second one within the expiry (must be 0), the cache's size on disk (budget 50 MB),
+  and the time a list of 1,000 items takes to read its art from the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
+from resources.lib.aiostreams.catalog_client import StremioResources  # noqa: E402
+from resources.lib.aiostreams.http import RequestSpacer  # noqa: E402
+from resources.lib.browse import artwork  # noqa: E402
+from resources.lib.browse.browser import Browser  # noqa: E402
+from resources.lib.database.meta_cache import FILE_NAME, MetaCache, file_bytes  # noqa: E402
+from sandbox import accounts  # noqa: E402
+from tests.support.browse_mirror import seed_mirror  # noqa: E402
+
+# Runs in a fresh interpreter: argv = root, data_dir, manifest_url, page kind.
+CHILD = r"""
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from resources.lib.browse.browser import open_browser
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+data_dir, url, kind = sys.argv[2], sys.argv[3], sys.argv[4]
+mirror = TraktSyncDatabase(os.path.join(data_dir, "trakt_sync.db"))
+browser = open_browser(data_dir, url, mirror)
+if kind == "catalog":
+    page = browser.catalog_page("movie", "c1.top", skip=50, page_size=50)
+elif kind == "show":
+    page = browser.show_page("tt0903747")
+else:
+    page = browser.season_page("tt0903747", 1)
+print(json.dumps({"cpu": time.process_time(), "status": page.status.value,
+                  "from_cache": page.from_cache}))
+"""
+
+
+def run_child(data_dir: str, url: str, kind: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, ROOT, data_dir, url, kind],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def count_requests(sb: AIOStreamsSandbox, resource: str) -> int:
+    return sum(1 for r in sb.requests() if f"/{resource}/" in r["path"])
+
+
+def page_budgets(sb: AIOStreamsSandbox, work: str, runs: int) -> None:
+    print("== pages (new process each) ==")
+    for kind, resource in (("catalog", "catalog"), ("show", "meta"), ("season", "meta")):
+        cold_dir = os.path.join(work, "cold-" + kind)
+        os.makedirs(cold_dir)
+        seed_mirror(os.path.join(cold_dir, "trakt_sync.db")).close()
+        before = count_requests(sb, resource)
+        cold = run_child(cold_dir, sb.manifest_url, kind)
+        cold_requests = count_requests(sb, resource) - before
+        before = count_requests(sb, resource)
+        cpu = [run_child(cold_dir, sb.manifest_url, kind)["cpu"] for _ in range(runs)]
+        warm_requests = count_requests(sb, resource) - before
+        print(
+            f"{kind} page not cached -> {cold_requests} AIOStreams request(s) "
+            f"(status {cold['status']})"
+        )
+        median = statistics.median(cpu) * 1000
+        print(
+            f"{kind} page cached, new process -> CPU median {median:.0f} ms, "
+            f"max {max(cpu) * 1000:.0f} ms over {runs} runs, {warm_requests} requests "
+            "(budget 150 ms, 0 requests)"
+        )
+
+
+def large_account_keys(movies: int, shows: int) -> list:
+    state = accounts.generate("large", seed=1)
+    movie_keys = [("movie", m.imdb) for m in list(state.catalog.movies.values())[:movies] if m.imdb]
+    show_keys = [("series", s.imdb) for s in list(state.catalog.shows.values())[:shows] if s.imdb]
+    return list(dict.fromkeys(show_keys + movie_keys))
+
+
+def artwork_budget(sb: AIOStreamsSandbox, work: str, movies: int, shows: int) -> None:
+    print(f"== artwork for the large account ({shows} shows, {movies} movies) ==")
+    keys = large_account_keys(movies, shows)
+    path = os.path.join(work, "art", FILE_NAME)
+    cache = MetaCache(path)
+    browser = Browser(cache, StremioResources(sb.manifest_url, spacer=RequestSpacer(0.0)))
+    started = time.monotonic()
+    first = artwork.prefetch(browser, keys)
+    elapsed = time.monotonic() - started
+    second = artwork.prefetch(browser, keys)
+    cache.close()  # checkpoints the WAL into the file
+    size = file_bytes(path)
+    print(
+        f"first prefetch of {len(keys)} items with an IMDb id -> {first.requests} meta requests "
+        f"({first.fetched} metas, {first.missing} without meta) in {elapsed:.1f} s locally; "
+        f"at the default spacing of 0.35 s: {first.requests * 0.35 / 60:.0f} min"
+    )
+    print(f"second prefetch within the expiry -> {second.requests} requests ({second.fresh} fresh)")
+    print(f"meta cache on disk -> {size / 1024 / 1024:.1f} MB (budget 50 MB)")
+    cache = MetaCache(path)
+    sample = keys[:1000]
+    timings = []
+    for _ in range(5):
+        started = time.process_time()
+        details = artwork.cached_details(cache, sample)
+        timings.append(time.process_time() - started)
+    print(
+        f"a list of {len(sample)} items reads its art from the cache -> "
+        f"{statistics.median(timings) * 1000:.0f} ms CPU, {len(details)} with art, 0 requests"
+    )
+    cache.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--movies", type=int, default=5000)
+    parser.add_argument("--shows", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="bench-browse-")
+    try:
+        with AIOStreamsSandbox() as sb:
+            page_budgets(sb, work, args.runs)
+            artwork_budget(sb, work, args.movies, args.shows)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
