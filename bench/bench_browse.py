@@ -61,8 +61,11 @@ print(json.dumps({"cpu": time.process_time(), "status": page.status.value,
 def run_child(data_dir: str, url: str, kind: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, ROOT, data_dir, url, kind],
-        capture_output=True, text=True, check=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -72,6 +75,20 @@ def count_requests(sb: AIOStreamsSandbox, resource: str) -> int:
 
 def page_budgets(sb: AIOStreamsSandbox, work: str, runs: int) -> None:
     print("== pages (new process each) ==")
+    bare = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", "import time; print(time.process_time())"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    print(
+        f"python start alone (for reference) -> CPU median {statistics.median(bare) * 1000:.0f} ms"
+    )
     for kind, resource in (("catalog", "catalog"), ("show", "meta"), ("season", "meta")):
         cold_dir = os.path.join(work, "cold-" + kind)
         os.makedirs(cold_dir)

@@ -77,8 +77,11 @@ def test_catalog_menu_groups_the_manifest_catalogs_by_type(browser, sb):
         ("anime", ["Airing Anime"]),
     ]
     assert [(c.type, c.id) for c in menu.search_catalogs] == [
-        ("movie", "c1.top"), ("series", "c1.top"), ("movie", "t2.search"), ("series", "t2.search"),
-    ]  # fmt: skip
+        ("movie", "c1.top"),
+        ("series", "c1.top"),
+        ("movie", "t2.search"),
+        ("series", "t2.search"),
+    ]
     assert browser.catalogs().from_cache and len(routed(sb, "manifest.json")) == 0
     assert sum(1 for r in sb.requests() if r["path"].endswith("manifest.json")) == 1
 
@@ -105,8 +108,10 @@ def test_an_item_carries_what_the_meta_holds_and_the_mirror_state(browser):
     page = browser.catalog_page("movie", "c1.top")
     shawshank = page.items[0]
     assert (shawshank.title, shawshank.year, shawshank.genres) == (
-        "The Shawshank Redemption", 1994, ("Drama",),
-    )  # fmt: skip
+        "The Shawshank Redemption",
+        1994,
+        ("Drama",),
+    )
     assert shawshank.plot and shawshank.rating and shawshank.runtime
     assert shawshank.art.poster.endswith("/poster/tt0111161.jpg") and shawshank.art.logo
     assert shawshank.mark.watched and shawshank.mark.playcount == 1
@@ -181,8 +186,9 @@ def test_search_merges_catalogs_and_removes_duplicates_by_imdb_id(browser, sb):
     ids = [item.imdb_id for item in both.items]
     assert ids == [f"tt8100{n:03d}" for n in range(1, 10)]  # c1.top's order, tmdb dups dropped
     assert [(e.query, e.media_type) for e in browser.cache.searches()] == [
-        ("sandbox show 00", "all"), ("amélie", "movie"),
-    ]  # fmt: skip
+        ("sandbox show 00", "all"),
+        ("amélie", "movie"),
+    ]
     assert browser.search("amélie", "movie").requests == 0  # cached for an hour
 
 
@@ -211,24 +217,36 @@ def test_show_page_seasons_specials_last_with_next_up(browser, sb):
     page = browser.show_page("tt0903747")
     assert page.status is Status.OK and not page.from_cache
     assert [(s.number, s.episode_count, s.watched_count) for s in page.seasons] == [
-        (1, 7, 2), (2, 5, 0), (0, 2, 0),
-    ]  # fmt: skip
+        (1, 7, 2),
+        (2, 5, 0),
+        (0, 2, 0),
+    ]
     assert page.next_up == (1, 3) and page.show.title == "Breaking Bad"
     assert page.show.mark.completed == 2 and page.show.mark.aired == 12
     season = browser.season_page("tt0903747", 1)
     assert season.from_cache and len(routed(sb, "meta")) == 1  # one request for both pages
-    marks = [(e.number, e.mark.playcount, e.mark.watched, e.mark.resume_percent, e.mark.next_up)
-             for e in season.episodes[:4]]  # fmt: skip
-    assert marks == [(1, 2, True, 0.0, False), (2, 1, True, 0.0, False), (3, 0, False, 40.0, True),
-                     (4, 0, False, 0.0, False)]  # fmt: skip
+    marks = [
+        (e.number, e.mark.playcount, e.mark.watched, e.mark.resume_percent, e.mark.next_up)
+        for e in season.episodes[:4]
+    ]
+    assert marks == [
+        (1, 2, True, 0.0, False),
+        (2, 1, True, 0.0, False),
+        (3, 0, False, 40.0, True),
+        (4, 0, False, 0.0, False),
+    ]
     assert season.episodes[6].title is None  # a missing title stays missing
 
 
 def test_unaired_episodes_unicode_titles_and_missing_art(browser):
     upcoming = browser.season_page("tt9900001", 2)
     assert [(e.number, e.aired) for e in upcoming.episodes] == [
-        (1, True), (2, True), (3, False), (4, False), (5, False),
-    ]  # fmt: skip
+        (1, True),
+        (2, True),
+        (3, False),
+        (4, False),
+        (5, False),
+    ]
     assert browser.show_page("tt9900001").seasons[1].aired_count == 2
     german = browser.season_page("tt5753856", 1)
     assert [e.title for e in german.episodes][1] == "Lügen"
@@ -262,8 +280,10 @@ def test_an_airing_show_is_refreshed_sooner_than_an_ended_one(browser, sb, clock
     browser.show_page("tt9900001")
     browser.show_page("tt0903747")
     assert [p.rsplit("/", 1)[-1] for p in routed(sb, "meta")] == [
-        "tt9900001.json", "tt0903747.json", "tt9900001.json",
-    ]  # fmt: skip
+        "tt9900001.json",
+        "tt0903747.json",
+        "tt9900001.json",
+    ]
 
 
 # -- artwork for Trakt lists --------------------------------------------------------------------
@@ -272,8 +292,7 @@ def test_an_airing_show_is_refreshed_sooner_than_an_ended_one(browser, sb, clock
 def test_prefetch_fetches_each_list_item_once_and_lists_read_only_the_cache(browser, sb):
     wanted = artwork.wanted_from_mirror(browser.mirror)
     assert wanted[:2] == [("movie", "tt0133093"), ("series", "tt0903747")]
-    assert set(wanted) == {("movie", "tt0133093"), ("series", "tt0903747"),
-                           ("movie", "tt0068646")}  # fmt: skip
+    assert set(wanted) == {("movie", "tt0133093"), ("series", "tt0903747"), ("movie", "tt0068646")}
     assert artwork.cached_details(browser.cache, wanted) == {}  # nothing yet: text only
     report = artwork.prefetch(browser, wanted + [("movie", "tt0000404")])
     assert (report.fetched, report.missing, report.requests, report.status) == (3, 1, 4, Status.OK)

@@ -31,9 +31,16 @@ def seed_mirror(path: str) -> TraktSyncDatabase:
                     "INSERT INTO episodes (show_id, season, number, trakt_id, title, "
                     "first_aired, has_metadata, plays, last_watched_at) "
                     "VALUES (?, ?, ?, ?, ?, '2009-01-01T00:00:00.000Z', 1, ?, ?)",
-                    (SHOW_ID, season, number, 70000 + season * 100 + number, "E%d" % number,
-                     plays, watched),
-                )  # fmt: skip
+                    (
+                        SHOW_ID,
+                        season,
+                        number,
+                        70000 + season * 100 + number,
+                        "E%d" % number,
+                        plays,
+                        watched,
+                    ),
+                )
         conn.execute(
             "INSERT INTO bookmarks (playback_id, media_type, trakt_id, progress, paused_at, "
             "show_id, show_imdb_id, season, number) VALUES (1, 'episode', 70103, 40.0, "

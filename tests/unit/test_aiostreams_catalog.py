@@ -21,22 +21,47 @@ from resources.lib.aiostreams.meta import meta_from_dict, parse_meta, parse_prev
 
 MANIFEST = {
     "catalogs": [
-        {"type": "movie", "id": "c1.top", "name": "Popular",
-         "extra": [{"name": "search"}, {"name": "genre", "options": ["Drama", None, "Action"]},
-                   {"name": "skip"}]},
-        {"type": "movie", "id": "t2.search", "name": "TMDB Search",
-         "extra": [{"name": "search", "isRequired": True}]},
-        {"type": "series", "id": "t2.discover", "name": "Discover",
-         "extra": [{"name": "genre", "isRequired": True, "options": ["None", "Drama"]}]},
-        {"type": "anime", "id": "k3.old", "name": "Legacy", "extraSupported": ["genre", "skip"],
-         "extraRequired": [], "genres": ["Isekai"]},
+        {
+            "type": "movie",
+            "id": "c1.top",
+            "name": "Popular",
+            "extra": [
+                {"name": "search"},
+                {"name": "genre", "options": ["Drama", None, "Action"]},
+                {"name": "skip"},
+            ],
+        },
+        {
+            "type": "movie",
+            "id": "t2.search",
+            "name": "TMDB Search",
+            "extra": [{"name": "search", "isRequired": True}],
+        },
+        {
+            "type": "series",
+            "id": "t2.discover",
+            "name": "Discover",
+            "extra": [{"name": "genre", "isRequired": True, "options": ["None", "Drama"]}],
+        },
+        {
+            "type": "anime",
+            "id": "k3.old",
+            "name": "Legacy",
+            "extraSupported": ["genre", "skip"],
+            "extraRequired": [],
+            "genres": ["Isekai"],
+        },
         {"type": "movie", "id": "c1.top", "name": "Duplicate"},
         {"type": "movie", "name": "no id"},
         "garbage",
-        {"type": "tv", "id": "x.needs-date", "name": "Guide",
-         "extra": [{"name": "date", "isRequired": True}]},
+        {
+            "type": "tv",
+            "id": "x.needs-date",
+            "name": "Guide",
+            "extra": [{"name": "date", "isRequired": True}],
+        },
     ]
-}  # fmt: skip
+}
 
 
 def test_manifest_catalogs_keep_order_names_and_extras():
@@ -77,8 +102,9 @@ def test_extras_go_in_the_last_path_segment_percent_encoded():
     assert (
         catalog_path("movie", "c1.top", {"skip": 0, "genre": None}) == "catalog/movie/c1.top.json"
     )
-    path = catalog_path("series", "c1.top", {"skip": 100, "genre": "Science Fiction",
-                                            "search": "the wire"})  # fmt: skip
+    path = catalog_path(
+        "series", "c1.top", {"skip": 100, "genre": "Science Fiction", "search": "the wire"}
+    )
     assert path == "catalog/series/c1.top/search=the%20wire&genre=Science%20Fiction&skip=100.json"
 
 
@@ -101,12 +127,14 @@ def test_meta_path_keeps_episode_colons():
 
 def test_catalog_answer_splits_error_metas_from_items():
     answer = parse_catalog_answer(
-        {"metas": [
-            {"id": "tt1", "type": "movie", "name": "One"},
-            {"id": "broken"},
-            sandbox_metas.error_meta("Request timed out", "[❌] Cinemeta"),
-        ]}
-    )  # fmt: skip
+        {
+            "metas": [
+                {"id": "tt1", "type": "movie", "name": "One"},
+                {"id": "broken"},
+                sandbox_metas.error_meta("Request timed out", "[❌] Cinemeta"),
+            ]
+        }
+    )
     assert [m.id for m in answer.metas] == ["tt1"]
     assert answer.errors == ("Request timed out",)
 
@@ -120,10 +148,13 @@ def test_catalog_answer_without_metas_list_is_a_bad_response():
 
 @pytest.mark.parametrize(
     "text, error",
-    [("Rate Limit Exceeded", errors.RateLimited), ("Invalid password", errors.InstanceError),
-     ("Please configure the addon first", errors.InstanceError),
-     ("User not found", errors.InstanceError)],
-)  # fmt: skip
+    [
+        ("Rate Limit Exceeded", errors.RateLimited),
+        ("Invalid password", errors.InstanceError),
+        ("Please configure the addon first", errors.InstanceError),
+        ("User not found", errors.InstanceError),
+    ],
+)
 def test_account_errors_raise_item_errors_do_not(text, error):
     with pytest.raises(error):
         raise_for_account_error((text,))
@@ -132,18 +163,29 @@ def test_account_errors_raise_item_errors_do_not(text, error):
 
 def test_preview_fields_are_parsed_leniently():
     preview = parse_preview(
-        {"id": "tmdb:550", "imdb_id": "tt0137523", "type": "movie", "name": "  Fight Club ",
-         "releaseInfo": "1999", "imdbRating": "8.8", "runtime": "2h 19min",
-         "genres": ["Drama", "Drama", 7, None], "poster": "", "background": "http://b"}
-    )  # fmt: skip
+        {
+            "id": "tmdb:550",
+            "imdb_id": "tt0137523",
+            "type": "movie",
+            "name": "  Fight Club ",
+            "releaseInfo": "1999",
+            "imdbRating": "8.8",
+            "runtime": "2h 19min",
+            "genres": ["Drama", "Drama", 7, None],
+            "poster": "",
+            "background": "http://b",
+        }
+    )
     assert preview.imdb_id == "tt0137523" and preview.name == "Fight Club"
     assert (preview.year, preview.imdb_rating, preview.runtime) == (1999, 8.8, 139)
     assert preview.genres == ("Drama", "7") and preview.poster is None
     assert preview.background == "http://b"
 
 
-@pytest.mark.parametrize("value, minutes", [("142 min", 142), (45, 45), ("1h", 60), ("", None),
-                                            ("about an hour", None), (0, None)])  # fmt: skip
+@pytest.mark.parametrize(
+    "value, minutes",
+    [("142 min", 142), (45, 45), ("1h", 60), ("", None), ("about an hour", None), (0, None)],
+)
 def test_runtime_forms(value, minutes):
     preview = parse_preview({"id": "tt1", "type": "movie", "name": "x", "runtime": value})
     assert preview.runtime == minutes
@@ -151,14 +193,33 @@ def test_runtime_forms(value, minutes):
 
 def test_a_meta_reads_videos_with_episode_or_number_and_round_trips():
     meta = parse_meta(
-        {"meta": {"id": "tt1", "type": "series", "name": "Show", "releaseInfo": "2008-2013",
-                  "status": "Ended",
-                  "videos": [{"id": "tt1:1:1", "season": 1, "episode": 1, "title": "Pilot",
-                              "released": "2008-01-20T00:00:00.000Z"},
-                             {"id": "tt1:1:2", "season": "1", "number": 2, "name": "Second",
-                              "description": "Plot"},
-                             {"season": 1}]}}
-    )  # fmt: skip
+        {
+            "meta": {
+                "id": "tt1",
+                "type": "series",
+                "name": "Show",
+                "releaseInfo": "2008-2013",
+                "status": "Ended",
+                "videos": [
+                    {
+                        "id": "tt1:1:1",
+                        "season": 1,
+                        "episode": 1,
+                        "title": "Pilot",
+                        "released": "2008-01-20T00:00:00.000Z",
+                    },
+                    {
+                        "id": "tt1:1:2",
+                        "season": "1",
+                        "number": 2,
+                        "name": "Second",
+                        "description": "Plot",
+                    },
+                    {"season": 1},
+                ],
+            }
+        }
+    )
     assert meta.year == 2008 and meta.status == "Ended"
     assert [(v.season, v.episode, v.title) for v in meta.videos] == [
         (1, 1, "Pilot"),

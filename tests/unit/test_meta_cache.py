@@ -140,8 +140,10 @@ def test_clear_drops_answers_but_keeps_history_and_info_counts(cache, clock):
     cache.add_search("q")
     clock.now += 5
     info = cache.info()
-    assert info["entries"] == {"meta": {"ok": 1, "none": 1, "expired": 1},
-                               "catalog": {"ok": 1, "none": 0, "expired": 0}}  # fmt: skip
+    assert info["entries"] == {
+        "meta": {"ok": 1, "none": 1, "expired": 1},
+        "catalog": {"ok": 1, "none": 0, "expired": 0},
+    }
     assert info["searches"] == 1 and info["file_bytes"] > 0 and info["payload_bytes"] > 0
     cache.clear()
     assert cache.info()["entries"] == {} and cache.total_bytes() == 0

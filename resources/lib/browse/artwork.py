@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ..aiostreams.meta import Meta, meta_from_dict
+from ..aiostreams.meta import Meta, meta_from_dict, preview_from_dict
 from ..database.meta_cache import MetaCache, meta_key
 from .browser import Browser
 from .mirror import MirrorReads
@@ -49,8 +49,18 @@ def cached_metas(cache: MetaCache, keys: Iterable[Key]) -> Dict[Key, Meta]:
 
 
 def cached_details(cache: MetaCache, keys: Iterable[Key]) -> Dict[Key, Item]:
-    """Title, plot, poster, fanart, logo ... per key, for the items whose meta is cached."""
-    return {key: item_from_meta(meta) for key, meta in cached_metas(cache, keys).items()}
+    """Title, plot, poster, fanart, logo ... per key, for the items whose meta is cached.
+    (Episodes are not rebuilt: a list of 1,000 shows would spend most of its time on them.)"""
+    wanted = {meta_key(kind, imdb): (kind, imdb) for kind, imdb in keys if imdb}
+    found: Dict[Key, Item] = {}
+    for key, entry in cache.get_many("meta", wanted).items():
+        if entry.missing or not isinstance(entry.payload, dict):
+            continue
+        fields = {k: v for k, v in entry.payload.items() if k not in ("videos", "status")}
+        preview = preview_from_dict(fields)
+        if preview is not None:
+            found[wanted[key]] = item_from_meta(preview)
+    return found
 
 
 def episode_thumb(meta: Meta, season: int, number: int) -> Optional[str]:
