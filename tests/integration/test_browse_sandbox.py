@@ -315,3 +315,28 @@ def test_prefetch_stops_at_a_rate_limit_and_resumes_later(browser, sb):
     assert (third.fresh, third.fetched) == (4, 6)
     aborted = artwork.prefetch(browser, [("movie", "tt7999999")], should_abort=lambda: True)
     assert (aborted.status, aborted.requests) == (Status.ABORTED, 0)
+
+
+def test_control_api_faults_over_http_and_a_stale_page_on_a_server_error(browser, sb, clock):
+    import json
+    import urllib.request
+
+    first = browser.catalog_page("series", "c1.top")
+    request = urllib.request.Request(
+        sb.url + "/_control/browse",
+        data=json.dumps({"fault": "http_500", "count": 2}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=5).close()
+    assert browser.catalog_page("movie", "c1.top").status is Status.BAD_RESPONSE
+    clock.now += CacheTimes().catalog + 1
+    stale = browser.catalog_page("series", "c1.top")
+    assert stale.status is Status.OK and stale.from_cache and stale.items == first.items
+
+
+def test_a_catalog_the_manifest_no_longer_declares_costs_no_request(browser, sb):
+    browser.catalogs()
+    before = len(routed(sb, "catalog"))
+    assert browser.catalog_page("movie", "gone.catalog").status is Status.UNKNOWN_CATALOG
+    assert len(routed(sb, "catalog")) == before

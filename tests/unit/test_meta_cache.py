@@ -157,3 +157,16 @@ def test_a_second_process_sees_committed_entries(tmp_path, cache):
         assert other.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 1
     finally:
         other.close()
+
+
+def test_clearing_the_trakt_database_keeps_the_meta_cache(tmp_path):
+    from resources.lib.database import maintenance
+    from tests.support.browse_mirror import seed_mirror
+
+    seed_mirror(str(tmp_path / "trakt_sync.db")).close()
+    with meta_cache.opened(str(tmp_path / meta_cache.FILE_NAME)) as cache:
+        cache.put("meta", "series:tt0903747", {"name": "Breaking Bad"}, ttl=100)
+        cache.add_search("breaking")
+        maintenance.clear_database(str(tmp_path / "trakt_sync.db"))
+        assert cache.get("meta", "series:tt0903747").payload == {"name": "Breaking Bad"}
+        assert [e.query for e in cache.searches()] == ["breaking"]

@@ -152,8 +152,8 @@ def _decode(status: int, body: bytes) -> Any:
         payload = None
     if status >= 400:
         message = instance_error_text(payload)
-        if status == 404:
-            raise errors.HttpError(404, message or "Not found.")
+        if status == 404 or status >= 500:  # 5xx: the server's trouble, a stale page may do
+            raise errors.HttpError(status, message or f"AIOStreams answered HTTP {status}.")
         if message:
             raise errors.InstanceError(message)
         raise errors.HttpError(status, f"AIOStreams answered HTTP {status}.")

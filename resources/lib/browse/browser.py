@@ -190,12 +190,18 @@ class Browser:
         self.cache.put("manifest", self._scope, kept, self.times.manifest)
         return CatalogMenu(Status.OK, tuple(catalogs_from_manifest(kept)))
 
-    def _cached_catalog_def(self, media_type: str, catalog_id: str) -> Optional[CatalogDef]:
+    def _cached_catalog_def(
+        self, media_type: str, catalog_id: str
+    ) -> Tuple[Optional[CatalogDef], bool]:
+        """``(definition, known)`` from the cached manifest, without a request. ``known`` is
+        False only when a fresh manifest does not declare the catalog (removed since)."""
         entry = self.cache.get("manifest", self._scope)
         if entry is None:
-            return None
-        found = [c for c in catalogs_from_manifest(entry.payload) if c.id == catalog_id]
-        return next((c for c in found if c.type == media_type), None)
+            return None, True
+        for catalog in catalogs_from_manifest(entry.payload):
+            if (catalog.type, catalog.id) == (media_type, catalog_id):
+                return catalog, True
+        return None, not entry.fresh
 
     def _catalog_answer(
         self, media_type: str, catalog_id: str, extras: dict, ttl: float
@@ -229,7 +235,9 @@ class Browser:
         ``next_skip`` and ``page_size`` (the first page's length: a shorter page is the last)."""
         if not self.configured:
             return CatalogPage(Status.NO_MANIFEST, None)
-        catalog = self._cached_catalog_def(media_type, catalog_id)
+        catalog, known = self._cached_catalog_def(media_type, catalog_id)
+        if not known:
+            return CatalogPage(Status.UNKNOWN_CATALOG, None, genre=genre, skip=skip)
         if genre is None and catalog is not None:
             genre = catalog.default_genre
         extras = {"genre": genre, "skip": max(0, int(skip))}
