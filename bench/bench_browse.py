@@ -128,6 +128,7 @@ def artwork_budget(sb: AIOStreamsSandbox, work: str, movies: int, shows: int) ->
     first = artwork.prefetch(browser, keys)
     elapsed = time.monotonic() - started
     second = artwork.prefetch(browser, keys)
+    first_payload = cache.total_bytes()
     cache.close()  # checkpoints the WAL into the file
     size = file_bytes(path)
     print(
@@ -136,7 +137,10 @@ def artwork_budget(sb: AIOStreamsSandbox, work: str, movies: int, shows: int) ->
         f"at the default spacing of 0.35 s: {first.requests * 0.35 / 60:.0f} min"
     )
     print(f"second prefetch within the expiry -> {second.requests} requests ({second.fresh} fresh)")
-    print(f"meta cache on disk -> {size / 1024 / 1024:.1f} MB (budget 50 MB)")
+    print(
+        f"meta cache on disk -> {size / 1024 / 1024:.1f} MB for "
+        f"{first_payload / 1024 / 1024:.1f} MB of metas (budget 50 MB)"
+    )
     cache = MetaCache(path)
     sample = keys[:1000]
     timings = []
@@ -151,17 +155,43 @@ def artwork_budget(sb: AIOStreamsSandbox, work: str, movies: int, shows: int) ->
     cache.close()
 
 
+def size_bound(work: str, factor: float) -> None:
+    """Fill a cache with real series metas to ``factor`` x its bound: the file stays bounded."""
+    print(f"== size bound (metas worth {factor:.1f} x the bound written) ==")
+    from aiostreams_sandbox.metas import meta_for
+    from resources.lib.aiostreams.meta import parse_meta
+
+    path = os.path.join(work, "bound", FILE_NAME)
+    cache = MetaCache(path)
+    written = n = 0
+    while written < cache.max_bytes * factor:
+        n += 1
+        payload = parse_meta(meta_for("series", f"tt6{n:06d}")[1]).to_dict()
+        cache.put("meta", f"series:tt6{n:06d}", payload, ttl=86400)
+        written += len(json.dumps(payload, ensure_ascii=False))
+    kept = len(cache.get_many("meta", [f"series:tt6{i:06d}" for i in range(1, n + 1)]))
+    payload_bytes = cache.total_bytes()
+    cache.close()
+    print(
+        f"{n} metas written ({written / 1024 / 1024:.0f} MB) -> {kept} kept, newest first; "
+        f"{payload_bytes / 1024 / 1024:.1f} MB of metas, "
+        f"{file_bytes(path) / 1024 / 1024:.1f} MB on disk (budget 50 MB)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--movies", type=int, default=5000)
     parser.add_argument("--shows", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--bound-factor", type=float, default=1.5)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-browse-")
     try:
         with AIOStreamsSandbox() as sb:
             page_budgets(sb, work, args.runs)
             artwork_budget(sb, work, args.movies, args.shows)
+        size_bound(work, args.bound_factor)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

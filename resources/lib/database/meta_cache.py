@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 FILE_NAME = "meta_cache.db"
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024  # payload bytes; the file stays under 50 MB with indexes
 HISTORY_LIMIT = 20
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
 _EVICT_TO = 0.9
 
 _V1_INITIAL = (
@@ -150,6 +151,7 @@ class MetaCache:
         # Before anything is written: SQLite created the file with the umask's mode, and gives
         # the -wal and -shm files the mode of the database file.
         _chmod_private(path)
+        self._conn.execute("PRAGMA journal_size_limit = %d" % WAL_LIMIT_BYTES)
         try:
             migrate(self._conn)
         except sqlite3.Error:
@@ -246,7 +248,9 @@ class MetaCache:
     def _release_pages(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.OperationalError):
             self._conn.execute("PRAGMA incremental_vacuum")
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # PASSIVE never waits for a reader (TRUNCATE would, up to the busy timeout); the
+            # journal_size_limit set at open trims the -wal file after the checkpoint.
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- search history -------------------------------------------------------------------------
     def add_search(self, query: str, media_type: str = "all") -> None:
