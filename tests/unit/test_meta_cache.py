@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from resources.lib.database import meta_cache
+from resources.lib.database import meta_cache, meta_cache_schema
 
 
 class Clock:
@@ -91,7 +91,7 @@ def test_schema_is_versioned_and_reopening_keeps_data(tmp_path):
     with meta_cache.opened(path) as second:
         rows = second._conn.execute("SELECT version, name FROM schema_migrations").fetchall()
         assert [tuple(r) for r in rows] == [(1, "initial")]
-        assert meta_cache.current_version(second._conn) == meta_cache.LATEST_VERSION
+        assert meta_cache_schema.current_version(second._conn) == meta_cache_schema.LATEST_VERSION
         assert second.get("meta", "movie:tt1").payload == {"x": 1}
 
 
@@ -170,3 +170,19 @@ def test_clearing_the_trakt_database_keeps_the_meta_cache(tmp_path):
         maintenance.clear_database(str(tmp_path / "trakt_sync.db"))
         assert cache.get("meta", "series:tt0903747").payload == {"name": "Breaking Bad"}
         assert [e.query for e in cache.searches()] == ["breaking"]
+
+
+def test_corruption_found_while_reading_moves_the_file_aside_and_starts_empty(tmp_path):
+    path = str(tmp_path / "meta_cache.db")
+    with meta_cache.opened(path) as first:
+        for n in range(300):
+            first.put("meta", f"movie:tt{n}", {"plot": "x" * 2000}, ttl=1e9)
+    with open(path, "r+b") as handle:  # the header survives, the pages behind it do not
+        handle.seek(4096 * 3)
+        handle.write(b"\xff" * 4096 * 40)
+    with meta_cache.opened(path) as reopened:
+        assert reopened.recovered is None  # opened without a full check
+        assert reopened.get_many("meta", [f"movie:tt{n}" for n in range(300)]) == {}
+        assert reopened.recovered is not None and os.path.exists(reopened.recovered)
+        reopened.put("meta", "movie:tt1", {"x": 1}, ttl=10)
+        assert reopened.get("meta", "movie:tt1").payload == {"x": 1}
