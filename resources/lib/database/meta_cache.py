@@ -104,7 +104,7 @@ class MetaCache:
         # Before anything is written: SQLite created the file with the umask's mode, and gives
         # the -wal and -shm files the mode of the database file.
         chmod_private(self.path)
-        self._conn.execute("PRAGMA journal_size_limit = %d" % WAL_LIMIT_BYTES)
+        self._conn.execute("PRAGMA journal_size_limit = 4194304")  # = WAL_LIMIT_BYTES
         try:
             migrate(self._conn)
         except sqlite3.Error:
