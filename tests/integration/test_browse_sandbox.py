@@ -340,3 +340,20 @@ def test_a_catalog_the_manifest_no_longer_declares_costs_no_request(browser, sb)
     before = len(routed(sb, "catalog"))
     assert browser.catalog_page("movie", "gone.catalog").status is Status.UNKNOWN_CATALOG
     assert len(routed(sb, "catalog")) == before
+
+
+def test_trakt_list_rows_get_art_from_the_cache_only(browser, sb):
+    mirror = browser.mirror
+    rows = mirror.next_up() + mirror.in_progress() + mirror.watchlist("movie")
+    assert artwork.art_for_rows(browser.cache, rows) == [None] * len(rows)  # text only, no wait
+    assert routed(sb, "meta") == []
+    artwork.prefetch(browser, artwork.wanted_from_mirror(mirror))
+    arts = artwork.art_for_rows(browser.cache, rows)
+    next_up = arts[0]
+    assert (
+        next_up.item.title == "Breaking Bad"
+        and next_up.episode_title == "...And the Bag's in the River"
+    )
+    assert next_up.art.thumb.endswith("tt0903747-1-3.jpg") and next_up.art.poster
+    assert {a.item.imdb_id for a in arts[1:]} == {"tt0903747", "tt0133093", "tt0068646"}
+    assert all(a.art.poster and a.item.plot for a in arts)

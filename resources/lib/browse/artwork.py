@@ -10,14 +10,14 @@ first rate limit, network error or abort and carries on next time.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ..aiostreams.meta import Meta, meta_from_dict, preview_from_dict
+from ..aiostreams.meta import Meta, Video, meta_from_dict, preview_from_dict
 from ..database.meta_cache import MetaCache, meta_key
 from .browser import Browser
 from .mirror import MirrorReads
-from .records import Item, Status
+from .records import Art, Item, Status
 from .shows import item_from_meta
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,63 @@ def cached_details(cache: MetaCache, keys: Iterable[Key]) -> Dict[Key, Item]:
     return found
 
 
-def episode_thumb(meta: Meta, season: int, number: int) -> Optional[str]:
+@dataclass(frozen=True)
+class RowArt:
+    """What a Trakt list row gets from the cache: the movie's or show's art and details, and
+    for an episode its own thumb, title and plot from the show's ``videos``."""
+
+    item: Item
+    episode_title: Optional[str] = None
+    episode_plot: Optional[str] = None
+
+    @property
+    def art(self) -> Art:
+        return self.item.art
+
+
+def art_for_rows(cache: MetaCache, rows: Sequence[Dict]) -> List[Optional[RowArt]]:
+    """One entry per mirror row (``next_up()``, ``in_progress()``, ``watchlist()`` dicts), None
+    where nothing is cached. One cache read for the whole list; never the network."""
+    keys = [list_key(row) for row in rows]
+    wanted = {meta_key(*key): key for key in keys if key}
+    entries = cache.get_many("meta", wanted)
+    result: List[Optional[RowArt]] = []
+    for row, key in zip(rows, keys):
+        entry = entries.get(meta_key(*key)) if key else None
+        if entry is None or entry.missing or not isinstance(entry.payload, dict):
+            result.append(None)
+            continue
+        if row.get("type") == "episode" and row.get("season") is not None:
+            meta = meta_from_dict(entry.payload)
+            if meta is None:
+                result.append(None)
+                continue
+            video = _video(meta, int(row["season"]), int(row.get("number") or 0))
+            art = Art(meta.poster, meta.background, meta.logo, video.thumbnail if video else None)
+            result.append(
+                RowArt(
+                    replace(item_from_meta(meta), art=art),
+                    video.title if video else None,
+                    video.overview if video else None,
+                )
+            )
+            continue
+        fields = {k: v for k, v in entry.payload.items() if k not in ("videos", "status")}
+        preview = preview_from_dict(fields)
+        result.append(RowArt(item_from_meta(preview)) if preview else None)
+    return result
+
+
+def _video(meta: Meta, season: int, number: int) -> Optional[Video]:
     for video in meta.videos:
         if video.season == season and video.episode == number:
-            return video.thumbnail
+            return video
     return None
+
+
+def episode_thumb(meta: Meta, season: int, number: int) -> Optional[str]:
+    video = _video(meta, season, number)
+    return video.thumbnail if video else None
 
 
 def wanted_from_mirror(mirror: MirrorReads) -> List[Key]:
