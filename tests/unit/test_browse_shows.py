@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from resources.lib.aiostreams.meta import MetaPreview, parse_meta
 from resources.lib.browse.mirror import ShowMarks, item_marks, show_marks
+from resources.lib.browse.policy import next_skip
 from resources.lib.browse.records import Mark
 from resources.lib.browse.shows import (
     aired_flags,
@@ -135,3 +138,20 @@ def test_show_mark_counts_aired_regular_episodes(tmp_path):
     meta = _meta([_video(0, 1), _video(1, 1), _video(1, 2), _video(1, 3, "2030-01-01T00:00:00Z")])
     mark = show_mark(meta, show_marks(db, "tt0903747"), NOW)
     assert (mark.completed, mark.aired, mark.watched, mark.playcount) == (2, 2, True, 3)
+
+
+@pytest.mark.parametrize(
+    "skip, count, page_size, expected",
+    [
+        (0, 50, 0, 50),  # a first page of 50: there may be more
+        (0, 19, 0, None),  # a short first page ends the catalog
+        (0, 20, 0, 20),
+        (50, 50, 50, 100),
+        (100, 30, 50, None),  # shorter than the first page: the last one
+        (20, 20, 20, 40),  # an add-on paging by 20
+        (0, 0, 0, None),
+        (0, 100, 0, 100),
+    ],
+)
+def test_next_page_rule(skip, count, page_size, expected):
+    assert next_skip(skip, count, page_size) == expected

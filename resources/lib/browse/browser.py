@@ -20,8 +20,7 @@ import logging
 import os
 import time
 import zlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Optional, Tuple
 
 from ..aiostreams import errors
 from ..aiostreams.catalog import (
@@ -30,11 +29,19 @@ from ..aiostreams.catalog import (
     MetaNotFound,
     catalog_path,
     catalogs_from_manifest,
-    group_by_type,
 )
-from ..aiostreams.meta import Meta, meta_from_dict, preview_from_dict
+from ..aiostreams.meta import Meta, meta_from_dict
 from ..database.meta_cache import DEFAULT_MAX_BYTES, FILE_NAME, MetaCache, meta_key
 from .mirror import MirrorReads, item_marks, show_marks
+from .policy import (
+    MIN_FULL_PAGE,
+    CacheTimes,
+    CatalogMenu,
+    answer_from_cache,
+    meta_ttl,
+    next_skip,
+    status_of,
+)
 from .records import (
     NO_MARK,
     CatalogPage,
@@ -47,7 +54,6 @@ from .records import (
 from .shows import (
     build_episodes,
     build_seasons,
-    is_aired,
     item_from_meta,
     merge_in_order,
     show_mark,
@@ -57,67 +63,6 @@ if TYPE_CHECKING:  # the HTTP stack is imported only when a request goes out
     from ..aiostreams.catalog_client import StremioResources
 
 log = logging.getLogger(__name__)
-
-MIN_FULL_PAGE = 20  # a first page this long may have a next one (add-ons page by 20, 50, 100)
-
-
-@dataclass(frozen=True)
-class CacheTimes:
-    """Seconds each kind of answer stays fresh."""
-
-    manifest: float = 6 * 3600
-    catalog: float = 3 * 3600
-    search: float = 3600
-    meta: float = 14 * 86400  # movies and ended shows
-    airing_meta: float = 86400  # shows with episodes still to come
-    missing: float = 86400  # "no meta" remembered this long
-
-
-@dataclass(frozen=True)
-class CatalogMenu:
-    status: Status
-    catalogs: Tuple[CatalogDef, ...] = ()
-    message: str = ""
-    from_cache: bool = False
-
-    @property
-    def groups(self) -> List[Tuple[str, List[CatalogDef]]]:
-        """Browsable catalogs by type, in manifest order."""
-        return group_by_type(list(self.catalogs))
-
-    @property
-    def search_catalogs(self) -> Tuple[CatalogDef, ...]:
-        return tuple(c for c in self.catalogs if c.supports_search)
-
-    def find(self, media_type: str, catalog_id: str) -> Optional[CatalogDef]:
-        return next((c for c in self.catalogs if (c.type, c.id) == (media_type, catalog_id)), None)
-
-
-def status_of(exc: BaseException) -> Tuple[Status, str]:
-    """The page status (and the instance's text where it has one) for a client error."""
-    if isinstance(exc, errors.Aborted):
-        return Status.ABORTED, ""
-    if isinstance(exc, errors.InvalidManifestUrl):
-        return Status.NO_MANIFEST, ""
-    if isinstance(exc, errors.RateLimited):
-        return Status.RATE_LIMITED, exc.user_message
-    if isinstance(exc, MetaNotFound):
-        return Status.NOT_FOUND, ""
-    if isinstance(exc, errors.Unreachable):  # Timeout included
-        return Status.UNREACHABLE, ""
-    if isinstance(exc, errors.InstanceError):
-        return Status.INSTANCE_ERROR, exc.user_message
-    return Status.BAD_RESPONSE, ""
-
-
-def meta_ttl(meta: Meta, times: CacheTimes, now: float) -> float:
-    """Shows with episodes still to come are refreshed daily, everything else rarely."""
-    if meta.type == "series" and (
-        (meta.status or "").lower() in ("continuing", "returning series", "in production")
-        or any(not is_aired(video.released, now) for video in meta.videos)
-    ):
-        return times.airing_meta
-    return times.meta
 
 
 class Browser:
@@ -210,14 +155,14 @@ class Browser:
         key = f"{self._scope}|{catalog_path(media_type, catalog_id, extras)}"
         entry = self.cache.get("catalog", key)
         if entry is not None and entry.fresh:
-            return _answer_from(entry.payload), True, None
+            return answer_from_cache(entry.payload), True, None
         if self.resources is None:
             return None, False, errors.InvalidManifestUrl("No usable manifest URL.")
         try:
             answer = self.resources.catalog(media_type, catalog_id, extras)
         except errors.AIOStreamsError as exc:
             stale = entry is not None and isinstance(exc, (errors.Unreachable, errors.HttpError))
-            return (_answer_from(entry.payload) if stale else None), stale, exc
+            return (answer_from_cache(entry.payload) if stale else None), stale, exc
         if answer.metas or not answer.errors:  # a failure is not worth remembering
             payload = {"metas": [m.to_dict() for m in answer.metas], "errors": list(answer.errors)}
             self.cache.put("catalog", key, payload, ttl)
@@ -262,7 +207,6 @@ class Browser:
                 Status.END if skip else Status.EMPTY, catalog, genre=genre, skip=skip
             )
         size = page_size or count
-        full = count >= max(MIN_FULL_PAGE, size) or count >= 100
         marks = item_marks(self.mirror, (m.imdb_id for m in answer.metas))
         items = tuple(item_from_meta(m, marks.get(m.imdb_id or "", NO_MARK)) for m in answer.metas)
         return CatalogPage(
@@ -271,7 +215,7 @@ class Browser:
             items,
             genre,
             skip,
-            skip + count if full else None,
+            next_skip(skip, count, size),
             size,
             errors=answer.errors,
             from_cache=from_cache,
@@ -395,15 +339,6 @@ def open_browser(
     Browser whose pages say ``NO_MANIFEST`` (the cache and search history still work)."""
     cache = MetaCache(os.path.join(data_dir, FILE_NAME), max_bytes or DEFAULT_MAX_BYTES)
     return Browser(cache, None, mirror, manifest_url=manifest_url, should_abort=should_abort)
-
-
-def _answer_from(payload: Any) -> CatalogAnswer:
-    metas = []
-    for data in (payload or {}).get("metas") or ():
-        preview = preview_from_dict(data)
-        if preview is not None:
-            metas.append(preview)
-    return CatalogAnswer(tuple(metas), tuple((payload or {}).get("errors") or ()))
 
 
 __all__ = [
