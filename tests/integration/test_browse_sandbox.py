@@ -194,6 +194,8 @@ def test_search_merges_catalogs_and_removes_duplicates_by_imdb_id(browser, sb):
 
 def test_search_without_results_and_with_every_catalog_failing(browser, sb):
     assert browser.search("zzzz nothing", "series").status is Status.NO_RESULTS
+    assert browser.search("   ").status is Status.NO_RESULTS
+    assert [e.query for e in browser.cache.searches()] == ["zzzz nothing"]
     browser.catalogs()
     sandbox_metas.configure(sb, fault="unconfigured", count=2)
     failed = browser.search("breaking", "series")

@@ -228,13 +228,15 @@ class Browser:
         query = " ".join((query or "").split())
         if not self.configured:
             return SearchResults(Status.NO_MANIFEST, query, media_type)
+        if not query:  # an empty "search" extra would list the whole catalog instead
+            return SearchResults(Status.NO_RESULTS, query, media_type)
         menu = self.catalogs()
         if menu.status is not Status.OK:
             return SearchResults(menu.status, query, media_type, message=menu.message)
         targets = [c for c in menu.search_catalogs if media_type == "all" or c.type == media_type]
         if not targets:
             return SearchResults(Status.NO_SEARCH_CATALOGS, query, media_type)
-        if remember and query:
+        if remember:
             self.cache.add_search(query, media_type)
         before = self._request_count()
         pages, failed, first_error = [], [], None
