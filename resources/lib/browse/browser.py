@@ -85,9 +85,12 @@ class Browser:
         self.mirror = mirror
         self.times = times
         self.clock = clock
-        base = resources.manifest_url.manifest_url if resources is not None else self._manifest_url
-        # Catalog answers depend on the user's configuration: keyed per manifest URL, by a
-        # checksum (the file never holds the uuid or password; hashlib would cost 8 ms to import).
+        base = (manifest_url or "").strip()
+        if not base and resources is not None:
+            base = resources.manifest_url.manifest_url
+        # Catalog answers depend on the user's configuration: keyed per manifest URL as
+        # configured (pass it along with ``resources`` to share pages with ``open_browser``), by
+        # a checksum (the file never holds the uuid or password; hashlib costs 8 ms to import).
         self._scope = "%08x" % zlib.crc32(base.encode("utf-8"))
 
     @property
