@@ -184,7 +184,16 @@ def test_preview_fields_are_parsed_leniently():
 
 @pytest.mark.parametrize(
     "value, minutes",
-    [("142 min", 142), (45, 45), ("1h", 60), ("", None), ("about an hour", None), (0, None)],
+    [
+        ("142 min", 142),
+        (45, 45),
+        ("1h", 60),
+        ("", None),
+        ("about an hour", None),
+        ("90 mins", 90),
+        ("1h 5m", 65),
+        (0, None),
+    ],
 )
 def test_runtime_forms(value, minutes):
     preview = parse_preview({"id": "tt1", "type": "movie", "name": "x", "runtime": value})

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 ERROR_ID_PREFIX = "aiostreamserror."
 _IMDB = re.compile(r"^tt\d+$")
 _YEAR = re.compile(r"(\d{4})")
-_MINUTES = re.compile(r"(?:(\d+)\s*h)?\s*(\d+)?\s*(?:m|min)?", re.IGNORECASE)
+_MINUTES = re.compile(r"(?:(\d+)\s*h)?\s*(\d+)?\s*(?:m|mins?|minutes?)?", re.IGNORECASE)
 
 
 def _text(value: Any) -> Optional[str]:
