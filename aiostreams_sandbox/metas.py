@@ -17,7 +17,7 @@ Errors come back as AIOStreams sends them: HTTP 200 with ``{"metas": [error meta
 ``{"meta": error meta}`` (wrong password, rate limit, a failing add-on), 404 JSON for a meta no
 add-on handles. ``configure(sandbox, latency=S, fault=..., count=N)`` (or ``POST
 /_control/browse``) adds latency or the next N faults: ``rate_limit``, ``unconfigured``,
-``addon_error``, ``http_500``.
+``addon_error``, ``http_429``, ``http_500``.
 """
 
 from __future__ import annotations
@@ -371,8 +371,9 @@ def parse_extras(segment: str) -> Dict[str, str]:
     return extras
 
 
-def answer(sandbox: Any, raw_path: str, authorised: bool) -> Tuple[int, Any]:
-    """``(status, payload)`` for ``/stremio/<uuid>/<password>/{catalog|meta}/...`` (raw path)."""
+def answer(sandbox: Any, raw_path: str, authorised: bool) -> Tuple[Any, ...]:
+    """``(status, payload[, headers])`` for ``/stremio/<uuid>/<password>/{catalog|meta}/...``
+    (raw path), the arguments of the server's ``_json``."""
     parts = urllib.parse.urlsplit(raw_path).path.strip("/").split("/")[3:]
     parts = [urllib.parse.unquote(p) for p in parts]
     resource = parts[0] if parts else ""
@@ -388,6 +389,15 @@ def answer(sandbox: Any, raw_path: str, authorised: bool) -> Tuple[int, Any]:
         return 200, wrap(error_meta("Please configure the addon first"))
     if fault == "addon_error":
         return 200, wrap(error_meta("Request timed out", "[❌] Cinemeta"))
+    if fault == "http_429":  # express-rate-limit's answer on the REST routes, headers included
+        headers = {
+            "Retry-After": "1",
+            "RateLimit-Limit": "30",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": "1",
+        }
+        body = {"success": False, "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Slow down"}}
+        return 429, body, headers
     if fault == "http_500":
         return 500, {
             "success": False,

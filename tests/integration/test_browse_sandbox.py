@@ -359,3 +359,13 @@ def test_trakt_list_rows_get_art_from_the_cache_only(browser, sb):
     assert next_up.art.thumb.endswith("tt0903747-1-3.jpg") and next_up.art.poster
     assert {a.item.imdb_id for a in arts[1:]} == {"tt0903747", "tt0133093", "tt0068646"}
     assert all(a.art.poster and a.item.plot for a in arts)
+
+
+def test_a_429_is_retried_once_after_its_retry_after(browser, sb):
+    sandbox_metas.configure(sb, fault="http_429", count=1)
+    page = browser.catalog_page("movie", "c1.top", genre="Drama", skip=20, page_size=20)
+    assert page.status is Status.OK
+    paths = routed(sb, "catalog")
+    assert len(paths) == 2 and paths[-1].endswith("/c1.top/genre=Drama&skip=20.json")
+    sandbox_metas.configure(sb, fault="http_429", count=5)
+    assert browser.catalog_page("series", "c1.top", skip=50).status is Status.RATE_LIMITED
