@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from .metas import manifest_catalogs
+
 PROJECT_URL = "https://github.com/Viren070/AIOStreams"
 GB = 1024**3
 
@@ -21,7 +23,7 @@ def manifest() -> Dict[str, Any]:
         "resources": ["stream", "meta", "catalog", "subtitles"],
         "types": ["movie", "series"],
         "idPrefixes": ["tt", "tmdb:", "tvdb:"],
-        "catalogs": [],
+        "catalogs": manifest_catalogs(),
         "behaviorHints": {"configurable": True, "configurationRequired": False},
     }
 

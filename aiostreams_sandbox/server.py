@@ -5,6 +5,7 @@ Routes (``<cfg>`` is ``stremio/<uuid>/<password>``):
     GET  /<cfg>/stream/{movie|series}/{id}.json
          streamData only when the User-Agent contains "AIOStreams/"; an unknown id or a wrong
          password gives one error stream with HTTP 200, as AIOStreams does
+    GET  /<cfg>/{catalog,meta}/...           catalogs and metas (aiostreams_sandbox/metas.py)
     GET  /playback/<name>                   307 to /media/clip.mp4 or /media/placeholder.mp4
     GET  /media/{clip,placeholder}.mp4      the real files, with Range support
     GET  /subs/<name>.srt                   subtitles
@@ -15,6 +16,7 @@ Control (JSON bodies), under /_control/:
     POST limit {"limit": 10, "window": 15}             a real per-window stream limit (0: off)
     GET  requests -> {"total", "log": [{method, path, status, time, user_agent, range}]}
          (control calls themselves are not logged)
+    POST browse {"latency": S, "fault": KIND, "count": N}  catalog/meta latency and faults
     POST requests/reset · POST reset (everything)
 """
 
@@ -29,7 +31,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
 
-from . import catalog
+from . import catalog, metas
 from .media import CLIPS, MediaUnavailable, default_cache_dir, ensure_clip, parse_range
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,7 @@ class AIOStreamsSandbox:
     def reset(self) -> None:
         with self.state.lock:
             self.state.reset()
+        metas.reset(self)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -223,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
                 sandbox.state.log = []
         elif path == "/_control/reset":
             sandbox.reset()
+        elif path == "/_control/browse":
+            metas.control(sandbox, body)
         else:
             self._json(404, {"error": "unknown control"})
             return
@@ -266,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             else:
                 self._json(200, catalog.manifest())
+            return
+        if rest[0] in ("catalog", "meta"):  # aiostreams_sandbox/metas.py
+            self._json(*metas.answer(sandbox, self.path, authorised))
             return
         if len(rest) != 3 or rest[0] != "stream" or not rest[2].endswith(".json"):
             self._json(404, {"error": "not found"})

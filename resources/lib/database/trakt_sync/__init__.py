@@ -164,6 +164,25 @@ class TraktSyncDatabase:
         with self._lock:
             return queries.show_progress(self._conn, show_id)
 
+    # Browse pages (items named by IMDb id): trakt_sync/browse_reads.py
+    def states_by_imdb(self, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.states_by_imdb(self._conn, imdb_ids)
+
+    def show_id_by_imdb(self, imdb_id: str) -> Optional[int]:
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.show_id_by_imdb(self._conn, imdb_id)
+
+    def episode_states(self, show_id: int) -> Dict[str, Any]:
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.episode_states(self._conn, show_id)
+
     def counts(self) -> Dict[str, int]:
         with self._lock:
             return queries.counts(self._conn)
