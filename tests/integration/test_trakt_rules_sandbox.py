@@ -37,3 +37,79 @@ def test_a_show_dropped_on_trakt_leaves_next_up(rig):
     rig.sandbox.mutate("unhide", section="dropped", type="show", id=show)
     assert rig.sync().status == "ok"
     assert show in _shown(rig)
+
+
+# -- /oauth/token refusals ---------------------------------------------------------------------
+
+
+def _counts(rig):
+    return rig.sandbox.requests()["by_endpoint"]
+
+
+def test_a_burst_of_401s_does_not_wipe_a_valid_login(rig):
+    before = rig.store.load()
+    rig.sandbox.reset_requests()
+    rig.sandbox.add_fault("401", path=".*", count=5)  # every request, the refresh included
+    result = rig.sync()
+    counts = _counts(rig)
+    print("burst of 401s -> status %s, requests %s" % (result.status, counts))
+    assert result.status == "unauthorized", result
+    assert counts.get("POST /oauth/token") == 1 and sum(counts.values()) == 2, counts
+    assert rig.store.load() == before and not rig.store.needs_reauth()
+    rig.sandbox.clear_faults()
+    assert rig.sync().status == "ok"  # the same login, no new authorisation
+    assert rig.store.load() == before
+
+
+def test_invalid_grant_on_refresh_means_authorise_again(rig):
+    rig.sandbox.add_fault("401", path="^/sync/last_activities$", count=1)
+    rig.sandbox.add_fault("invalid_grant", path="^/oauth/token$", count=1)
+    result = rig.sync()
+    assert result.status == "unauthorized", result
+    assert rig.store.needs_reauth() and rig.store.load() is None
+    rig.sandbox.reset_requests()
+    assert rig.sync().status == "unauthorized"
+    assert sum(_counts(rig).values()) == 0  # fails fast: no request until authorised again
+
+
+def test_invalid_client_on_refresh_names_the_app_and_keeps_the_tokens(rig):
+    before = rig.store.load()
+    rig.sandbox.add_fault("401", path="^/sync/last_activities$", count=1)
+    rig.sandbox.add_fault("invalid_client", path="^/oauth/token$", count=1)
+    result = rig.sync()
+    assert result.status == "error", result
+    assert "client id and secret" in result.error, result.error
+    assert rig.store.load() == before and not rig.store.needs_reauth()
+    assert rig.sync().status == "ok"
+
+
+@pytest.mark.parametrize("kind", ["520", "502", "badjson", "truncate"])
+def test_an_unreadable_refresh_answer_is_transient(rig, kind):
+    before = rig.store.load()
+    rig.sandbox.add_fault("401", path="^/sync/last_activities$", count=1)
+    rig.sandbox.add_fault(kind, path="^/oauth/token$", count=1)
+    result = rig.sync()
+    assert result.status == "error", result
+    assert "authoris" not in result.error.lower(), result.error
+    if kind in ("520", "502"):
+        assert rig.store.load() == before and not rig.store.needs_reauth()
+    else:
+        # Trakt issued a new pair whose answer was lost: the old refresh token is spent, and
+        # the client did not resend it (which would have earned an invalid_grant).
+        assert not rig.store.needs_reauth()
+    assert _counts(rig).get("POST /oauth/token") == 1
+
+
+# -- paging on made-up totals ------------------------------------------------------------------
+
+
+def test_made_up_totals_do_not_make_the_sync_page_on(rig):
+    rig.sandbox.reset_requests()
+    rig.sandbox.add_fault("fake_totals", path="^/sync/watched/movies$", count=1000)
+    result = rig.sync()
+    counts = _counts(rig)
+    print("fake totals -> status %s, GET /sync/watched/movies x%d"
+          % (result.status, counts.get("GET /sync/watched/movies", 0)))  # fmt: skip
+    assert result.status == "ok", result
+    assert counts.get("GET /sync/watched/movies") == 1, counts
+    assert rig.db.snapshot()["movies"] == rig.truth()["movies"]
