@@ -113,3 +113,44 @@ def test_made_up_totals_do_not_make_the_sync_page_on(rig):
     assert result.status == "ok", result
     assert counts.get("GET /sync/watched/movies") == 1, counts
     assert rig.db.snapshot()["movies"] == rig.truth()["movies"]
+
+
+# -- 420: a free account's limits --------------------------------------------------------------
+
+
+def _unlisted_movie(rig):
+    truth = rig.truth()
+    listed = {i for kind, i in truth["watchlist"] if kind == "movie"}
+    return next(m for m in sorted(rig.sandbox.state.catalog.movies) if m not in listed)
+
+
+WATCHLIST_LIMIT = {"code": "account_limit", "limit": "watchlist", "count": 250, "vip": False}
+
+
+@pytest.mark.parametrize("pull_fails", [False, True], ids=["pull-ok", "pull-fails"])
+def test_a_watchlist_add_over_the_limit_is_dropped_undone_and_told_once(rig, pull_fails):
+    from resources.lib.database.trakt_sync.outbox import LocalAction
+
+    assert rig.sync().status == "ok"
+    movie = _unlisted_movie(rig)
+    rig.db.queue_change(LocalAction("watchlist_add", "movie", trakt_id=movie))
+    assert ["movie", movie] in rig.db.snapshot()["watchlist"]
+    rig.sandbox.add_fault("420", path="^/sync/watchlist$", method="POST", count=100)
+    if pull_fails:  # the undo must not depend on the pull
+        rig.sandbox.add_fault("500", path="^/sync/watchlist$", method="GET", count=100)
+    rig.sandbox.reset_requests()
+    result = rig.sync()
+    counts = _counts(rig)
+    print("420 on a watchlist add -> %s, %s" % (result.status, counts))
+    assert result.status == "ok" or (pull_fails and "watchlist" in result.error), result
+    assert counts.get("POST /sync/watchlist") == 1, counts
+    assert rig.db.outbox_rows() == []
+    assert ["movie", movie] not in rig.db.snapshot()["watchlist"]
+    assert ["movie", movie] not in rig.truth()["watchlist"]
+    assert rig.db.take_notices() == [WATCHLIST_LIMIT]
+    assert rig.db.take_notices() == []  # shown once
+    rig.sandbox.clear_faults()
+    rig.sandbox.reset_requests()
+    assert rig.sync().status == "ok"
+    assert _counts(rig).get("POST /sync/watchlist", 0) == 0  # never retried
+    assert rig.db.snapshot()["watchlist"] == rig.truth()["watchlist"]
