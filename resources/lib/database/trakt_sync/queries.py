@@ -35,13 +35,16 @@ WITH last_counted AS (
     LIMIT -1
 ),
 next_key AS (
-    SELECT l.show_id, (
+    SELECT l.show_id, CASE WHEN l.last_key IS NULL THEN (
         SELECT e.season * 100000 + e.number FROM episodes e
         WHERE e.show_id = l.show_id AND e.season > 0
-          AND (l.last_key IS NULL
-               OR (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000))
           AND e.has_metadata = 1 AND e.first_aired <= :now
-        ORDER BY e.season, e.number LIMIT 1) AS next_key
+        ORDER BY e.season, e.number LIMIT 1) ELSE (
+        SELECT e.season * 100000 + e.number FROM episodes e
+        WHERE e.show_id = l.show_id
+          AND (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000)
+          AND e.has_metadata = 1 AND e.first_aired <= :now
+        ORDER BY e.season, e.number LIMIT 1) END AS next_key
     FROM last_counted l
     LIMIT -1
 )
