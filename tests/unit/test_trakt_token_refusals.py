@@ -107,3 +107,19 @@ def test_a_refresh_answer_lost_after_sending_is_not_resent(stub, tmp_path, clock
         client.get("/a")
     assert stub.paths().count("POST " + TOKEN) == 1
     assert client.is_authorized()
+
+
+def test_a_burst_of_401s_costs_one_refresh_request(stub, tmp_path, clock):  # noqa: F811
+    stub.script("GET", "/a", Reply(401))
+    stub.script("POST", TOKEN, Reply(401, {"error": "invalid_token"}))
+    client = make_client(stub, tmp_path, clock)
+    before = client.token_store.load()
+    for _ in range(5):
+        with pytest.raises(errors.Unauthorized):
+            client.get("/a")
+    assert stub.paths().count("POST " + TOKEN) == 1 and stub.paths().count("GET /a") == 5
+    _kept(client, before)
+    clock.t += 61  # a minute later the refresh is tried again (once)
+    with pytest.raises(errors.Unauthorized):
+        client.get("/a")
+    assert stub.paths().count("POST " + TOKEN) == 2

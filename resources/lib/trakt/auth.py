@@ -11,14 +11,17 @@ Why ``/oauth/token`` refused decides what happens to the tokens:
   from then on authenticated calls fail fast without any HTTP request (authorise again);
 * ``invalid_client`` (or 403): the add-on's app id or secret are wrong, not the user's sign-in:
   :class:`errors.AppCredentialsRejected`, tokens kept;
-* any other 401: :class:`errors.Unauthorized`, tokens kept (a burst of 401s must not sign out);
+* any other 401: :class:`errors.Unauthorized`, tokens kept (a burst of 401s must not sign out),
+  and the same refresh token is not tried again in this process for a minute (one request);
 * 5xx, a lost or unreadable answer (HTML, bad JSON): transient, tokens kept, tried again later.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from . import errors
@@ -34,6 +37,15 @@ REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 SLOW_DOWN_STEP = 5.0
 DEFAULT_INTERVAL = 5.0
 DEFAULT_EXPIRES_IN = 600.0
+# After Trakt refused a refresh with a plain 401 (tokens kept), the same refresh token is not
+# tried again in this process for this long: a burst of 401s costs one refresh request.
+REFUSED_REFRESH_QUIET = 60.0
+_refused: Dict[str, float] = {}  # token file + refresh token fingerprint -> when refused
+_refused_lock = threading.Lock()
+
+
+def _refusal_key(store: Any, token: str) -> str:
+    return "%s:%s" % (getattr(store, "path", ""), hashlib.sha256(token.encode()).hexdigest()[:16])
 
 
 class DeviceCode:
@@ -216,6 +228,13 @@ class Authenticator:
             if current.refresh_token != stale.refresh_token:
                 log.info("Trakt tokens were already refreshed by another process")
                 return current
+            with _refused_lock:
+                refused_at = _refused.get(_refusal_key(self.store, current.refresh_token))
+            if (
+                refused_at is not None
+                and self.client._monotonic() - refused_at < REFUSED_REFRESH_QUIET
+            ):
+                raise errors.Unauthorized("refresh refused moments ago: not tried again yet")
             return self._refresh_now(current)
 
     def _refresh_now(self, current: Tokens) -> Tokens:
@@ -254,6 +273,8 @@ class Authenticator:
             raise errors.AppCredentialsRejected("refresh refused: invalid_client", **where)
         if status == 401:
             log.warning("Trakt refused the refresh (401 %s): tokens kept", (reason or "-")[:40])
+            with _refused_lock:
+                _refused[_refusal_key(self.store, current.refresh_token)] = client._monotonic()
             raise errors.Unauthorized("refresh refused without invalid_grant", **where)
         if 400 <= status < 500 and reason is None:
             # An answer we cannot read is no verdict on the tokens: try again later.
