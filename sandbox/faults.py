@@ -27,9 +27,26 @@ KINDS = (
     "420",
     "426",
     "404",
+    "invalid_grant",
+    "invalid_client",
+    "fake_totals",
 )
 # Kinds answered instead of the real handler; the others wrap or delay the real answer.
-ERROR_KINDS = ("429", "429_bare", "500", "502", "503", "520", "401", "423", "420", "426", "404")
+ERROR_KINDS = (
+    "429",
+    "429_bare",
+    "500",
+    "502",
+    "503",
+    "520",
+    "401",
+    "423",
+    "420",
+    "426",
+    "404",
+    "invalid_grant",
+    "invalid_client",
+)
 
 
 class Fault:
@@ -152,6 +169,15 @@ def error_response(fault: Fault) -> Response:
     if kind == "404":
         # An endpoint this server does not offer (a Trakt-like server without it).
         return json_response({"error": "not found"}, 404)
+    if kind in ("invalid_grant", "invalid_client"):  # OAuth refusals (/oauth/token)
+        return json_response({"error": kind}, 400 if kind == "invalid_grant" else 401)
     if kind == "426":
         return json_response({"error": "VIP only"}, 426, {"X-Upgrade-URL": "https://trakt.tv/vip"})
     raise ValueError(kind)
+
+
+def fake_totals(response: Response) -> None:
+    """``fake_totals``: the real page, with made-up ``X-Pagination-Item-Count``/``Page-Count``
+    far above the truth (Trakt's ``up_next`` endpoints do this)."""
+    fakes = {"x-pagination-item-count": "100000", "x-pagination-page-count": "400"}
+    response.headers = [(name, fakes.get(name.lower(), value)) for name, value in response.headers]

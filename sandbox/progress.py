@@ -6,9 +6,10 @@ Rules (shared by the endpoint and ``truth.next_up`` so they can never disagree):
 - only aired episodes count (``first_aired`` set and not in the future);
 - plays watched before the show's ``reset_at`` do not count;
 - ``last_episode`` is the counted episode watched most recently (ties: later in order);
-- ``next_episode`` is the first unwatched aired episode after ``last_episode`` in
-  (season, number) order, else the first unwatched aired episode from the start; None when every
-  aired episode is watched.
+- ``next_episode`` is the first aired episode after the *highest* counted one in (season, number)
+  order, not after the most recent: rewatching or back-dating an older episode does not move the
+  user back, and there is no wrap back to an earlier gap (None after the last aired episode).
+  With no counted episode (say after a reset) it is the first aired episode.
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ def show_progress(state: State, show: Show, now: int) -> ShowProgress:
     if last_index >= 0:
         result.last_episode = aired[last_index]
         result.last_at = best
-    if result.completed < result.aired:
-        order = aired[last_index + 1 :] + aired[: last_index + 1]
-        result.next_episode = next(e for e in order if e.trakt not in watched)
+    highest = max((i for i, e in enumerate(aired) if e.trakt in watched), default=-1)
+    if highest + 1 < len(aired):
+        result.next_episode = aired[highest + 1]
     return result
 
 

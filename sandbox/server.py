@@ -29,7 +29,7 @@ from . import (  # noqa: F401  (route modules register themselves on import)
     routes_scrobble,
     routes_sync,
 )
-from .faults import ERROR_KINDS, Faults, error_response
+from .faults import ERROR_KINDS, Faults, error_response, fake_totals
 from .oauth import OAuth
 from .requestlog import RequestLog
 from .state import ACTIVITY_KEYS, State
@@ -186,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             entry["status"] = "dropped"
             self.close_connection = True
             return
+        if kind == "fake_totals":
+            fake_totals(response)
         if kind == "badjson":
             # Same length as the real answer, but cut inside a string: never valid JSON.
             response.body = b'{"error": "unterminated' + b" " * max(0, len(response.body) - 23)

@@ -189,3 +189,88 @@ def test_final_sync_makes_the_mirror_equal_truth(sandbox, seed, ops):
             client.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- fixed examples of Trakt's Next Up rule --------------------------------------------------
+# Each one is a story on a fresh account, then one sync: the mirror must equal the truth AND both
+# must give the answer Trakt's rule gives (equality alone would pass if both followed recency).
+
+
+def _aired_regular(show):
+    now = time.time() * 1000
+    return [
+        show.seasons[s].episodes[n]
+        for s in sorted(show.seasons)
+        if s > 0
+        for n in sorted(show.seasons[s].episodes)
+        if show.seasons[s].episodes[n].first_aired
+        and show.seasons[s].episodes[n].first_aired <= now
+    ]
+
+
+def _show_with(sandbox, aired_at_least):
+    """A show the account never watched, with at least ``aired_at_least`` aired episodes."""
+    state = sandbox.state
+    catalog = state.catalog
+    watched = {catalog.episodes[t].show.trakt for t in state.plays if t in catalog.episodes}
+    for trakt in sorted(set(catalog.shows) - watched):
+        aired = _aired_regular(catalog.shows[trakt])
+        if len(aired) >= aired_at_least:
+            return catalog.shows[trakt], aired
+    raise AssertionError("no unwatched show with %d aired episodes" % aired_at_least)
+
+
+def _watch(sandbox, show, episode, watched_at):
+    sandbox.mutate("watch_episode", show=show.trakt, season=episode.season,
+                   number=episode.number, watched_at=watched_at)  # fmt: skip
+
+
+def _back_dated_play_of_a_later_episode(sandbox):
+    show, aired = _show_with(sandbox, 6)
+    _watch(sandbox, show, aired[0], "now-3d")
+    _watch(sandbox, show, aired[1], "now-2d")
+    _watch(sandbox, show, aired[3], "now-400d")  # logged later, dated long before
+    return show, aired[4]
+
+
+def _rewatch_of_an_early_episode(sandbox):
+    show, aired = _show_with(sandbox, 6)
+    for index, when in ((0, "now-9d"), (1, "now-8d"), (3, "now-7d"), (4, "now-6d")):
+        _watch(sandbox, show, aired[index], when)  # aired[2] never watched
+    _watch(sandbox, show, aired[0], "now-1d")  # the pilot again
+    return show, aired[5]
+
+
+def _gap_before_the_last_aired_episode(sandbox):
+    show, aired = _show_with(sandbox, 3)
+    _watch(sandbox, show, aired[0], "now-5d")
+    _watch(sandbox, show, aired[-1], "now-4d")
+    return show, None
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        _back_dated_play_of_a_later_episode,
+        _rewatch_of_an_early_episode,
+        _gap_before_the_last_aired_episode,
+    ],
+    ids=lambda story: story.__name__.strip("_"),
+)
+def test_fixed_next_up_examples_follow_trakts_rule(sandbox, tmp_path, story):
+    sandbox.clear_faults()
+    sandbox.mutate("switch_user", username="rule-user", account="small", seed=7)
+    show, expected = story(sandbox)
+    store = TokenStore(str(tmp_path / "tokens.json"))
+    store.save(Tokens.from_response(sandbox.issue_tokens()))
+    client = make_client(sandbox, store)
+    db = TraktSyncDatabase(str(tmp_path / "trakt_sync.db"))
+    try:
+        assert db.sync_activities(client, force=True).status == "ok"
+        truth = comparable_truth(sandbox.truth())
+        assert db.snapshot() == truth
+        want = None if expected is None else {"season": expected.season, "number": expected.number}
+        assert truth["next_up"].get(str(show.trakt)) == want
+    finally:
+        db.close()
+        client.close()

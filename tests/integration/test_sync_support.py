@@ -85,8 +85,9 @@ def first_show_with(truth: Dict[str, Any], need_next: bool = True) -> Optional[i
 
 
 def hidden_progress_shows(truth: Dict[str, Any]) -> set:
+    """Shows left out of Next Up: hidden from progress or dropped."""
     return {
         str(item_id)
         for section, kind, item_id in truth["hidden"]
-        if section == "progress_watched" and kind == "show"
+        if section in ("progress_watched", "dropped") and kind == "show"
     }

@@ -61,7 +61,7 @@ def db(tmp_path):
             "INSERT INTO hidden (section, media_type, trakt_id) VALUES ('progress_watched', "
             "'show', 5)"
         )
-        # 6: last watched is the final episode of season 1, earlier gap -> wraps to the gap
+        # 6: the last aired episode is watched, an earlier gap is not -> no Next Up (no wrap)
         _show(conn, 6, "Gap", "2021-07-03T00:00:00.000Z")
         _episode(conn, 6, 1, 1, plays=1, watched="2021-07-01T00:00:00.000Z")
         _episode(conn, 6, 1, 2)
@@ -96,11 +96,11 @@ def _keys(rows):
 
 
 def test_next_up_rows_by_last_watched(db):
-    assert _keys(db.next_up()) == [(6, 1, 2), (4, 1, 1), (3, 1, 3), (1, 1, 3)]
+    assert _keys(db.next_up()) == [(4, 1, 1), (3, 1, 3), (1, 1, 3)]
 
 
 def test_next_up_rows_by_air_date(db):
-    assert _keys(db.next_up("air_date")) == [(1, 1, 3), (3, 1, 3), (6, 1, 2), (4, 1, 1)]
+    assert _keys(db.next_up("air_date")) == [(1, 1, 3), (3, 1, 3), (4, 1, 1)]
 
 
 def test_next_up_item_has_list_item_fields(db):
@@ -136,7 +136,6 @@ def test_snapshot_next_up_includes_hidden_shows(db):
         "3": {"season": 1, "number": 3},
         "4": {"season": 1, "number": 1},
         "5": {"season": 1, "number": 2},
-        "6": {"season": 1, "number": 2},
     }
 
 

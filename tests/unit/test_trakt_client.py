@@ -386,11 +386,48 @@ def test_paginate_without_headers_is_a_single_page(stub, tmp_path, clock):
     assert stub.requests[0].query == {"page": "1", "limit": "10"}
 
 
-def test_paginate_never_silently_truncates(stub, tmp_path, clock):
+def test_paginate_stops_on_a_short_page_whatever_the_item_count_says(stub, tmp_path, clock):
     stub.script("GET", "/p", Reply(200, [1, 2], headers={"X-Pagination-Item-Count": "5"}))
     client = make_client(stub, tmp_path, clock)
-    with pytest.raises(errors.BadResponse):
-        list(client.paginate("/p"))
+    assert list(client.paginate("/p")) == [1, 2]
+    assert client.request_count == 1
+
+
+def test_paginate_stops_on_a_short_page_despite_a_made_up_page_count(stub, tmp_path, clock):
+    pages = {1: [1, 2, 3], 2: [4]}
+
+    def serve(seen):
+        return page_reply(pages.get(int(seen.query["page"]), []), 400, 3, 100000)
+
+    stub.script("GET", "/sync/progress/up_next", serve)
+    client = make_client(stub, tmp_path, clock)
+    assert list(client.paginate("/sync/progress/up_next", limit=3)) == [1, 2, 3, 4]
+    assert client.request_count == 2
+
+
+def test_paginate_stops_on_an_empty_page(stub, tmp_path, clock):
+    pages = {1: [1, 2], 2: [3, 4]}
+
+    def serve(seen):
+        return page_reply(pages.get(int(seen.query["page"]), []), 50, 2, 100)
+
+    stub.script("GET", "/p", serve)
+    client = make_client(stub, tmp_path, clock)
+    assert list(client.paginate("/p", limit=2)) == [1, 2, 3, 4]
+    assert client.request_count == 3
+
+
+def test_paginate_without_a_page_count_follows_the_item_count_on_full_pages(stub, tmp_path, clock):
+    pages = {1: [1, 2], 2: [3, 4], 3: [5]}
+
+    def serve(seen):
+        items = pages.get(int(seen.query["page"]), [])
+        return Reply(200, items, headers={"X-Pagination-Item-Count": "5"})
+
+    stub.script("GET", "/p", serve)
+    client = make_client(stub, tmp_path, clock)
+    assert list(client.paginate("/p", limit=2)) == [1, 2, 3, 4, 5]
+    assert client.request_count == 3
 
 
 def test_paginate_checks_abort_between_pages(stub, tmp_path, clock):
@@ -462,7 +499,10 @@ def test_second_401_raises_unauthorized_without_looping(stub, tmp_path, clock):
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply(400, {"error": "invalid_grant", "error_description": "x"}), Reply(401, {})],
+    [
+        Reply(400, {"error": "invalid_grant", "error_description": "x"}),
+        Reply(401, {"error": "invalid_grant"}),
+    ],
 )
 def test_rejected_refresh_marks_needs_reauth_and_fails_fast(stub, tmp_path, clock, reply):
     stub.script("GET", "/a", Reply(401))
@@ -503,7 +543,7 @@ def test_no_tokens_means_reauthorization_without_requests(stub, tmp_path, clock)
 
 def test_secrets_never_reach_the_log(stub, tmp_path, clock, caplog):
     stub.script("GET", "/a", Reply(401), Reply(500), Reply(200, []))
-    stub.script("POST", "/auth/oauth/token", Reply(500), token_reply("2", clock))
+    stub.script("POST", "/auth/oauth/token", Reply(503), token_reply("2", clock))
     client = make_client(stub, tmp_path, clock)
     with caplog.at_level(logging.DEBUG, logger="resources.lib.trakt"):
         client.get("/a", {"page": 1})

@@ -529,6 +529,9 @@ class AIOStreamsService:
             self._reopen_if_replaced()
             db = self._open_db()
             outcome = SyncOutcome.from_result(db.sync_activities(self.ctx.client, **kwargs))
+            from resources.lib.kodi import notices  # a change Trakt refused (420), shown once
+
+            notices.show_pending(db)
         except Aborted:
             outcome = SyncOutcome("aborted")
         except Exception as exc:  # the loop must survive anything the engine or client raises

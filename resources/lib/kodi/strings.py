@@ -150,3 +150,13 @@ _by_storage_code = {"disk_full": DISK_FULL, "read_only": DATA_FOLDER_READ_ONLY,
 def storage_message_id(code: str) -> int:
     """The string that words a ``database.storage`` code (``DATABASE_UNUSABLE`` otherwise)."""
     return _by_storage_code.get(code, DATABASE_UNUSABLE)
+
+
+# h2-trakt: account limits (420) and a rejected Trakt app.
+LIMIT_WATCHLIST_FREE = 30750
+LIMIT_LIBRARY_FREE = 30751
+LIMIT_HISTORY = 30752
+LIMIT_OTHER_FREE = 30753
+LIMIT_WATCHLIST_VIP = 30754
+LIMIT_OTHER_VIP = 30755
+APP_CREDENTIALS_REJECTED = 30756

@@ -2,14 +2,26 @@
 
 Refresh tokens are single-use, so a refresh happens only under the token store's cross-process
 lock, after re-reading the token file: when another interpreter (the service, a plugin call)
-refreshed in the meantime, its tokens are used and Trakt is not called. A rejected refresh marks
-the store needs-reauth; from then on authenticated calls fail fast without any HTTP request.
+refreshed in the meantime, its tokens are used and Trakt is not called. The refresh request is
+never resent by the client's retry loop: a lost answer may already have spent the refresh token.
+
+Why ``/oauth/token`` refused decides what happens to the tokens:
+
+* ``invalid_grant`` (400 or 401): the refresh token is dead; the store is marked needs-reauth and
+  from then on authenticated calls fail fast without any HTTP request (authorise again);
+* ``invalid_client`` (or 403): the add-on's app id or secret are wrong, not the user's sign-in:
+  :class:`errors.AppCredentialsRejected`, tokens kept;
+* any other 401: :class:`errors.Unauthorized`, tokens kept (a burst of 401s must not sign out),
+  and the same refresh token is not tried again in this process for a minute (one request);
+* 5xx, a lost or unreadable answer (HTML, bad JSON): transient, tokens kept, tried again later.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from . import errors
@@ -25,6 +37,15 @@ REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 SLOW_DOWN_STEP = 5.0
 DEFAULT_INTERVAL = 5.0
 DEFAULT_EXPIRES_IN = 600.0
+# After Trakt refused a refresh with a plain 401 (tokens kept), the same refresh token is not
+# tried again in this process for this long: a burst of 401s costs one refresh request.
+REFUSED_REFRESH_QUIET = 60.0
+_refused: Dict[str, float] = {}  # token file + refresh token fingerprint -> when refused
+_refused_lock = threading.Lock()
+
+
+def _refusal_key(store: Any, token: str) -> str:
+    return "%s:%s" % (getattr(store, "path", ""), hashlib.sha256(token.encode()).hexdigest()[:16])
 
 
 class DeviceCode:
@@ -207,6 +228,13 @@ class Authenticator:
             if current.refresh_token != stale.refresh_token:
                 log.info("Trakt tokens were already refreshed by another process")
                 return current
+            with _refused_lock:
+                refused_at = _refused.get(_refusal_key(self.store, current.refresh_token))
+            if (
+                refused_at is not None
+                and self.client._monotonic() - refused_at < REFUSED_REFRESH_QUIET
+            ):
+                raise errors.Unauthorized("refresh refused moments ago: not tried again yet")
             return self._refresh_now(current)
 
     def _refresh_now(self, current: Tokens) -> Tokens:
@@ -219,28 +247,38 @@ class Authenticator:
             "redirect_uri": REDIRECT_URI,
             "grant_type": "refresh_token",
         }
+        # Not idempotent: resent only when it certainly did not reach Trakt (see the docstring).
         resp, data = client._exchange(
             "POST",
             build_url(client.oauth_url, path),
             path,
             client._headers(None),
             _payload(body),
-            idempotent=True,
+            idempotent=False,
         )
-        if 200 <= resp.status < 300:
+        status = resp.status
+        if 200 <= status < 300:
             tokens = Tokens.from_response(data, client._now())
             self.store.save(tokens)
             log.info("Trakt access token refreshed")
             return tokens
-        rejected = resp.status == 401 or (
-            resp.status == 400 and _oauth_error(resp.body) == "invalid_grant"
-        )
-        if rejected:
-            log.warning("Trakt refused the refresh token (%d): re-authorise", resp.status)
+        reason = _oauth_error(resp.body)
+        where = {"status": status, "method": "POST", "path": path}
+        if reason == "invalid_grant" and status in (400, 401):
+            log.warning("Trakt refused the refresh token (%d invalid_grant): re-authorise", status)
             self.store.mark_needs_reauth()
-            raise errors.ReauthorizationRequired(
-                "refresh rejected", status=resp.status, method="POST", path=path
-            )
+            raise errors.ReauthorizationRequired("refresh rejected: invalid_grant", **where)
+        if reason == "invalid_client" or status == 403:
+            log.warning("Trakt rejected the app's client id or secret (%d): tokens kept", status)
+            raise errors.AppCredentialsRejected("refresh refused: invalid_client", **where)
+        if status == 401:
+            log.warning("Trakt refused the refresh (401 %s): tokens kept", (reason or "-")[:40])
+            with _refused_lock:
+                _refused[_refusal_key(self.store, current.refresh_token)] = client._monotonic()
+            raise errors.Unauthorized("refresh refused without invalid_grant", **where)
+        if 400 <= status < 500 and reason is None:
+            # An answer we cannot read is no verdict on the tokens: try again later.
+            raise errors.BadResponse("unreadable refresh refusal", **where)
         raise client._error(resp, "POST", path)
 
 

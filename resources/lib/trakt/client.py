@@ -147,11 +147,16 @@ class TraktClient:
         """Every item of every page of ``path``, in order.
 
         Always sends ``page`` and ``limit``; follows ``X-Pagination-Page-Count`` and the
-        ``X-Pagination-Limit`` the server actually used. Checks ``should_abort`` between pages.
+        ``X-Pagination-Limit`` the server actually used. A short or empty page is the last one,
+        whatever the totals say: some Trakt endpoints send made-up ``X-Pagination-Item-Count``
+        (and page counts derived from it). Without a page count, a full page is followed by
+        another only while the item count says more items exist. Checks ``should_abort``
+        between pages.
         """
         page = 1
         page_limit = max(1, min(int(limit), MAX_PAGE_LIMIT))
         page_count: Optional[int] = None
+        seen = 0
         while True:
             if page > 1:
                 self._check_abort()
@@ -164,25 +169,22 @@ class TraktClient:
                     "paginated response is not a list", status=resp.status, method="GET", path=path
                 )
             yield from data
+            seen += len(data)
             reported_count = resp.header_int("X-Pagination-Page-Count")
             reported_limit = resp.header_int("X-Pagination-Limit")
-            if reported_count is None and page == 1:
-                item_count = resp.header_int("X-Pagination-Item-Count")
-                if item_count is not None and item_count > len(data):
-                    raise errors.BadResponse(
-                        f"{len(data)} of {item_count} items and no page count",
-                        status=resp.status,
-                        method="GET",
-                        path=path,
-                    )
-                return
-            if reported_count is not None:
-                page_count = reported_count
             if reported_limit is not None and 0 < reported_limit != page_limit:
                 # Page numbers only line up when every page uses the limit the server applies.
                 log.debug("GET %s: server limit %d instead of %d", path, reported_limit, page_limit)
                 page_limit = reported_limit
-            if page_count is None or page >= page_count:
+            if len(data) < page_limit:
+                return  # short or empty: the last page, whatever the totals claim
+            if reported_count is not None:
+                page_count = reported_count
+            if page_count is None:
+                item_count = resp.header_int("X-Pagination-Item-Count")
+                if item_count is None or seen >= item_count:
+                    return
+            elif page >= page_count:
                 return
             page += 1
 

@@ -67,6 +67,17 @@ class Forbidden(TraktError):
     )
 
 
+class AppCredentialsRejected(Forbidden):
+    """``/oauth/token`` answered ``invalid_client`` (or 403): the add-on's Trakt app id or
+    secret are wrong. The user's sign-in is not at fault and is kept."""
+
+    code = "app_credentials_rejected"
+    default_user_message = (
+        "Trakt rejected the add-on's Trakt app: check its client id and secret in the "
+        "settings. Your Trakt sign-in is kept."
+    )
+
+
 class NotFound(TraktError):
     code = "not_found"
     default_user_message = "Trakt could not find this item (404)."

@@ -132,6 +132,14 @@ class TraktSyncDatabase:
         with self._lock:
             return outbox.rows(self._conn)
 
+    def take_notices(self) -> List[Dict[str, Any]]:
+        """Notices for the user (codes, e.g. a change refused by an account limit), each
+        returned once: see ``refusals``."""
+        from . import refusals
+
+        with self._lock:
+            return refusals.take(self._conn)
+
     # -- reads ---------------------------------------------------------------------------------
     def next_up(self, order: str = "last_watched") -> List[Dict[str, Any]]:
         with self._lock:

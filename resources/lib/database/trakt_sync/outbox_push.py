@@ -15,7 +15,9 @@ For every queued change, oldest first:
 
 A network error or 5xx keeps the row (attempts + 1, backoff) and ends the push: Trakt is
 unreachable, the rest would fail too. Any other 4xx drops the row with a log line, except 401/403
-(authorisation, not the change's fault) which keep it. Nothing here raises for Trakt errors except
+(authorisation, not the change's fault) which keep it. A 420 (an account limit) drops the row,
+undoes the change in the mirror and leaves a notice for the front end, all in one transaction
+(:mod:`.refusals`): retrying cannot succeed. Nothing here raises for Trakt errors except
 ``Aborted`` and the re-authorisation errors, which the engine turns into the run's status.
 """
 
@@ -31,7 +33,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ...trakt import errors
 from ..connection import write_transaction
-from . import conflicts, lease
+from . import conflicts, lease, refusals
 from . import outbox as box
 from .context import SyncContext
 from .items import as_dict, as_int, iso_time, parse_time
@@ -387,6 +389,8 @@ def _handle_error(
     conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.TraktError, now: float,
     result: PushResult,
 ) -> str:  # fmt: skip
+    if isinstance(exc, errors.AccountLimit):
+        return _refused_by_limit(conn, row, exc, result)
     network = isinstance(exc, (errors.NetworkError, errors.BadResponse, errors.LockTimeout))
     outcome = conflicts.error_outcome(getattr(exc, "status", None), network)
     if outcome == conflicts.CONFIRMED:
@@ -413,6 +417,25 @@ def _handle_error(
     result.error = str(exc)
     result.failure = exc
     return "offline"
+
+
+def _refused_by_limit(
+    conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.AccountLimit, result: PushResult
+) -> str:
+    """420: drop the row, undo its effect and leave a notice, in one transaction."""
+    notice = refusals.notice_for(row.kind, exc.account_limit, exc.vip)
+    log.warning("outbox: %s of %s refused by Trakt: %s limit (%s) reached; dropped and undone",
+                row.kind, row.item_key, notice["limit"], notice["count"])  # fmt: skip
+    with write_transaction(conn):
+        box.delete_row(conn, row.id)
+        try:
+            refusals.undo(conn, row)
+            box.refetch_unit(conn, row.action.unit)
+        except ValueError:
+            pass  # a malformed row has no effect to undo
+        refusals.record(conn, notice)
+    result.dropped += 1
+    return "limit"
 
 
 __all__ = ["PushResult", "item_body", "play_already_sent", "push_outbox"]

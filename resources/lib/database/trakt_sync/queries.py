@@ -1,10 +1,13 @@
 """Read queries for the plugin views: no network, no writes, one SQL statement each.
 
-Next Up follows Trakt's ``/shows/{id}/progress/watched`` rules: only regular seasons and aired
-episodes (``first_aired <= now``) count; plays before the show's ``reset_at`` do not count; the
-*last* episode is the counted one watched most recently (ties: later in order); the *next* one is
-the first aired, uncounted episode after it, else the first aired, uncounted one from the start.
-Shows hidden from ``progress_watched`` are left out of the view (not out of ``snapshot()``).
+Next Up follows Trakt's rule (``/shows/{id}/progress/watched``): only regular seasons and aired
+episodes (``first_aired <= now``) count, and plays before the show's ``reset_at`` do not count.
+The *highest* counted episode in (season, number) order is where the user is; the next one is the
+first aired regular episode after it, or none when it was the last aired one (an earlier episode
+never watched is not offered: Trakt does not wrap back to a gap, and rewatching or back-dating an
+older episode does not move the user back). A show with no counted episode (a reset, say) starts
+at its first aired episode. Shows hidden from ``progress_watched`` or dropped (the ``dropped``
+section) are left out of the view, not out of ``snapshot()``.
 """
 
 from __future__ import annotations
@@ -14,35 +17,34 @@ from typing import Any, Dict, List, Optional
 
 from .items import now_iso
 
-# Per show (with metadata): the last counted episode, then the next one after it (else from the
-# start), as season * 100000 + number. Correlated subqueries walk the primary key and the
-# (show_id, last_watched_at) index, so the cost grows with shows, not episodes. "LIMIT -1" keeps
-# SQLite from flattening a CTE, which would evaluate the subqueries several times per show.
+# Per show (with metadata): the highest counted episode, then the first aired one after it (or
+# the first aired one when nothing counts), as season * 100000 + number. Both correlated
+# subqueries walk the (show_id, season, number) primary key, so the cost grows with shows, not
+# episodes. "LIMIT -1" keeps SQLite from flattening a CTE, which would evaluate the subqueries
+# several times per show.
 _NEXT_UP_CTES = """
 WITH last_counted AS (
-    SELECT s.trakt_id AS show_id, s.reset_at, (
+    SELECT s.trakt_id AS show_id, (
         SELECT e.season * 100000 + e.number FROM episodes e
         WHERE e.show_id = s.trakt_id AND e.plays > 0 AND e.season > 0 AND e.has_metadata = 1
           AND e.first_aired <= :now
           AND (s.reset_at IS NULL OR e.last_watched_at >= s.reset_at)
-        ORDER BY e.last_watched_at DESC, e.season DESC, e.number DESC LIMIT 1) AS last_key
+        ORDER BY e.season DESC, e.number DESC LIMIT 1) AS last_key
     FROM shows s
     WHERE s.has_metadata = 1 AND (:show_id IS NULL OR s.trakt_id = :show_id)
     LIMIT -1
 ),
 next_key AS (
-    SELECT l.show_id, l.last_key, COALESCE((
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = l.show_id AND l.last_key IS NOT NULL
-          AND (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000)
-          AND e.has_metadata = 1 AND e.first_aired <= :now
-          AND NOT (e.plays > 0 AND (l.reset_at IS NULL OR e.last_watched_at >= l.reset_at))
-        ORDER BY e.season, e.number LIMIT 1), (
+    SELECT l.show_id, CASE WHEN l.last_key IS NULL THEN (
         SELECT e.season * 100000 + e.number FROM episodes e
         WHERE e.show_id = l.show_id AND e.season > 0
           AND e.has_metadata = 1 AND e.first_aired <= :now
-          AND NOT (e.plays > 0 AND (l.reset_at IS NULL OR e.last_watched_at >= l.reset_at))
-        ORDER BY e.season, e.number LIMIT 1)) AS next_key
+        ORDER BY e.season, e.number LIMIT 1) ELSE (
+        SELECT e.season * 100000 + e.number FROM episodes e
+        WHERE e.show_id = l.show_id
+          AND (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000)
+          AND e.has_metadata = 1 AND e.first_aired <= :now
+        ORDER BY e.season, e.number LIMIT 1) END AS next_key
     FROM last_counted l
     LIMIT -1
 )
@@ -61,8 +63,8 @@ JOIN shows s ON s.trakt_id = n.show_id
 JOIN episodes e ON e.show_id = n.show_id AND e.season = n.next_key / 100000
     AND e.number = n.next_key % 100000
 WHERE n.next_key IS NOT NULL AND (:include_hidden = 1 OR NOT EXISTS (
-    SELECT 1 FROM hidden h WHERE h.section = 'progress_watched' AND h.media_type = 'show'
-      AND h.trakt_id = s.trakt_id))
+    SELECT 1 FROM hidden h WHERE h.section IN ('progress_watched', 'dropped')
+      AND h.media_type = 'show' AND h.trakt_id = s.trakt_id))
 """
 _NEXT_UP_SELECT = "".join((_NEXT_UP_CTES, _NEXT_UP_BODY))
 
