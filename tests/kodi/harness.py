@@ -273,6 +273,10 @@ class KodiRuntime:
     def path_variable(self, host_path: str) -> str:
         raise NotImplementedError
 
+    def time_zone(self) -> Optional[str]:
+        """A zone for Kodi's locale.timezone setting, or None to leave Kodi's default."""
+        return None
+
     def __repr__(self) -> str:
         return f"<{self.description}>"
 
@@ -360,6 +364,16 @@ class ChrootKodi21(KodiRuntime):
     def path_variable(self, host_path: str) -> str:
         return CHROOT_PATH
 
+    def time_zone(self) -> Optional[str]:
+        """The host's zone (kodi.log writes local time, which the harness parses as the host's;
+        Kodi ignores TZ and reads the root's /etc/localtime, so it gets Kodi's own
+        locale.timezone setting): TZ when set, else the zone /etc/localtime links to."""
+        if os.environ.get("TZ"):
+            return os.environ["TZ"]
+        target = os.path.realpath("/etc/localtime")
+        marker = "/zoneinfo/"
+        return target.split(marker, 1)[1] if marker in target else None
+
 
 RUNTIMES: Dict[str, KodiRuntime] = {
     runtime.name: runtime for runtime in (HostKodi20(), ChrootKodi21())
@@ -438,11 +452,13 @@ class KodiInstance:
         runtime = self.root / "xdg-runtime"
         runtime.mkdir(mode=0o700, exist_ok=True)
         # Never check the (unreachable) add-on repositories, never pop update notifications.
+        zone = self.runtime.time_zone()
         (userdata / "guisettings.xml").write_text(
             '<settings version="2">\n'
             '    <setting id="general.addonupdates">2</setting>\n'
             '    <setting id="general.addonnotifications">false</setting>\n'
-            "</settings>\n"
+            + (f'    <setting id="locale.timezone">{escape(zone)}</setting>\n' if zone else "")
+            + "</settings>\n"
         )
         shutil.copytree(str(self.addon_dir), str(self.installed_addon_dir))
         shutil.copytree(str(self.helper_dir), str(self.kodi_dir / "addons" / HELPER_ID))
