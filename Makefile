@@ -10,13 +10,18 @@ DEV := sandbox aiostreams_sandbox tests bench tools
 
 # The one install step: every tool and system package that any tier needs, before the first tier
 # runs. No other target installs anything.
-deps: deps-python deps-system
+deps: deps-python deps-system deps-kodi21
 
 deps-python:
 	PYTHON=$(PYTHON) bash tools/install-dev.sh
 
 deps-system:
 	bash tools/install-system.sh
+
+# Kodi 21.2 in a Debian 13 root, cached in /var/cache/aiostreams-kodi21 (built once, ~70 s).
+.PHONY: deps-kodi21
+deps-kodi21: deps-system
+	bash tools/install-kodi21.sh
 
 zip:
 	$(PYTHON) tools/build_zip.py --out $(ZIP)

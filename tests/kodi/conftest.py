@@ -4,15 +4,28 @@
   to pre-write come from `@pytest.mark.kodi_settings(trakt_sync_auto=False, ...)`.
 - `kodi_factory(settings=None, start=True, addon_dir=None)`: more Kodis, or one not yet started.
 - `kodi_addon_dir`: the add-on folder installed into every test Kodi (installable files only).
+- `kodi_runtime`: the Kodi every Kodi of the test runs (harness.KodiRuntime).
 
-Nothing is skipped and nothing is installed: without Kodi every test fails and names what
-`make deps` should have installed. Every Kodi and Xvfb is stopped by process group after
-the test; when the test failed, kodi.log (and a screenshot) are kept under
-/tmp/aiostreams-kodi-artifacts and the folder is printed.
+Every test that uses `kodi_factory` (directly, through `kodi`, or through a fixture of its own)
+runs once per runtime: "kodi20" (the host's Kodi 20.1) and "kodi21" (Kodi 21.2 in a Debian 13
+chroot), so a failure names the version in its id (`test_x[kodi21]`). AIOSTREAMS_KODI_RUNTIMES
+narrows that for development (e.g. `=kodi20`); `make test` leaves it unset and runs both.
+
+After each test, kodi.log of every Kodi it started is read: a deprecation notice, or any warning
+or error Kodi logged about our add-on (`KodiInstance.kodi_log_problems`), fails the test. A test
+that provokes one on purpose lists it: `@pytest.mark.kodi_log_expected(r"regex", ...)`.
+
+Nothing is skipped and nothing is installed here: `make deps` installs both runtimes before the
+first tier runs; a runtime that is missing fails its tests and names the command. Every
+Kodi and Xvfb is stopped by process group after the test; when the test failed, kodi.log (and
+a screenshot) are kept under /tmp/aiostreams-kodi-artifacts and the folder is printed
+(AIOSTREAMS_KODI_KEEP_LOGS=1 keeps them for every test, to audit kodi.log of a whole run).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,13 +42,16 @@ if _REPO not in sys.path:
 
 from tests.kodi.harness import (  # noqa: E402 - needs the path above
     KodiInstance,
+    KodiRuntime,
     addon_source_root,
     copy_addon,
-    missing_programs,
+    selected_runtimes,
 )
 
 KODI_TESTS_DIR = Path(__file__).resolve().parent
 _KEPT_ARTIFACTS: List[str] = []
+# Runtime name -> why it cannot run ("" when it is ready); each runtime is installed once.
+_RUNTIME_READY: Dict[str, str] = {}
 
 KodiFactory = Callable[..., KodiInstance]
 
@@ -45,6 +61,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "kodi_settings(**values): add-on settings the `kodi` fixture writes before Kodi starts",
     )
+    config.addinivalue_line(
+        "markers",
+        "kodi_log_expected(*regexes): kodi.log problems this test provokes on purpose",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Runs every test that starts a Kodi once per runtime (ids kodi20, kodi21)."""
+    if "kodi_runtime" in metafunc.fixturenames:
+        runtimes = selected_runtimes()
+        metafunc.parametrize(
+            "kodi_runtime", runtimes, ids=[r.name for r in runtimes], indirect=True
+        )
 
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
@@ -74,21 +103,32 @@ def _test_failed(node: pytest.Item) -> bool:
     )
 
 
-@pytest.fixture(scope="session")
-def kodi_programs() -> None:
-    """Kodi, Xvfb and ImageMagick on PATH, or every Kodi test fails saying why.
+def _ensure_runtime(runtime: KodiRuntime) -> str:
+    """Why the runtime cannot run (checked once per session), or "".
 
-    Nothing is installed here: `make deps` (tools/install-system.sh) installs every system package
-    before the first tier runs, so a missing one is a broken install step, not something to hide.
+    Nothing is installed here: `make deps` installs every runtime before the first tier, so a
+    missing one is a broken install step, not something to hide by installing it now.
     """
-    missing = missing_programs()
+    if runtime.name in _RUNTIME_READY:
+        return _RUNTIME_READY[runtime.name]
+    reason = ""
+    missing = runtime.missing()
     if missing:
-        pytest.fail(
-            "real-Kodi tests need {}: run `make deps` (tools/install-system.sh) first".format(
-                ", ".join(missing)
-            ),
-            pytrace=False,
+        reason = "{} needs {}: run `make deps` ({}) first".format(
+            runtime.description, ", ".join(missing), " ".join(runtime.install_command())
         )
+    _RUNTIME_READY[runtime.name] = reason
+    return reason
+
+
+@pytest.fixture
+def kodi_runtime(request: pytest.FixtureRequest) -> KodiRuntime:
+    """The runtime of this test's Kodis, or the test fails naming what `make deps` installs."""
+    runtime: KodiRuntime = getattr(request, "param", None) or selected_runtimes()[0]
+    reason = _ensure_runtime(runtime)
+    if reason:
+        pytest.fail(reason, pytrace=False)
+    return runtime
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +141,7 @@ def kodi_addon_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kodi_factory(
-    request: pytest.FixtureRequest, kodi_programs: None, kodi_addon_dir: Path
+    request: pytest.FixtureRequest, kodi_runtime: KodiRuntime, kodi_addon_dir: Path
 ) -> Iterator[KodiFactory]:
     """Makes Kodi instances; stops them all after the test and keeps logs of a failed test."""
     instances: List[KodiInstance] = []
@@ -112,7 +152,9 @@ def kodi_factory(
         addon_dir: Optional[Path] = None,
     ) -> KodiInstance:
         root = Path(tempfile.mkdtemp(prefix="aiostreams-kodi-"))
-        instance = KodiInstance(root, addon_dir or kodi_addon_dir, settings=settings)
+        instance = KodiInstance(
+            root, addon_dir or kodi_addon_dir, settings=settings, runtime=kodi_runtime
+        )
         instances.append(instance)
         if start:
             instance.start()
@@ -121,6 +163,9 @@ def kodi_factory(
     yield make
 
     failed = _test_failed(request.node)
+    marker = request.node.get_closest_marker("kodi_log_expected")
+    expected = [re.compile(pattern) for pattern in (marker.args if marker else ())]
+    log_problems: List[str] = []
     for instance in instances:
         try:
             if failed and instance.is_running():
@@ -129,8 +174,13 @@ def kodi_factory(
                 except (OSError, subprocess.SubprocessError):
                     pass
             instance.stop()
+            log_problems.extend(
+                entry.text
+                for entry in instance.kodi_log_problems()
+                if not any(pattern.search(entry.text) for pattern in expected)
+            )
         finally:
-            if failed:
+            if failed or log_problems or os.environ.get("AIOSTREAMS_KODI_KEEP_LOGS") == "1":
                 kept = instance.keep_artifacts(request.node.nodeid)
                 shot = instance.root / "screenshot-at-failure.png"
                 if shot.is_file():
@@ -138,6 +188,13 @@ def kodi_factory(
                 _KEPT_ARTIFACTS.append(str(kept))
                 print(f"kept Kodi log of failed test in {kept}")
             shutil.rmtree(str(instance.root), ignore_errors=True)
+    if log_problems:
+        pytest.fail(
+            "{} logged {} warning(s) or error(s) about the add-on:\n{}".format(
+                kodi_runtime.description, len(log_problems), "\n".join(log_problems)
+            ),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

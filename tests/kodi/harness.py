@@ -9,6 +9,13 @@ harnesses (two pytest runs) never share a HOME, a display or a port.
 The add-on under test and a helper script add-on (tests/kodi/helper_addon) are copied into
 $HOME/.kodi/addons before Kodi starts; Kodi finds them disabled, the harness enables both over
 JSON-RPC and closes the "Disabled add-ons" questions with Input.Back until the home window shows.
+
+Kodi itself comes from a `KodiRuntime`: "kodi20" is the host's Kodi 20.1 (Debian 12), "kodi21"
+is Kodi 21.2 in a Debian 13 root built by tools/install-kodi21.sh and started with chroot. The
+chroot Kodi runs in a private mount namespace (`unshare --mount --propagation private`): /proc,
+/dev and the temp folder (HOME, pytest's tmp_path, sockets) are mounted there only, and the kernel
+drops those mounts when the last process in it exits, so a failed or killed test leaves nothing
+mounted. Xvfb always runs on the host; loopback is shared, so the sandboxes are reachable.
 """
 
 from __future__ import annotations
@@ -44,6 +51,28 @@ ARTIFACTS_ROOT = Path(tempfile.gettempdir()) / "aiostreams-kodi-artifacts"
 # Set to a repo-shaped folder to install that tree instead of this checkout (same file filter).
 SOURCE_OVERRIDE_ENV = "AIOSTREAMS_KODI_ADDON_SRC"
 REQUIRED_PROGRAMS = ("kodi", "Xvfb", "import")
+# Development only: run a subset, e.g. AIOSTREAMS_KODI_RUNTIMES=kodi20. `make test` runs all.
+RUNTIMES_ENV = "AIOSTREAMS_KODI_RUNTIMES"
+KODI21_CACHE_ENV = "AIOSTREAMS_KODI21_CACHE"
+KODI21_MARKER = ".aiostreams-kodi21-ready"
+CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# Runs under `unshare --mount --propagation private`: these mounts exist in that namespace only.
+# $1 is the root, the other arguments are host folders bound at the same path inside it.
+_CHROOT_LAUNCH = """set -eu
+root=$1; shift
+mount -t proc proc "$root/proc"
+mount --rbind /dev "$root/dev"
+for folder in "$@"; do
+  mkdir -p "$root$folder"
+  mount --rbind "$folder" "$root$folder"
+done
+exec chroot "$root" kodi --windowing=x11
+"""
+
+# Kodi's deprecation notices ("... is deprecated and might be removed ...") and Python's
+# DeprecationWarning/PendingDeprecationWarning (shown because Kodi starts with PYTHONWARNINGS).
+_DEPRECATION = re.compile(r"deprecat", re.IGNORECASE)
+_PROBLEM_LEVELS = ("warning", "error", "fatal")
 
 _LOG_ENTRY = re.compile(
     r"^(?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) T:\d+\s+"
@@ -223,6 +252,146 @@ def stop_process_group(process: Optional[subprocess.Popen], grace: float = 5.0) 
     raise KodiError(f"process group {pgid} survived SIGKILL")
 
 
+class KodiRuntime:
+    """Where a Kodi comes from and how it is launched; `name` is the pytest id ("kodi20")."""
+
+    name = ""
+    major = 0
+    description = ""
+
+    def missing(self) -> List[str]:
+        """What is absent for this runtime to start (empty when ready)."""
+        raise NotImplementedError
+
+    def install_command(self) -> List[str]:
+        """The command that installs what `missing()` lists (idempotent)."""
+        raise NotImplementedError
+
+    def launch_command(self, instance_root: Path) -> List[str]:
+        raise NotImplementedError
+
+    def path_variable(self, host_path: str) -> str:
+        raise NotImplementedError
+
+    def time_zone(self) -> Optional[str]:
+        """A zone for Kodi's locale.timezone setting, or None to leave Kodi's default."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{self.description}>"
+
+
+class HostKodi20(KodiRuntime):
+    """The host's own Kodi (Debian 12's Kodi 20.1), installed by tools/install-system.sh."""
+
+    name = "kodi20"
+    major = 20
+    description = "Kodi 20 (host)"
+
+    def missing(self) -> List[str]:
+        return missing_programs()
+
+    def install_command(self) -> List[str]:
+        return ["make", "deps-system"]
+
+    def launch_command(self, instance_root: Path) -> List[str]:
+        return ["kodi", "--windowing=x11"]
+
+    def path_variable(self, host_path: str) -> str:
+        # Kodi embeds the system Python. A pyenv or venv interpreter found first on PATH makes
+        # it load that interpreter's extension modules (e.g. _ssl) and fail with undefined symbols.
+        return os.pathsep.join(
+            part
+            for part in host_path.split(os.pathsep)
+            if part
+            and ".pyenv" not in part
+            and part != os.environ.get("VIRTUAL_ENV", "\0") + "/bin"
+        )
+
+
+class ChrootKodi21(KodiRuntime):
+    """Kodi 21.2 from a Debian 13 root (tools/install-kodi21.sh), started with chroot."""
+
+    name = "kodi21"
+    major = 21
+    description = "Kodi 21 (Debian 13 chroot)"
+
+    @property
+    def root(self) -> Path:
+        cache = os.environ.get(KODI21_CACHE_ENV, "/var/cache/aiostreams-kodi21")
+        return Path(cache) / "root"
+
+    def missing(self) -> List[str]:
+        absent = [
+            name for name in ("Xvfb", "import", "unshare", "chroot") if not shutil.which(name)
+        ]
+        if not (self.root / KODI21_MARKER).is_file():
+            absent.append(f"the Kodi 21 root {self.root}")
+        return absent
+
+    def install_command(self) -> List[str]:
+        return ["make", "deps-kodi21"]
+
+    def bound_folders(self, instance_root: Path) -> List[str]:
+        """Host folders seen at the same path inside the root: the temp folder holds the
+        instance's HOME, pytest's tmp_path and any socket a test hands to Kodi; /run/systemd
+        and /run/dbus let Kodi 21 pick the same power back-end (logind, which it chooses when
+        /run/systemd/seats exists) and system bus as the host's Kodi 20."""
+        folders = [os.path.realpath(tempfile.gettempdir())]
+        real_root = os.path.realpath(str(instance_root))
+        if not any(real_root == f or real_root.startswith(f + "/") for f in folders):
+            folders.append(real_root)
+        folders.extend(path for path in ("/run/systemd", "/run/dbus") if os.path.isdir(path))
+        return folders
+
+    def launch_command(self, instance_root: Path) -> List[str]:
+        return [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            "-c",
+            _CHROOT_LAUNCH,
+            "kodi21-chroot",
+            str(self.root),
+        ] + self.bound_folders(instance_root)
+
+    def path_variable(self, host_path: str) -> str:
+        return CHROOT_PATH
+
+    def time_zone(self) -> Optional[str]:
+        """The host's zone (kodi.log writes local time, which the harness parses as the host's;
+        Kodi ignores TZ and reads the root's /etc/localtime, so it gets Kodi's own
+        locale.timezone setting): TZ when set, else the zone /etc/localtime links to."""
+        if os.environ.get("TZ"):
+            return os.environ["TZ"]
+        target = os.path.realpath("/etc/localtime")
+        marker = "/zoneinfo/"
+        return target.split(marker, 1)[1] if marker in target else None
+
+
+RUNTIMES: Dict[str, KodiRuntime] = {
+    runtime.name: runtime for runtime in (HostKodi20(), ChrootKodi21())
+}
+
+
+def selected_runtimes() -> List[KodiRuntime]:
+    """The runtimes every real-Kodi test runs on: all, unless AIOSTREAMS_KODI_RUNTIMES narrows."""
+    wanted = os.environ.get(RUNTIMES_ENV, "").replace(",", " ").split()
+    if not wanted:
+        return list(RUNTIMES.values())
+    unknown = [name for name in wanted if name not in RUNTIMES]
+    if unknown:
+        raise KodiError(
+            "{}={} names unknown runtimes {}; known: {}".format(
+                RUNTIMES_ENV, os.environ[RUNTIMES_ENV], unknown, ", ".join(RUNTIMES)
+            )
+        )
+    return [RUNTIMES[name] for name in wanted]
+
+
 class KodiInstance:
     """One Kodi with a fresh HOME, its own Xvfb display and JSON-RPC port."""
 
@@ -232,7 +401,10 @@ class KodiInstance:
         addon_dir: Path,
         settings: Optional[Mapping[str, Any]] = None,
         helper_dir: Path = HELPER_SOURCE,
+        runtime: Optional[KodiRuntime] = None,
     ) -> None:
+        self.runtime = runtime or RUNTIMES["kodi20"]
+        self.kodi_version: Dict[str, Any] = {}
         self.root = Path(root)
         self.home = self.root / "home"
         self.addon_dir = Path(addon_dir)
@@ -277,11 +449,13 @@ class KodiInstance:
         runtime = self.root / "xdg-runtime"
         runtime.mkdir(mode=0o700, exist_ok=True)
         # Never check the (unreachable) add-on repositories, never pop update notifications.
+        zone = self.runtime.time_zone()
         (userdata / "guisettings.xml").write_text(
             '<settings version="2">\n'
             '    <setting id="general.addonupdates">2</setting>\n'
             '    <setting id="general.addonnotifications">false</setting>\n'
-            "</settings>\n"
+            + (f'    <setting id="locale.timezone">{escape(zone)}</setting>\n' if zone else "")
+            + "</settings>\n"
         )
         shutil.copytree(str(self.addon_dir), str(self.installed_addon_dir))
         shutil.copytree(str(self.helper_dir), str(self.kodi_dir / "addons" / HELPER_ID))
@@ -363,16 +537,12 @@ class KodiInstance:
                 )
             )
         }
-        # Kodi embeds the system Python. A pyenv or venv interpreter found first on PATH makes
-        # it load that interpreter's extension modules (e.g. _ssl) and fail with undefined symbols.
-        env["PATH"] = os.pathsep.join(
-            part
-            for part in env.get("PATH", "").split(os.pathsep)
-            if part
-            and ".pyenv" not in part
-            and part != os.environ.get("VIRTUAL_ENV", "\0") + "/bin"
-        )
+        env["PATH"] = self.runtime.path_variable(env.get("PATH", ""))
         env.update(
+            # Python hides DeprecationWarning outside __main__: show each one in kodi.log, where
+            # `kodi_log_problems` finds it (Kodi 21 runs Python 3.13, which removed and
+            # deprecated parts of the standard library).
+            PYTHONWARNINGS="default::DeprecationWarning,default::PendingDeprecationWarning",
             HOME=str(self.home),
             DISPLAY=self.display,
             XDG_RUNTIME_DIR=str(self.root / "xdg-runtime"),
@@ -416,6 +586,7 @@ class KodiInstance:
             self._kodi = None
         else:
             raise KodiError("Kodi never served JSON-RPC on a port of its own")
+        self._check_version()
         if enable_addons:
             self.enable_addon(HELPER_ID)
             self.enable_addon(ADDON_ID)
@@ -423,10 +594,19 @@ class KodiInstance:
         self.boot_seconds = time.monotonic() - started
         return self.boot_seconds
 
+    def _check_version(self) -> None:
+        """The Kodi that answers is the one the runtime names (not, say, an upgraded host)."""
+        version = self.jsonrpc("Application.GetProperties", {"properties": ["version"]})
+        self.kodi_version = version["version"]
+        if self.kodi_version.get("major") != self.runtime.major:
+            raise KodiError(
+                f"{self.runtime.description} runtime answered as Kodi {self.kodi_version}"
+            )
+
     def _launch_kodi(self) -> None:
         with open(str(self.stdout_path), "ab") as output:
             self._kodi = subprocess.Popen(
-                ["kodi", "--windowing=x11"],
+                self.runtime.launch_command(self.root),
                 cwd=str(self.root),
                 env=self._environment(),
                 stdin=subprocess.DEVNULL,
@@ -439,7 +619,8 @@ class KodiInstance:
         while time.monotonic() < deadline:
             if self._kodi is None or self._kodi.poll() is not None:
                 raise KodiError(
-                    "Kodi exited with {} during start; see {} and {}".format(
+                    "{} exited with {} during start; see {} and {}".format(
+                        self.runtime.description,
                         self._kodi.returncode if self._kodi else "?",
                         self.log_path,
                         self.stdout_path,
@@ -629,6 +810,27 @@ class KodiInstance:
             if any(needle in entry.text for needle in needles):
                 found.append(entry.text)
         return found
+
+    def kodi_log_problems(self, since: int = 0) -> List[LogEntry]:
+        """Warnings and errors Kodi logged about our add-on (not the add-on's own lines).
+
+        An entry counts when it is at warning level or above and either names our add-on (its
+        id or files: Python errors, settings or addon.xml complaints) or mentions a deprecation
+        without naming the helper add-on (Kodi 21's API deprecation notices name the call, not
+        the caller; only our add-on and the helper run Python in the test Kodi). The add-on's own
+        "[AIOStreams]" lines are its designed output, checked by the tests that provoke them.
+        """
+        problems = []
+        for entry in self.log_entries(since):
+            if entry.level not in _PROBLEM_LEVELS or entry.message.startswith(ADDON_PREFIXES):
+                continue
+            if entry.message.startswith(HELPER_PREFIX):
+                continue
+            names_addon = ADDON_ID in entry.text
+            deprecation = _DEPRECATION.search(entry.text) and HELPER_ID not in entry.text
+            if names_addon or deprecation:
+                problems.append(entry)
+        return problems
 
     # -- screen ------------------------------------------------------------------------------
     def screenshot(self, path: Path) -> Path:

@@ -278,5 +278,10 @@ def assert_no_addon_tracebacks(kodi: KodiInstance) -> None:
 
 
 def save_screenshot(kodi: KodiInstance, name: str) -> Path:
-    """Saves the screen to docs/screenshots/<name> (kept in the repository as documentation)."""
-    return kodi.screenshot(SCREENSHOTS / name)
+    """Saves the screen to docs/screenshots/<name> (kept in the repository as documentation).
+
+    Only the Kodi 20 run writes there (the README's pictures are Kodi 20's, and one run per
+    test keeps them from flipping between versions); other runtimes take the same screenshot
+    into the Kodi's own folder."""
+    folder = SCREENSHOTS if kodi.runtime.name == "kodi20" else kodi.root / "screenshots"
+    return kodi.screenshot(folder / name)

@@ -13,7 +13,7 @@ from typing import Dict, List
 
 REPO = Path(__file__).resolve().parents[2]
 TIERS = ("check", "test-unit", "test-integration", "test-reliability", "test-kodi")
-INSTALL_TARGETS = ("deps", "deps-python", "deps-system")
+INSTALL_TARGETS = ("deps", "deps-python", "deps-system", "deps-kodi21")
 
 
 def _rules() -> Dict[str, Dict[str, List[str]]]:
@@ -65,6 +65,7 @@ def test_deps_installs_the_system_packages() -> None:
     recipes = " ".join(line for name in closure for line in rules.get(name, {}).get("recipe", []))
     assert "tools/install-dev.sh" in recipes
     assert "tools/install-system.sh" in recipes
+    assert "tools/install-kodi21.sh" in recipes
 
 
 def test_no_tier_installs_anything_as_a_side_effect() -> None:
