@@ -687,3 +687,17 @@ def test_without_a_client_id_the_service_never_syncs_and_logs_once(kodi, monkeyp
     assert len(lines) == 1
     assert "a-secret" not in "\n".join(message for _, message in kodi.logs)
     service._shutdown()
+
+
+def test_a_new_install_without_a_trakt_app_logs_no_warning(kodi):
+    kodi.clock = clock = kodistate.FakeClock(T0)
+    service = service_module.AIOStreamsService(
+        clock=clock, playback_factory=lambda ctx: NoPlayback()
+    )
+    started(service).tick()
+    clock.advance(30)
+    service.tick()
+    assert service.sync_count == 0
+    assert not kodi.log_lines(level=2, contains="No Trakt client id/secret configured")
+    assert kodi.log_lines(level=1, contains="No Trakt client id/secret configured")
+    service._shutdown()

@@ -96,9 +96,14 @@ class AddonContext:
         if not self.client_configured():
             if not self._no_client_logged:
                 self._no_client_logged = True
-                log.warning(
+                client_id, client_secret = _client_credentials(self.settings)
+                # A new install has neither (normal: the lists and Authorise Trakt guide the
+                # user); only one of the two is a setup mistake worth a warning.
+                level = logging.WARNING if (client_id or client_secret) else logging.INFO
+                log.log(
+                    level,
                     "No Trakt client id/secret configured (Settings > Trakt): "
-                    "Trakt is treated as not authorised"
+                    "Trakt is treated as not authorised",
                 )
             return False
         try:
