@@ -23,7 +23,9 @@ from resources.lib.service import failure_text, history  # noqa: E402
 from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
 from tests.unit.test_service_loop import FakeDb, make_service, started  # noqa: E402
 
-RETRY_AT = time.mktime((2026, 12, 6, 21, 5, 0, 0, 0, -1))
+# 21:05 local time tomorrow: always in the future, for the checks that use the real clock.
+_TOMORROW = time.localtime(time.time() + 86400)
+RETRY_AT = time.mktime((_TOMORROW.tm_year, _TOMORROW.tm_mon, _TOMORROW.tm_mday, 21, 5, 0, 0, 0, -1))
 NOW = RETRY_AT - 600
 WATCHLIST_429 = {"unit": "watchlist", "part": None, "reason": "rate_limited", "retry_at": RETRY_AT}
 HIDDEN_404 = {"unit": "hidden", "part": "dropped", "reason": "not_offered", "retry_at": NOW + 9e4}

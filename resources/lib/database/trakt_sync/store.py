@@ -71,6 +71,8 @@ def _statements(table: str) -> Dict[str, str]:
         ),
         "update": ("UPDATE", table, "SET", ", ".join(c + " = ?" for c in values), "WHERE", where),
     }  # fmt: skip
+    for column in keys:  # the rows of one scope (one hidden section, one collection type)
+        words["select_" + column] = words["select"] + ("WHERE", column + " = ?")
     return {name: " ".join(parts) for name, parts in words.items()}
 
 
@@ -97,7 +99,7 @@ def replace_rows(
             raise ValueError("scope column %r is not a key of %s" % (column, table))
         index = keys.index(column)
         wanted = {key: val for key, val in wanted.items() if key[index] == value}
-        records = conn.execute(sql["select"] + " WHERE " + column + " = ?", (value,)).fetchall()
+        records = conn.execute(sql["select_" + column], (value,)).fetchall()
     current = {}
     for record in records:
         record = tuple(record)
