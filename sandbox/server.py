@@ -199,7 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
         response = error_response(fault) if kind in ERROR_KINDS else None
         if response is None:
             response = app.dispatch(request, control=False)
-        if not any(name.lower() == "x-ratelimit" for name, _ in response.headers):
+        # Every answer carries the window, except Trakt's abuse-protection 429 (it has none).
+        if kind != "429_bare" and not any(n.lower() == "x-ratelimit" for n, _ in response.headers):
             response.headers.append(("X-Ratelimit", ratelimit))
         entry["status"] = response.status
         if kind == "drop":
