@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from . import ADDON_ID, ADDON_VERSION, errors
@@ -35,6 +35,8 @@ from . import ADDON_ID, ADDON_VERSION, errors
 MAX_IDLE_SECONDS = 30.0
 # Blocking socket waits are cut into slices this long when an abort check is given.
 IO_SLICE = 0.25
+# Idle extra connections kept per host for concurrent requests (the sync uses at most a few).
+MAX_SPARES = 3
 
 AbortCheck = Optional[Callable[[], bool]]
 _T = TypeVar("_T")
@@ -265,6 +267,7 @@ class _Connection(http.client.HTTPConnection):
         super().__init__(host, port, timeout=timeout)
         self.context = context
         self.should_abort: AbortCheck = None
+        self.last_used = 0.0  # on the transport's clock; set when handed back for reuse
 
     def waiter(self) -> _Waiter:
         return _Waiter(self.should_abort, self.timeout)
@@ -299,50 +302,92 @@ class _Connection(http.client.HTTPConnection):
 
 
 class HttpTransport:
-    """Sends single HTTP requests over reused keep-alive connections."""
+    """Sends single HTTP requests over reused keep-alive connections.
+
+    One connection per (scheme, host, port) serves requests one after another; a request sent
+    while that one is busy (from another thread: a sync fetching several shows at once) uses a
+    spare connection, and up to :data:`MAX_SPARES` spares are kept for reuse. ``observers`` are
+    called with ``(method, headers)`` of every response (the rate limiter reads its headers).
+    """
 
     def __init__(self, timeout: float = 30.0, monotonic: Any = time.monotonic) -> None:
         self.timeout = timeout
         self.requests_sent = 0
+        self.observers: List[Callable[[str, Dict[str, str]], None]] = []
         self._monotonic = monotonic
         self._connections: Dict[Tuple[str, str, int], _Connection] = {}
-        self._last_used: Dict[Tuple[str, str, int], float] = {}
+        self._spares: Dict[Tuple[str, str, int], List[_Connection]] = {}
+        self._busy: Set[_Connection] = set()
         self._ssl_context: Optional[ssl.SSLContext] = None
         self._lock = threading.RLock()
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections.values():
+            for conn in list(self._connections.values()) + [
+                spare for spares in self._spares.values() for spare in spares
+            ]:
                 conn.close()
             self._connections.clear()
-            self._last_used.clear()
+            self._spares.clear()
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = ssl.create_default_context()
         return self._ssl_context
 
-    def _connection(self, scheme: str, host: str, port: int) -> _Connection:
-        key = (scheme, host, port)
-        conn = self._connections.get(key)
-        if conn is not None and not self._reusable(key, conn):
-            conn.close()
-            conn = None
-        if conn is None:
-            if scheme == "https":
-                conn = _Connection(host, port, self.timeout, self._context())
-            elif scheme == "http":
-                conn = _Connection(host, port, self.timeout)
-            else:
-                raise ValueError(f"unsupported URL scheme: {scheme}")
-            self._connections[key] = conn
-        return conn
+    def _new(self, scheme: str, host: str, port: int) -> _Connection:
+        if scheme == "https":
+            return _Connection(host, port, self.timeout, self._context())
+        if scheme == "http":
+            return _Connection(host, port, self.timeout)
+        raise ValueError(f"unsupported URL scheme: {scheme}")
 
-    def _reusable(self, key: Tuple[str, str, int], conn: http.client.HTTPConnection) -> bool:
+    def _checkout(self, scheme: str, host: str, port: int) -> _Connection:
+        """An idle connection for this host (the main one when free), marked busy."""
+        key = (scheme, host, port)
+        with self._lock:
+            conn = self._connections.get(key)
+            if conn is None or conn not in self._busy:
+                if conn is not None and not self._reusable(conn):
+                    conn.close()
+                    conn = None
+                if conn is None:
+                    conn = self._new(scheme, host, port)
+                    self._connections[key] = conn
+                self._busy.add(conn)
+                return conn
+            spares = self._spares.setdefault(key, [])
+            while spares:
+                spare = spares.pop()
+                if self._reusable(spare):
+                    self._busy.add(spare)
+                    return spare
+                spare.close()
+            spare = self._new(scheme, host, port)
+            self._busy.add(spare)
+            return spare
+
+    def _checkin(self, key: Tuple[str, str, int], conn: _Connection, keep: bool) -> None:
+        with self._lock:
+            self._busy.discard(conn)
+            if keep:
+                conn.last_used = self._monotonic()
+            if self._connections.get(key) is conn:
+                if not keep:
+                    conn.close()
+                    del self._connections[key]
+                return
+            spares = self._spares.setdefault(key, [])
+            if keep and len(spares) < MAX_SPARES:
+                spares.append(conn)
+            else:
+                conn.close()
+
+    def _reusable(self, conn: _Connection) -> bool:
         sock = conn.sock
         if sock is None:
             return True  # never connected or closed cleanly: http.client reconnects
-        if self._monotonic() - self._last_used.get(key, 0.0) > MAX_IDLE_SECONDS:
+        if self._monotonic() - conn.last_used > MAX_IDLE_SECONDS:
             return False
         try:
             # A readable idle socket means the server sent EOF (closed it) or garbage.
@@ -350,11 +395,6 @@ class HttpTransport:
         except (OSError, ValueError):
             return False
         return not readable
-
-    def _drop(self, key: Tuple[str, str, int]) -> None:
-        conn = self._connections.pop(key, None)
-        if conn is not None:
-            conn.close()
 
     def send(
         self,
@@ -368,6 +408,7 @@ class HttpTransport:
 
         With ``should_abort``, raises :class:`errors.Aborted` within about :data:`IO_SLICE`
         seconds of it turning true, at any stage; the connection is then closed.
+        Safe to call from several threads at once (each uses its own connection).
         """
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -377,27 +418,28 @@ class HttpTransport:
         if parts.query:
             target += "?" + parts.query
         key = (scheme, host, port)
-        with self._lock:
-            conn = self._connection(scheme, host, port)
-            conn.should_abort = should_abort
-            try:
-                return self._exchange(conn, key, method, target, headers, body)
-            except BaseException:
-                # Aborted (or anything else) half-way: the connection's state is unknown.
-                self._drop(key)
-                raise
-            finally:
-                conn.should_abort = None
+        conn = self._checkout(scheme, host, port)
+        conn.should_abort = should_abort
+        keep = False
+        try:
+            resp, keep = self._exchange(conn, method, target, headers, body)
+        finally:
+            # Aborted (or anything else) half-way: the connection's state is unknown.
+            conn.should_abort = None
+            self._checkin(key, conn, keep)
+        for observer in list(self.observers):
+            observer(method, resp.headers)
+        return resp
 
     def _exchange(
         self,
         conn: _Connection,
-        key: Tuple[str, str, int],
         method: str,
         target: str,
         headers: Dict[str, str],
         body: Optional[bytes],
-    ) -> Response:
+    ) -> Tuple[Response, bool]:
+        """The response, and whether the connection may be reused."""
         if conn.sock is None:
             try:
                 conn.connect()
@@ -405,7 +447,8 @@ class HttpTransport:
                 raise TransportError("connect", f"timeout: {exc}", sent=False) from None
             except (OSError, ssl.SSLError) as exc:
                 raise TransportError("connect", type(exc).__name__, sent=False) from None
-        self.requests_sent += 1
+        with self._lock:
+            self.requests_sent += 1
         try:
             conn.request(method, target, body=body, headers=headers)
             resp = conn.getresponse()
@@ -426,8 +469,4 @@ class HttpTransport:
         except (http.client.HTTPException, OSError) as exc:
             raise TransportError("truncated", type(exc).__name__, sent=True) from None
         resp_headers = {name.lower(): value for name, value in resp.getheaders()}
-        if resp.will_close:
-            self._drop(key)
-        else:
-            self._last_used[key] = self._monotonic()
-        return Response(resp.status, resp_headers, payload)
+        return Response(resp.status, resp_headers, payload), not resp.will_close

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -37,6 +38,9 @@ class SyncContext:
         self.aired_counts: Dict[int, int] = {}
         # Set by the engine: renews the sync lease during long fetches.
         self.heartbeat: Optional[Callable[[], None]] = None
+        # The lease lives in the sync's own connection: only the sync's thread renews it (the
+        # client also polls from threads that fetch show metadata ahead).
+        self._thread = threading.get_ident()
 
     def check_abort_flag(self) -> bool:
         return self._should_abort is not None and bool(self._should_abort())
@@ -44,7 +48,7 @@ class SyncContext:
     def poll(self) -> bool:
         """The client's ``should_abort`` during a sync: also keeps the lease alive while the
         client waits (rate limits, Retry-After), then answers whether to abort."""
-        if self.heartbeat is not None:
+        if self.heartbeat is not None and threading.get_ident() == self._thread:
             self.heartbeat()
         return self.check_abort_flag()
 
