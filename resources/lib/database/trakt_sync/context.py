@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from ...trakt import errors
+from ...trakt import errors, ratelimit
 from .items import MalformedItem, skip
 from .store import Changes
 
@@ -59,12 +59,16 @@ class SyncContext:
             self.heartbeat()
 
     def fetch_pages(self, path: str, params: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
-        """Every item of every page; abort is checked before each page and every 50 items."""
+        """Every item of every page; abort is checked before each page and every 50 items.
+
+        Pages are background requests for the rate limiter (they leave Trakt's reserve to the
+        user's own actions)."""
         self.check_abort()
-        for index, item in enumerate(self.client.paginate(path, params)):
-            if index % 50 == 49:
-                self.check_abort()
-            yield item
+        with ratelimit.background():
+            for index, item in enumerate(self.client.paginate(path, params)):
+                if index % 50 == 49:
+                    self.check_abort()
+                yield item
         self.check_abort()
 
     def parse_all(

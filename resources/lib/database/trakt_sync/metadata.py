@@ -45,6 +45,9 @@ RETRY_NOT_FOUND_SECONDS = 24 * 3600.0
 # Season requests in flight at once during a sync. 4 connections cut a first sync of 700 shows
 # at 150 ms round trip from ~105 s to ~30 s; more would mostly move the wait to the rate limit.
 PARALLEL_FETCHES = 4
+# Fetched (or in flight) but not yet written: lets the fetches started early, while the other
+# lists are still being synced, run ahead of the writer (a few MB at most).
+FETCH_AHEAD = 32
 _LATER = (
     "SELECT trakt_id FROM hidden WHERE media_type = 'show' AND section IN "
     "('progress_watched', 'dropped')"
@@ -110,37 +113,49 @@ def _in_fetch_order(conn: sqlite3.Connection, show_ids: Set[int]) -> List[int]:
 
 
 def prefetch(ctx: SyncContext, show_ids: List[int], parallel: int = PARALLEL_FETCHES) -> None:
-    """Fetch the seasons of ``show_ids`` ahead, in this order, ``parallel`` at a time; then
-    :func:`fetch_show_seasons` hands each result over instead of asking Trakt again."""
-    if parallel > 1 and len(show_ids) > 1:
+    """Fetch the seasons of ``show_ids`` ahead, in this order, ``parallel`` at a time, at most
+    :data:`FETCH_AHEAD` results waiting; :func:`fetch_show_seasons` then hands each result over
+    instead of asking Trakt again. Called again in the same run (the watched shows start it
+    early, the metadata step with the final order), it re-plans what has not started yet."""
+    ahead = getattr(ctx, "seasons_ahead", None)
+    if ahead is not None:
+        ahead.replan(show_ids)
+    elif parallel > 1 and len(show_ids) > 1:
         ctx.seasons_ahead = _Prefetch(ctx, show_ids, parallel)  # type: ignore[attr-defined]
 
 
 class _Prefetch:
-    """At most ``parallel`` fetches run ahead of the consumer, each in a daemon thread that
-    ends with its request (nothing lingers when the sync stops taking results)."""
+    """Up to ``parallel`` fetches in flight, each in a daemon thread that ends with its request,
+    and at most :data:`FETCH_AHEAD` fetched or in flight but not yet taken (memory stays bounded
+    and nothing lingers when the sync stops taking results)."""
 
     def __init__(self, ctx: SyncContext, show_ids: List[int], parallel: int) -> None:
         self._ctx = ctx
-        self._order = list(show_ids)
-        self._next = 0
+        self._pending = list(show_ids)  # not started yet, in fetch order
         self._parallel = parallel
+        self._running = 0
+        self._started: Dict[int, threading.Event] = {}  # started, not taken yet
         self._results: Dict[int, Any] = {}
-        self._done: Dict[int, threading.Event] = {}
         self._lock = threading.Lock()
         self._stopped = False
+        self._fill()
+
+    def replan(self, show_ids: List[int]) -> None:
+        with self._lock:
+            self._pending = [show for show in show_ids if show not in self._started]
         self._fill()
 
     def _fill(self) -> None:
         with self._lock:
             while (
                 not self._stopped
-                and self._next < len(self._order)
-                and len(self._done) < self._parallel
+                and self._pending
+                and self._running < self._parallel
+                and len(self._started) < FETCH_AHEAD
             ):
-                show_id = self._order[self._next]
-                self._next += 1
-                self._done[show_id] = threading.Event()
+                show_id = self._pending.pop(0)
+                self._started[show_id] = threading.Event()
+                self._running += 1
                 threading.Thread(
                     target=self._fetch, args=(show_id,), name="trakt-seasons", daemon=True
                 ).start()
@@ -157,19 +172,23 @@ class _Prefetch:
                 # Network down, aborted, signed out...: fetch nothing more ahead; the sync
                 # decides what to do with this show and asks for the next one itself.
                 self._stopped = True
-        self._results[show_id] = outcome
-        self._done[show_id].set()
+        with self._lock:
+            self._results[show_id] = outcome
+            self._running -= 1
+            done = self._started[show_id]
+        done.set()
+        self._fill()
 
     def take(self, show_id: int) -> Optional[Any]:
         """The outcome for ``show_id`` (episodes or the exception), or None if not fetched ahead."""
         with self._lock:
-            done = self._done.get(show_id)
+            done = self._started.get(show_id)
         if done is None:
             return None
         while not done.wait(0.25):
             self._ctx.check_abort()
         with self._lock:
-            del self._done[show_id]
+            del self._started[show_id]
             outcome = self._results.pop(show_id)
         self._fill()
         return outcome

@@ -66,7 +66,14 @@ class WatchedShows(Unit):
             return ctx.parse_all(self.name, items, _parse_show)
 
     def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
-        return apply_watched_shows(conn, data, ctx)
+        changes = apply_watched_shows(conn, data, ctx)
+        # Start fetching season metadata now, in the background, while the sync goes on with
+        # the other lists: on a first sync that fills Next Up seconds earlier. The metadata step
+        # takes these results (nothing is written here beyond the watched data).
+        from . import metadata  # here: metadata imports this module
+
+        metadata.prefetch(ctx, metadata.shows_needing_metadata(conn, ctx))
+        return changes
 
 
 def _parse_show(item: Any) -> Dict[str, Any]:
