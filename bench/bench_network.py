@@ -58,6 +58,10 @@ def child(url: str, db_path: str, token_file: str) -> None:
 
     from resources.lib.trakt.client import TraktClient
 
+    if os.environ.get("BENCH_PARALLEL"):  # compare with fewer connections (1 = one by one)
+        from resources.lib.database.trakt_sync import metadata
+
+        metadata.PARALLEL_FETCHES = int(os.environ["BENCH_PARALLEL"])
     started = time.perf_counter()
     db = TraktSyncDatabase(db_path)
     client = TraktClient(
@@ -233,12 +237,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-loopback", action="store_true", help="only the network runs")
     parser.add_argument("--with-500", action="store_true", help="large at 500 GETs / 300 s too")
     parser.add_argument("--cap", action="store_true", help="an account at the 100K-play cap")
+    parser.add_argument(
+        "--parallel", type=int, default=None, help="season fetches in flight (default: 4)"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=3, metavar=("URL", "DB", "TOKENS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
+    if args.parallel is not None:
+        os.environ["BENCH_PARALLEL"] = str(max(1, args.parallel))
     print(machine(), flush=True)
     plan: List[Tuple[str, float, Optional[int]]] = []
     for account in [a for a in args.accounts.split(",") if a]:

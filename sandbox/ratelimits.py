@@ -16,7 +16,6 @@ import threading
 import time
 from typing import Callable, Dict, Optional, Tuple
 
-
 GET_NAME = "AUTHED_API_GET_LIMIT"
 WRITE_NAME = "AUTHED_API_POST_LIMIT"
 UNLIMITED = 1_000_000  # "off": a limit no test reaches

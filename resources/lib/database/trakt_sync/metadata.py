@@ -112,12 +112,13 @@ def _in_fetch_order(conn: sqlite3.Connection, show_ids: Set[int]) -> List[int]:
     return ordered
 
 
-def prefetch(ctx: SyncContext, show_ids: List[int], parallel: int = PARALLEL_FETCHES) -> None:
+def prefetch(ctx: SyncContext, show_ids: List[int], parallel: Optional[int] = None) -> None:
     """Fetch the seasons of ``show_ids`` ahead, in this order, ``parallel`` at a time, at most
     :data:`FETCH_AHEAD` results waiting; :func:`fetch_show_seasons` then hands each result over
     instead of asking Trakt again. Called again in the same run (the watched shows start it
     early, the metadata step with the final order), it re-plans what has not started yet."""
     ahead = getattr(ctx, "seasons_ahead", None)
+    parallel = PARALLEL_FETCHES if parallel is None else parallel
     if ahead is not None:
         ahead.replan(show_ids)
     elif parallel > 1 and len(show_ids) > 1:
