@@ -127,7 +127,7 @@ def test_concurrent_requests_use_separate_connections_and_keep_one_spare() -> No
         headers = {"trakt-api-key": sb.client_id, "trakt-api-version": "2"}
         statuses: List[int] = []
         seen: List[str] = []
-        transport.observers.append(lambda method, h: seen.append(h.get("x-ratelimit", "")))
+        transport.observers.append(lambda method, status, h: seen.append(h.get("x-ratelimit", "")))
         threads = [
             threading.Thread(
                 target=lambda: statuses.append(

@@ -51,7 +51,7 @@ def limiter(clock: Clock, device_clock_off_by: float = 0.0) -> RateLimiter:
 def test_background_gets_stop_at_the_reserve_and_wait_for_the_window_end() -> None:
     clock = Clock()
     lim = limiter(clock)
-    lim.observe("GET", headers(remaining=52, until_in=120, limit=1000))
+    lim.observe("GET", 200, headers(remaining=52, until_in=120, limit=1000))
     with ratelimit.background():
         lim.acquire("GET")  # 51 left
         lim.acquire("GET")  # 50 left = the reserve of a 1000 window
@@ -65,7 +65,7 @@ def test_background_gets_stop_at_the_reserve_and_wait_for_the_window_end() -> No
 def test_interactive_gets_use_the_reserve_and_stop_only_when_nothing_is_left() -> None:
     clock = Clock()
     lim = limiter(clock)
-    lim.observe("GET", headers(remaining=3, until_in=60, limit=1000))
+    lim.observe("GET", 200, headers(remaining=3, until_in=60, limit=1000))
     for _ in range(3):
         lim.acquire("GET")
     assert clock.waits == []
@@ -80,7 +80,7 @@ def test_a_500_window_keeps_25_for_the_user() -> None:
     assert ratelimit.reserve_for(40) == 10
     clock = Clock()
     lim = limiter(clock)
-    lim.observe("GET", headers(remaining=26, until_in=200, limit=500))
+    lim.observe("GET", 200, headers(remaining=26, until_in=200, limit=500))
     with ratelimit.background():
         lim.acquire("GET")
         assert clock.waits == []
@@ -91,7 +91,7 @@ def test_a_500_window_keeps_25_for_the_user() -> None:
 def test_window_end_is_measured_against_the_servers_date_not_the_device_clock() -> None:
     clock = Clock()
     lim = limiter(clock, device_clock_off_by=-3600.0)  # the box is an hour behind
-    lim.observe("GET", headers(remaining=0, until_in=30))
+    lim.observe("GET", 200, headers(remaining=0, until_in=30))
     lim.acquire("GET")
     assert len(clock.waits) == 1 and 30 <= clock.waits[0] <= 31
 
@@ -99,14 +99,14 @@ def test_window_end_is_measured_against_the_servers_date_not_the_device_clock() 
 def test_the_count_follows_the_server_and_a_new_window_starts_fresh() -> None:
     clock = Clock()
     lim = limiter(clock)
-    lim.observe("GET", headers(remaining=900, until_in=100))
+    lim.observe("GET", 200, headers(remaining=900, until_in=100))
     lim.acquire("GET")
     assert lim.window_remaining == 899
-    lim.observe("GET", headers(remaining=700, until_in=100))  # another device used some
+    lim.observe("GET", 200, headers(remaining=700, until_in=100))  # another device used some
     assert lim.window_remaining == 700
-    lim.observe("GET", headers(remaining=800, until_in=100))  # stale answer: keep the lower
+    lim.observe("GET", 200, headers(remaining=800, until_in=100))  # stale answer: keep the lower
     assert lim.window_remaining == 700
-    lim.observe("GET", headers(remaining=999, until_in=400))  # the next window
+    lim.observe("GET", 200, headers(remaining=999, until_in=400))  # the next window
     assert lim.window_remaining == 999
     clock.t += 1000  # past every window: unknown again, nothing waits
     assert lim.window_remaining is None
@@ -117,10 +117,19 @@ def test_the_count_follows_the_server_and_a_new_window_starts_fresh() -> None:
 def test_write_limit_headers_and_bad_headers_do_not_touch_the_get_window() -> None:
     clock = Clock()
     lim = limiter(clock)
-    lim.observe("GET", headers(remaining=0, until_in=100, name="POST"))
-    lim.observe("POST", headers(remaining=0, until_in=100))
-    lim.observe("GET", {"x-ratelimit": "{not json"})
-    lim.observe("GET", {"x-ratelimit": json.dumps({"remaining": 0})})
+    lim.observe("GET", 200, headers(remaining=0, until_in=100, name="POST"))
+    lim.observe("POST", 200, headers(remaining=0, until_in=100))
+    lim.observe("GET", 200, {"x-ratelimit": "{not json"})
+    lim.observe("GET", 200, {"x-ratelimit": json.dumps({"remaining": 0})})
+    assert lim.window_remaining is None
+    lim.acquire("GET")
+    assert clock.waits == []
+
+
+def test_a_429_is_left_to_the_clients_retry_after() -> None:
+    clock = Clock()
+    lim = limiter(clock)
+    lim.observe("GET", 429, headers(remaining=0, until_in=100))
     assert lim.window_remaining is None
     lim.acquire("GET")
     assert clock.waits == []

@@ -307,13 +307,13 @@ class HttpTransport:
     One connection per (scheme, host, port) serves requests one after another; a request sent
     while that one is busy (from another thread: a sync fetching several shows at once) uses a
     spare connection, and up to :data:`MAX_SPARES` spares are kept for reuse. ``observers`` are
-    called with ``(method, headers)`` of every response (the rate limiter reads its headers).
+    called with ``(method, status, headers)`` of every response (the rate limiter reads its headers).
     """
 
     def __init__(self, timeout: float = 30.0, monotonic: Any = time.monotonic) -> None:
         self.timeout = timeout
         self.requests_sent = 0
-        self.observers: List[Callable[[str, Dict[str, str]], None]] = []
+        self.observers: List[Callable[[str, int, Dict[str, str]], None]] = []
         self._monotonic = monotonic
         self._connections: Dict[Tuple[str, str, int], _Connection] = {}
         self._spares: Dict[Tuple[str, str, int], List[_Connection]] = {}
@@ -428,7 +428,7 @@ class HttpTransport:
             conn.should_abort = None
             self._checkin(key, conn, keep)
         for observer in list(self.observers):
-            observer(method, resp.headers)
+            observer(method, resp.status, resp.headers)
         return resp
 
     def _exchange(

@@ -153,9 +153,12 @@ class RateLimiter:
                 if self._window_end is not None:
                     self._remaining -= 1
 
-    def observe(self, method: str, headers: Dict[str, str]) -> None:
-        """Read Trakt's ``X-Ratelimit`` (and ``Date``) from a response to ``method``."""
-        if method.upper() in WRITE_METHODS:
+    def observe(self, method: str, status: int, headers: Dict[str, str]) -> None:
+        """Read Trakt's ``X-Ratelimit`` (and ``Date``) from a response to ``method``.
+
+        A 429 is left to the client, which waits its ``Retry-After`` (waiting here as well would
+        wait twice)."""
+        if method.upper() in WRITE_METHODS or status == 429:
             return
         info = _parse_header(headers.get("x-ratelimit"))
         if info is None or "POST" in str(info.get("name") or "").upper():
