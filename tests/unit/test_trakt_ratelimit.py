@@ -126,6 +126,23 @@ def test_write_limit_headers_and_bad_headers_do_not_touch_the_get_window() -> No
     assert clock.waits == []
 
 
+def test_trakts_window_replaces_the_local_budget_once_known() -> None:
+    clock = Clock()
+    lim = RateLimiter(clock.monotonic, clock.wait, get_budget=2, now=lambda: EPOCH)
+    lim.acquire("GET")
+    lim.acquire("GET")
+    lim.observe("GET", 200, headers(remaining=500, until_in=300, limit=1000))
+    for _ in range(5):
+        lim.acquire("GET")  # the local budget of 2 would wait 300 s here
+    assert clock.waits == []
+    clock.t += 400  # the window ended and nothing reported a new one: local budget again
+    lim.acquire("GET")
+    lim.acquire("GET")
+    assert clock.waits == []
+    lim.acquire("GET")
+    assert len(clock.waits) == 1
+
+
 def test_a_429_is_left_to_the_clients_retry_after() -> None:
     clock = Clock()
     lim = limiter(clock)

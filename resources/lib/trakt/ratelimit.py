@@ -1,11 +1,11 @@
 """Client-side pacing that keeps this client inside Trakt's rate limits.
 
 Trakt allows 1000 GETs per 5 minutes (500 announced in 2026) and one POST/PUT/DELETE per second.
-Two sources decide when a request may go:
+Two sources decide when a GET may go (writes are simply spaced ``write_interval`` apart):
 
-- a local sliding window of GET send times under a configurable budget, and spaced writes
-  (works with no help from the server);
-- Trakt's own count: every response carries ``X-Ratelimit: {"name", "period", "limit",
+- while no response has reported a window: a local sliding window of GET send times under a
+  configurable budget (works with no help from the server);
+- once one has, Trakt's own count instead: every response carries ``X-Ratelimit: {"name", "period", "limit",
   "remaining", "until"}`` for the account's current window, shared by every process and device
   of the user. :meth:`RateLimiter.observe` reads it; until the window ends (``until``) the
   limiter counts down ``remaining`` for every GET it lets through.
@@ -98,10 +98,12 @@ class RateLimiter:
                 return max(0.0, self._last_write + self.write_interval - now)
             while self._gets and self._gets[0] <= now - self.get_window:
                 self._gets.popleft()
-            local = 0.0
+            window = self._window_delay(now, background)
+            if self._window_end is not None:
+                return window  # Trakt's own count is known: it replaces the local budget
             if len(self._gets) >= self.get_budget:
-                local = max(0.0, self._gets[0] + self.get_window - now)
-            return max(local, self._window_delay(now, background))
+                return max(0.0, self._gets[0] + self.get_window - now)
+            return 0.0
 
     def _window_delay(self, now: float, background: Optional[bool]) -> float:
         if self._window_end is None:
