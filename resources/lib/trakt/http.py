@@ -307,7 +307,7 @@ class HttpTransport:
     One connection per (scheme, host, port) serves requests one after another; a request sent
     while that one is busy (from another thread: a sync fetching several shows at once) uses a
     spare connection, and up to :data:`MAX_SPARES` spares are kept for reuse. ``observers`` are
-    called with ``(method, status, headers)`` of every response (the rate limiter reads its headers).
+    called with ``(method, status, headers)`` of every response (the rate limiter reads them).
     """
 
     def __init__(self, timeout: float = 30.0, monotonic: Any = time.monotonic) -> None:
