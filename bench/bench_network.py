@@ -183,8 +183,10 @@ def run(account: str, latency: float, get_limit: Optional[int], seed: int = 1) -
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         log = sb.requests()
         db = TraktSyncDatabase(db_path)
-        equal = db.snapshot() == sb.truth()
+        mirror, truth = db.snapshot(), sb.truth()
         db.close()
+        equal = mirror == truth
+        differs = sorted(key for key in truth if mirror.get(key) != truth[key])
         metadata = log["by_endpoint"].get("GET /shows/{id}/seasons", 0)
         return {
             "account": account,
@@ -200,7 +202,7 @@ def run(account: str, latency: float, get_limit: Optional[int], seed: int = 1) -
             "window_waits": out["window_waits"],
             "peak_rss_mb": round(out["peak_rss_mb"], 1),
             "next50_s": None if box.get("next50_s") is None else round(box["next50_s"], 2),
-            "equals_truth": equal,
+            "equals_truth": equal if equal else "no: " + ",".join(differs),
         }
     finally:
         sb.stop()

@@ -7,8 +7,8 @@ Two sources decide when a GET may go (writes are simply spaced ``write_interval`
   configurable budget (works with no help from the server);
 - once one has, Trakt's own count instead: every response carries ``X-Ratelimit: {"name",
   "period", "limit", "remaining", "until"}`` for the account's current window, shared by every
-  process and device of the user. :meth:`RateLimiter.observe` reads it; until the window ends (``until``) the
-  limiter counts down ``remaining`` for every GET it lets through.
+  process and device of the user. :meth:`RateLimiter.observe` reads it; until the window ends
+  (``until``) the limiter counts down ``remaining`` for every GET it lets through.
 
 Priorities: a GET sent inside :func:`background` (the sync) stops while ``remaining`` is at or
 below the reserve (:func:`reserve_for`) and waits for the window to end, so the rest of the
