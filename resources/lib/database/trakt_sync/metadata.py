@@ -137,13 +137,15 @@ class _Prefetch:
         self._running = 0
         self._started: Dict[int, threading.Event] = {}  # started, not taken yet
         self._results: Dict[int, Any] = {}
+        self._taken: Set[int] = set()  # never fetched twice in one run
         self._lock = threading.Lock()
         self._stopped = False
         self._fill()
 
     def replan(self, show_ids: List[int]) -> None:
         with self._lock:
-            self._pending = [show for show in show_ids if show not in self._started]
+            done = set(self._started) | self._taken
+            self._pending = [show for show in show_ids if show not in done]
         self._fill()
 
     def _fill(self) -> None:
@@ -190,6 +192,7 @@ class _Prefetch:
             self._ctx.check_abort()
         with self._lock:
             del self._started[show_id]
+            self._taken.add(show_id)
             outcome = self._results.pop(show_id)
         self._fill()
         return outcome
