@@ -111,9 +111,7 @@ def run_child(url: str, db_path: str, token_file: str) -> Dict[str, Any]:
 def _start_sandbox(account: str, seed: int) -> Any:
     from sandbox import server as sandbox_server
 
-    # The sandbox writes headers and body separately; with Nagle + delayed ACK each request then
-    # waits ~40 ms on loopback. Real Trakt latency is different anyway; measure our own cost.
-    sandbox_server._Handler.disable_nagle_algorithm = True
+    # The sandbox sends each answer in one write, so no Nagle workaround is needed (issue 13).
     return sandbox_server.Sandbox(account=account, seed=seed).start()
 
 

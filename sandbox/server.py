@@ -11,6 +11,7 @@ state access behind one lock.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import sys
 import threading
@@ -31,6 +32,7 @@ from . import (  # noqa: F401  (route modules register themselves on import)
 )
 from .faults import ERROR_KINDS, Faults, error_response, fake_totals
 from .oauth import OAuth
+from .ratelimits import RateLimits
 from .requestlog import RequestLog
 from .state import ACTIVITY_KEYS, State
 from .timeutil import now_ms
@@ -61,8 +63,14 @@ class App:
         token_lifetime: float,
         auto_approve: bool,
         device_interval: float,
+        latency_ms: float = 0.0,
+        limits: Optional[RateLimits] = None,
     ) -> None:
         self.lock = threading.RLock()
+        # Network round trip added to every API/OAuth response (slept before the answer is sent,
+        # outside the state lock, so concurrent requests overlap like on a real network).
+        self.latency = max(0.0, float(latency_ms)) / 1000.0
+        self.limits = limits or RateLimits()
         self.account, self.seed = account, seed
         self.state: State = accounts.build(account, seed)
         self.oauth = OAuth(token_lifetime, auto_approve, device_interval)
@@ -132,7 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "TraktSandbox/1.0"
     timeout = 300  # idle keep-alive connections are closed after this
-    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
+    # Headers and body leave in one send (see _send): no Nagle workaround needed, so the
+    # benchmarks measure the default socket path a real client meets.
     server: _Server
 
     def setup(self) -> None:
@@ -167,8 +176,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(app.dispatch(request, control=True))
             return
         entry = app.log.record(self.command, split.path, split.query)
+        if app.latency > 0:
+            time.sleep(app.latency)
         if app.faults.global_delay > 0:
             time.sleep(app.faults.global_delay)
+        allowed, ratelimit, wait = app.limits.check(self.command)
+        if not allowed:
+            entry["status"] = 429
+            body = {"error": "rate limit exceeded"}
+            headers = {"Retry-After": str(max(1, int(math.ceil(wait)))), "X-Ratelimit": ratelimit}
+            self._send(json_response(body, 429, headers))
+            return
         fault = app.faults.take(self.command, split.path)
         kind = fault.kind if fault else None
         entry["fault"] = kind
@@ -181,6 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
         response = error_response(fault) if kind in ERROR_KINDS else None
         if response is None:
             response = app.dispatch(request, control=False)
+        # Every answer carries the window, except Trakt's abuse-protection 429 (it has none).
+        if kind != "429_bare" and not any(n.lower() == "x-ratelimit" for n, _ in response.headers):
+            response.headers.append(("X-Ratelimit", ratelimit))
         entry["status"] = response.status
         if kind == "drop":
             entry["status"] = "dropped"
@@ -194,18 +215,27 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response, truncate=kind == "truncate")
 
     def _send(self, response: Response, truncate: bool = False) -> None:
-        self.send_response(response.status, _REASONS.get(response.status))
-        for name, value in response.headers:
-            self.send_header(name, value)
+        """Status line, headers and body in ONE write (a real server's single segment)."""
+        self.log_request(response.status)
+        reason = _REASONS.get(response.status)
+        if reason is None:
+            reason = self.responses.get(response.status, ("",))[0]
+        lines = [
+            "%s %d %s" % (self.protocol_version, response.status, reason),
+            "Server: " + self.version_string(),
+            "Date: " + self.date_time_string(),
+        ]
+        lines.extend("%s: %s" % (name, value) for name, value in response.headers)
         if response.status != 204:
-            self.send_header("Content-Length", str(len(response.body)))
-        if truncate:
+            lines.append("Content-Length: %d" % len(response.body))
+        if truncate or self.close_connection:
             self.close_connection = True
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command == "HEAD" or response.status == 204:
-            return
-        self.wfile.write(response.body[: len(response.body) // 2] if truncate else response.body)
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        body = b""
+        if self.command != "HEAD" and response.status != 204:
+            body = response.body[: len(response.body) // 2] if truncate else response.body
+        self.wfile.write(head + body)
         self.wfile.flush()
 
 
@@ -224,8 +254,18 @@ class Sandbox:
         auto_approve: bool = False,
         device_interval: float = 5,
         verbose: bool = False,
+        latency_ms: float = 0.0,
+        get_limit: Optional[int] = None,
+        get_period: float = 300.0,
+        write_limit: Optional[int] = None,
     ) -> None:
-        self.app = App(account, seed, token_lifetime, auto_approve, device_interval)
+        """``latency_ms``: added before every API/OAuth response. ``get_limit`` GETs per
+        ``get_period`` seconds and ``write_limit`` writes per second (None = unlimited; Trakt:
+        1000 or 500 per 300 s, and 1 write per second)."""
+        limits = RateLimits(get_limit, get_period, write_limit, 1.0)
+        self.app = App(
+            account, seed, token_lifetime, auto_approve, device_interval, latency_ms, limits
+        )
         self._port, self._verbose = port, verbose
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
@@ -317,6 +357,24 @@ class Sandbox:
 
     def set_slow(self, delay: float) -> None:
         self.app.faults.global_delay = max(0.0, float(delay))
+
+    def set_latency(self, latency_ms: float) -> None:
+        self.app.latency = max(0.0, float(latency_ms)) / 1000.0
+
+    def set_rate_limits(
+        self,
+        get_limit: Optional[int] = None,
+        get_period: float = 300.0,
+        write_limit: Optional[int] = None,
+        write_period: float = 1.0,
+    ) -> None:
+        """New limits (None = unlimited) with fresh windows."""
+        self.app.limits.configure(get_limit, get_period, write_limit, write_period)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the rate limits refused with a 429 (faults not counted)."""
+        return self.app.limits.rejected
 
     def requests(self) -> Dict[str, Any]:
         return self.app.log.snapshot()

@@ -156,6 +156,63 @@ def _apply(sb, op):
     raise AssertionError(name)
 
 
+# -- fixed counter-examples (issue 13 section 3) -------------------------------------------------
+# Each defeats a cheap "what changed" check: a reset plus a watch looks like a plain watch in the
+# history and the stats, and an unwatch plus a back-dated play on the same show keeps its play
+# count and its last_watched_at. The final sync must still make the mirror equal the truth.
+
+
+def _two_watched_episodes(sb):
+    state, catalog = sb.state, sb.state.catalog
+    by_show = {}
+    for trakt in sorted(state.plays):
+        episode = catalog.episodes.get(trakt)
+        if episode is not None and episode.season > 0:
+            by_show.setdefault(episode.show.trakt, []).append(episode)
+    show = next(show for show in sorted(by_show) if len(by_show[show]) >= 2)
+    return show, sorted(by_show[show], key=lambda e: (e.season, e.number))
+
+
+def _reset_then_watch(sb):
+    show, episodes = _two_watched_episodes(sb)
+    sb.mutate("reset_show", show=show)
+    first = episodes[0]
+    sb.mutate("watch_episode", show=show, season=first.season, number=first.number)
+    return show
+
+
+def _unwatch_then_back_dated_play(sb):
+    show, episodes = _two_watched_episodes(sb)
+    gone, again = episodes[-1], episodes[0]
+    sb.mutate("unwatch_episode", show=show, season=gone.season, number=gone.number)
+    sb.mutate("watch_episode", show=show, season=again.season, number=again.number,
+              watched_at="now-400d")  # fmt: skip
+    return show
+
+
+@pytest.mark.parametrize("story", [_reset_then_watch, _unwatch_then_back_dated_play],
+                         ids=lambda story: story.__name__.strip("_"))  # fmt: skip
+def test_fixed_counter_examples_of_a_cheap_delta(sandbox, tmp_path, story):
+    sandbox.clear_faults()
+    sandbox.mutate("switch_user", username="delta-user", account="small", seed=3)
+    store = TokenStore(str(tmp_path / "tokens.json"))
+    store.save(Tokens.from_response(sandbox.issue_tokens()))
+    client = make_client(sandbox, store)
+    db = TraktSyncDatabase(str(tmp_path / "trakt_sync.db"))
+    try:
+        assert db.sync_activities(client, force=True).status == "ok"
+        before = db.snapshot()
+        show = str(story(sandbox))
+        truth = comparable_truth(sandbox.truth())
+        assert truth["episodes"].get(show) != before["episodes"].get(show)  # the story changed it
+        result = db.sync_activities(client, force=True)
+        assert result.status == "ok", result
+        assert db.snapshot() == truth
+    finally:
+        db.close()
+        client.close()
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

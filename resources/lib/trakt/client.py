@@ -92,6 +92,8 @@ class TraktClient:
             get_window=get_window,
             write_interval=write_interval,
         )
+        # Pacing from Trakt's own count: every response's X-Ratelimit (see ratelimit.py).
+        self._transport.observers.append(self.limiter.observe)
         for url in (self.api_url, self.oauth_url):
             if urlsplit(url).scheme not in ("http", "https"):
                 raise ValueError("Trakt URLs must be http(s)")

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from ...trakt import errors
+from ...trakt import errors, ratelimit
 from .items import MalformedItem, skip
 from .store import Changes
 
@@ -41,6 +42,9 @@ class SyncContext:
         self.aired_counts: Dict[int, int] = {}
         # Set by the engine: renews the sync lease during long fetches.
         self.heartbeat: Optional[Callable[[], None]] = None
+        # The lease lives in the sync's own connection: only the sync's thread renews it (the
+        # client also polls from threads that fetch show metadata ahead).
+        self._thread = threading.get_ident()
 
     def check_abort_flag(self) -> bool:
         return self._should_abort is not None and bool(self._should_abort())
@@ -48,7 +52,7 @@ class SyncContext:
     def poll(self) -> bool:
         """The client's ``should_abort`` during a sync: also keeps the lease alive while the
         client waits (rate limits, Retry-After), then answers whether to abort."""
-        if self.heartbeat is not None:
+        if self.heartbeat is not None and threading.get_ident() == self._thread:
             self.heartbeat()
         return self.check_abort_flag()
 
@@ -59,12 +63,16 @@ class SyncContext:
             self.heartbeat()
 
     def fetch_pages(self, path: str, params: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
-        """Every item of every page; abort is checked before each page and every 50 items."""
+        """Every item of every page; abort is checked before each page and every 50 items.
+
+        Pages are background requests for the rate limiter (they leave Trakt's reserve to the
+        user's own actions)."""
         self.check_abort()
-        for index, item in enumerate(self.client.paginate(path, params)):
-            if index % 50 == 49:
-                self.check_abort()
-            yield item
+        with ratelimit.background():
+            for index, item in enumerate(self.client.paginate(path, params)):
+                if index % 50 == 49:
+                    self.check_abort()
+                yield item
         self.check_abort()
 
     def parse_all(

@@ -232,6 +232,7 @@ class Run:
 
     def run_metadata(self, start: float, end: float) -> None:
         show_ids = metadata.shows_needing_metadata(self.conn, self.ctx)
+        metadata.prefetch(self.ctx, show_ids)  # fetched ahead on a few connections
         written = 0
         failed: List[BaseException] = []
         for index, show_id in enumerate(show_ids):

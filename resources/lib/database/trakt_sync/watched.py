@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Dict, List, Tuple
 
+from ...trakt import ratelimit
 from .context import SyncContext, Unit
 from .items import MalformedItem, as_dict, as_int, as_list, iso_time, media_columns, trakt_id
 from .store import Changes, no_changes, replace_rows
@@ -33,7 +34,8 @@ class WatchedMovies(Unit):
     activity_keys = (("movies", "watched_at"),)
 
     def fetch(self, ctx: SyncContext) -> List[Dict[str, Any]]:
-        return ctx.parse_all(self.name, ctx.fetch_pages(WATCHED_MOVIES_PATH), _parse_movie)
+        with ratelimit.background():  # sync work: keeps Trakt's reserve for the user
+            return ctx.parse_all(self.name, ctx.fetch_pages(WATCHED_MOVIES_PATH), _parse_movie)
 
     def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
         return replace_rows(conn, "movies", data)
@@ -59,11 +61,19 @@ class WatchedShows(Unit):
     activity_keys = (("episodes", "watched_at"),)
 
     def fetch(self, ctx: SyncContext) -> List[Dict[str, Any]]:
-        items = ctx.fetch_pages(WATCHED_SHOWS_PATH, dict(WATCHED_SHOWS_PARAMS))
-        return ctx.parse_all(self.name, items, _parse_show)
+        with ratelimit.background():
+            items = ctx.fetch_pages(WATCHED_SHOWS_PATH, dict(WATCHED_SHOWS_PARAMS))
+            return ctx.parse_all(self.name, items, _parse_show)
 
     def apply(self, conn: sqlite3.Connection, data: Any, ctx: SyncContext) -> Changes:
-        return apply_watched_shows(conn, data, ctx)
+        changes = apply_watched_shows(conn, data, ctx)
+        # Start fetching season metadata now, in the background, while the sync goes on with
+        # the other lists: on a first sync that fills Next Up seconds earlier. The metadata step
+        # takes these results (nothing is written here beyond the watched data).
+        from . import metadata  # here: metadata imports this module
+
+        metadata.prefetch(ctx, metadata.shows_needing_metadata(conn, ctx))
+        return changes
 
 
 def _parse_show(item: Any) -> Dict[str, Any]:
