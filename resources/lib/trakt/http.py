@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import select
+import selectors
 import socket
 import ssl
 import threading
@@ -23,7 +23,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlencode, urlsplit
 
-from . import ADDON_ID, ADDON_VERSION, errors
+from . import ADDON_ID, ADDON_VERSION, errors, sockets
 from .sockets import IO_SLICE, AbortCheck, Connection
 
 __all__ = ["IO_SLICE", "HttpTransport", "Response", "TransportError", "build_url", "user_agent"]
@@ -195,7 +195,7 @@ class HttpTransport:
             return False
         try:
             # A readable idle socket means the server sent EOF (closed it) or garbage.
-            readable, _, _ = select.select([sock], [], [], 0)
+            readable = sockets.ready(sock, selectors.EVENT_READ, 0)
         except (OSError, ValueError):
             return False
         return not readable

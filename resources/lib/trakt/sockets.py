@@ -14,7 +14,7 @@ import functools
 import http.client
 import io
 import os
-import select
+import selectors
 import socket
 import ssl
 import threading
@@ -130,13 +130,24 @@ class Waiter:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise socket.timeout("connect timed out")
-            _, writable, failed = select.select([], [sock], [sock], self._slice(remaining))
-            if writable or failed:
+            if ready(sock, selectors.EVENT_WRITE, self._slice(remaining)):
                 code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if code != 0:
                     raise OSError(code, os.strerror(code))
                 break
         self.check()
+
+
+def ready(sock: socket.socket, events: int, timeout: float) -> bool:
+    """Whether ``sock`` is ready for ``events`` within ``timeout`` seconds.
+
+    Through ``selectors`` (epoll or poll), never ``select.select``: that refuses descriptors
+    numbered 1024 and above, which a long-running Kodi process (one process for every add-on,
+    the skin's textures, the databases) reaches.
+    """
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, events)
+        return bool(selector.select(timeout))
 
 
 class _SocketReader(io.RawIOBase):
