@@ -73,11 +73,11 @@ WIDGET_REFRESH = "AIOStreams.WidgetRefresh"
 def refresh_widgets(now: float) -> str:
     """Give ``AIOStreams.WidgetRefresh`` a new value (a timestamp in milliseconds)."""
     previous = get_text(WIDGET_REFRESH)
-    value = str(int(now * 1000))
-    if value == previous:  # two refreshes within a millisecond must still change it
-        value = str(int(value) + 1)
-    set_text(WIDGET_REFRESH, value)
-    return value
+    value = int(now * 1000)
+    if previous.isdigit() and value <= int(previous):  # two refreshes in one millisecond, or
+        value = int(previous) + 1  # a clock set back, must still change it
+    set_text(WIDGET_REFRESH, str(value))
+    return str(value)
 
 
 def called_as_widget(params: Any) -> bool:
