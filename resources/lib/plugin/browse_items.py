@@ -107,7 +107,8 @@ def media_entry(item: Item) -> Entry:
         url = play_url(type="movie", imdb=item.imdb_id, trakt=item.mark.trakt_id,
                        title=item.title, runtime=item.runtime)  # fmt: skip
         entry = Entry(_label(item), url, playable=bool(item.imdb_id), mediatype="movie",
-                      playcount=item.mark.playcount, resume_seconds=resume, **common)  # fmt: skip
+                      playcount=item.mark.playcount if item.mark.watched else 0,
+                      resume_seconds=resume, **common)  # fmt: skip
         if not item.imdb_id:  # the play route needs an IMDb or TMDB id
             entry.url = url_for("show", id=item.stremio_id, type=item.media_type)
     else:
@@ -147,15 +148,16 @@ def episode_entry(show: Item, episode: Episode) -> Entry:
         label = f"[B]{label}[/B]"
         label2 = localize(texts.NEXT_UP_MARK)
         properties["AIOStreams.NextUp"] = "true"
-    if episode.aired:
+    if episode.aired and show.imdb_id:
         url = play_url(type="episode", show_imdb=show.imdb_id, show=show.mark.trakt_id,
                        season=episode.season, episode=episode.number, title=episode.title,
                        show_title=show.title, runtime=show.runtime)  # fmt: skip
-    else:
+    else:  # the play route needs the show's IMDb id (a kitsu-only anime cannot be played)
+        url = url_for("noop", reason="not_aired" if not episode.aired else "no_imdb_id")
+    if not episode.aired:
         label = f"[COLOR {DIM}]{label}[/COLOR]"
         date = (episode.released or "")[:10]
         label2 = localize(texts.NOT_AIRED_ON, date=date) if date else localize(texts.NOT_AIRED)
-        url = url_for("noop", reason="not_aired")
     entry = Entry(
         label,
         url,
@@ -167,7 +169,8 @@ def episode_entry(show: Item, episode: Episode) -> Entry:
         episode=episode.number,
         first_aired=(episode.released or "")[:10],
         plot=episode.plot or "",
-        playcount=mark.playcount,
+        # Kodi's watched overlay is playcount > 0: plays from before a rewatch reset do not count
+        playcount=mark.playcount if mark.watched else 0,
         resume_seconds=resume,
         total_seconds=total,
         label2=label2,
