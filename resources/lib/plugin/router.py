@@ -166,22 +166,25 @@ def run(argv: List[str]) -> None:
     try:
         route(handle, params)
     except Exception as exc:  # a broken database or a bug ends in an empty folder, never a
-        if not _told_storage_problem(action, exc):  # traceback box
+        if not _told_storage_problem(action, exc, params):  # traceback box
             log.exception("Plugin route %r failed", action)
         end_empty(handle)
 
 
-def _told_storage_problem(action: str, exc: Exception) -> bool:
+def _told_storage_problem(action: str, exc: Exception, params: Params) -> bool:
     """A database that cannot be used (full disk, a foreign file, ...): one notification in
-    words from strings.po and a warning line instead of a traceback. False for other faults."""
+    words from strings.po and a warning line instead of a traceback (a widget gets the line
+    only: widgets open no dialog). False for other faults."""
     from resources.lib.database.storage import DatabaseUnavailable
 
     if not isinstance(exc, DatabaseUnavailable):
         return False
-    from resources.lib.kodi import dialogs, strings
+    from resources.lib.kodi import dialogs, strings, window
     from resources.lib.kodi.localize import localize
 
     log.warning("Plugin route %r: the database cannot be used: %s", action, exc)
+    if window.called_as_widget(params):
+        return True
     message = localize(strings.storage_message_id(exc.code), error=str(exc)[:120])
     dialogs.notification(message, icon=dialogs.WARNING)
     return True

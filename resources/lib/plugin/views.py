@@ -182,15 +182,32 @@ def _view_items(ctx: AddonContext, read: Any, empty: Tuple[int, str]) -> List[It
     return items
 
 
+def _unreadable_item(exc: Exception, what: str) -> Item:
+    """The one item of a list that could not be read.
+
+    A database that cannot be used (a full disk, a read-only folder, another program's file) is
+    named in words from strings.po with a warning line; anything else says "see the Kodi log"
+    and logs the traceback. No dialog: the list may be a widget on the home screen.
+    """
+    from resources.lib.database.storage import DatabaseUnavailable
+
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("%s could not be read: the database cannot be used: %s", what, exc)
+        label = localize(strings.storage_message_id(exc.code), error=str(exc)[:120])
+    else:
+        log.exception("%s could not be read", what)
+        label = localize(strings.LIST_UNREADABLE)
+    return Item(label, url_for("noop"))
+
+
 def list_view(handle: int, category: int, content: str, read: Any, empty: int) -> None:
     """Show one list; a list is never an empty folder (``empty``: its genuinely-empty label)."""
     ctx = build_context()
     try:
         try:
             items = _view_items(ctx, read, (empty, "noop"))
-        except Exception:  # a broken database: say so in the list, details in the log
-            log.exception("The list %s could not be read", localize(category))
-            items = [Item(localize(strings.LIST_UNREADABLE), url_for("noop"))]
+        except Exception as exc:  # a broken database: say so in the list, details in the log
+            items = [_unreadable_item(exc, localize(category))]
             content = "files"
         directory.show(handle, items, content=content, category=localize(category))
     finally:
@@ -221,9 +238,8 @@ def sync_history(handle: int) -> None:
                 items = [Item(line, url_for("noop")) for line in lines]
             else:
                 items = [_empty_state(ctx, (strings.HISTORY_EMPTY, "force_sync"))]
-        except Exception:  # a broken database: say so in the list, details in the log
-            log.exception("The sync history could not be read")
-            items = [Item(localize(strings.LIST_UNREADABLE), url_for("noop"))]
+        except Exception as exc:  # a broken database: say so in the list, details in the log
+            items = [_unreadable_item(exc, localize(strings.SYNC_HISTORY))]
         directory.show(handle, items, content="files", category=localize(strings.SYNC_HISTORY))
     finally:
         ctx.close()
