@@ -186,12 +186,18 @@ def test_the_widget_property_changes_on_every_refresh(kodi):
     assert len(values) == 3
 
 
-def test_a_stopped_playback_refreshes_the_widgets(kodi):
-    from resources.lib.kodi import scrobble_worker
+@pytest.mark.parametrize("event", ["stopped", "ended"])
+def test_a_stopped_playback_refreshes_the_widgets(kodi, event):
+    from tests.unit.test_player_monitor import Rig
 
-    source = open(scrobble_worker.__file__, encoding="utf-8").read()
-    block = source[source.index('elif kind in ("stopped", "ended", "error"):') :]
-    assert "refresh_widgets()" in block[: block.index("def _av_started")]
+    rig = Rig()
+    rig.start(resume_at=2400.0)
+    assert kodi.home_property(window.WIDGET_REFRESH) == ""
+    rig.at(2500.0)
+    rig.playback.time = None
+    rig.worker.handle(event)
+    assert rig.sent[-1][0] == "stop"
+    assert kodi.home_property(window.WIDGET_REFRESH)
 
 
 # ---------------------------------------------------------------- database info
