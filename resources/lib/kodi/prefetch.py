@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from resources.lib.kodi import window
 
@@ -89,13 +89,14 @@ def run(
     """One prefetch pass (the thread's body; callable directly). Returns the report or None."""
     if not os.path.exists(db_path):
         return None
-    from resources.lib.browse.artwork import prefetch, wanted_from_mirror
     from resources.lib.browse.browser import open_browser
     from resources.lib.database.trakt_sync import TraktSyncDatabase
 
     try:
         with TraktSyncDatabase(db_path) as db:
-            wanted = wanted_from_mirror(db)
+            wanted = wanted_keys(db)
+        from resources.lib.browse.artwork import prefetch
+
         browser = open_browser(data_dir, manifest_url, None, should_abort)
         try:
             report = prefetch(browser, wanted, should_abort, max_requests)
@@ -107,6 +108,25 @@ def run(
     if report.fetched:  # new art: the widgets reload and show it
         refresh_widgets()
     return report
+
+
+def wanted_keys(db: Any) -> List[Any]:
+    """The metas the lists show, in order: In Progress, Next Up, the watchlists (the core's
+    order, most recently watched first), then the collection and the items of my lists."""
+    from resources.lib.browse.artwork import list_key, wanted_from_mirror
+
+    keys = list(wanted_from_mirror(db))
+    rows: List[Dict[str, Any]] = list(db.collection())
+    lists = getattr(db, "lists", None)
+    items = getattr(db, "list_items", None)
+    if callable(lists) and callable(items):  # the list sync (another branch) once connected
+        for kind in ("personal", "liked"):
+            for entry in lists(kind=kind):
+                list_id = entry.get("list_id") or entry.get("trakt_id") or entry.get("id")
+                if list_id is not None:
+                    rows.extend(items(int(list_id)))
+    keys.extend(key for key in (list_key(row) for row in rows) if key)
+    return list(dict.fromkeys(keys))
 
 
 def wait(timeout: float = 30.0) -> bool:

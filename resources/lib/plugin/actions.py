@@ -119,6 +119,12 @@ def force_trakt_sync(ctx: AddonContext) -> str:
             trigger="manual",
             categories=ctx.settings.categories(),
         )
+    if getattr(result, "status", "") in ("ok", "partial") and count_changes(
+        getattr(result, "changes", None) or {}
+    ):
+        from resources.lib.kodi.prefetch import refresh_widgets
+
+        refresh_widgets()  # the widgets show the new state
     if getattr(result, "status", "") == "throttled":
         log.warning(
             "Manual sync throttled: the next sync is allowed at %s",

@@ -242,6 +242,9 @@ def run(params: Dict[str, str]) -> str:
         result = "%s %s" % (action.kind, action.item_key)
         dialogs.notification(localize(strings.CONTEXT_SAVED))
         executebuiltin("Container.Refresh")
+        from resources.lib.kodi.prefetch import refresh_widgets
+
+        refresh_widgets()  # the home-screen widgets show the change too
     except Exception:  # a broken database must end in a message, not a traceback box
         log.exception("Context action failed")
         try:
