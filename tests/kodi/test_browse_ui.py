@@ -27,8 +27,10 @@ from resources.lib.browse.browser import open_browser
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
+from tests.kodi.test_guided_setup import type_on_keyboard
 from tests.kodi.test_phase4_support import (
     assert_no_addon_tracebacks,
+    builtin_in_background,
     db_path,
     info_boolean,
     info_labels,
@@ -157,7 +159,17 @@ def test_search_show_season_episode_plays_and_is_marked_watched_then_next_up_mov
     assert [item["label"] for item in root] == ["Search", "Catalogs", "Trakt", "Settings"]
     show_folder(kodi, PLUGIN, "browse_root.png")
 
-    # 1. Search
+    # 1. Search: the keyboard, then the results as their own folder
+    opener = builtin_in_background(
+        kodi, f"ActivateWindow(Videos,{PLUGIN}?action=search_new&type=series,return)"
+    )
+    type_on_keyboard(kodi, "Breaking", "Search AIOStreams")
+    wait_until(
+        lambda: info_labels(kodi, "Container.FolderPath")["Container.FolderPath"] == SEARCH_RESULTS,
+        "the search results folder",
+        timeout=30,
+    )
+    opener.join(30)
     results = listing(kodi, SEARCH_RESULTS)
     show = by_label(results, "Breaking Bad (2008)")
     assert show["filetype"] == "directory" and show["art"].get("poster")
