@@ -333,3 +333,17 @@ def test_list_operations_answer_not_available_until_connected(kodi):
     assert kodi.dialog_calls("notification")[-1][0][1] == (
         "Trakt lists are not available in this version yet"
     )
+
+
+def test_plays_from_before_a_rewatch_reset_give_no_watched_overlay(kodi, mirror):
+    from resources.lib.database.connection import write_transaction
+    from resources.lib.database.trakt_sync import TraktSyncDatabase
+
+    with TraktSyncDatabase(get_paths().db_path) as db, write_transaction(db.connection):
+        db.connection.execute(
+            "UPDATE shows SET reset_at = '2024-06-01T00:00:00.000Z' WHERE trakt_id = ?",
+            (SHOW_ID,),
+        )
+    episodes = browse(kodi, "?action=season&id=tt0903747&season=1&type=series")
+    counts = {item.tag["episode"]: item.tag["playcount"] for _, item, _ in episodes}
+    assert counts[1] == 0 and counts[2] == 0
