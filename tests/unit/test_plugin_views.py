@@ -80,19 +80,31 @@ def browse(kodi, query, handle=7):
     return [(url, item, folder) for _, url, item, folder in kodi.directory]
 
 
+ROOT_UNSET = [
+    "Search: set the AIOStreams manifest first",
+    "Catalogs: set the AIOStreams manifest first",
+    "Trakt: sign in to Trakt first",
+    "Settings",
+]
+
+
 def test_root_and_trakt_menu(kodi):
     root = browse(kodi, "")
-    assert [item.getLabel() for _, item, _ in root] == ["Trakt"]
+    assert [item.getLabel() for _, item, _ in root] == ROOT_UNSET
     menu = browse(kodi, "?action=trakt")
     labels = [item.getLabel() for _, item, _ in menu]
     assert labels == [
+        "Trakt is not set up: select to sign in",
         "Next Up",
         "In Progress",
         "Watchlist Movies",
         "Watchlist Shows",
+        "Collection",
+        "My Lists",
+        "Liked Lists",
         "Sync History",
     ]
-    assert all(folder for _, _, folder in menu)
+    assert all(folder for _, _, folder in menu[1:])
 
 
 @pytest.mark.parametrize(
@@ -115,7 +127,7 @@ def test_hostile_or_unknown_queries_are_refused_with_an_empty_directory(kodi, qu
 
 @pytest.mark.parametrize("query", ["?action[]=next_up", "garbage===&&&", "?", "?&&&="])
 def test_queries_without_an_action_show_the_root_menu(kodi, query):
-    assert [item.getLabel() for _, item, _ in browse(kodi, query)] == ["Trakt"]
+    assert [item.getLabel() for _, item, _ in browse(kodi, query)] == ROOT_UNSET
 
 
 @pytest.mark.parametrize("argv", [[], [URL], [URL, "not-a-handle"], [URL, "-1", "?action=bogus"]])

@@ -39,6 +39,10 @@ class Item:
     label2: str = ""
     icon: str = ""
     context_menu: List[Tuple[str, str]] = field(default_factory=list)
+    art: Dict[str, str] = field(default_factory=dict)  # poster, fanart, clearlogo, thumb ...
+    rating: Optional[float] = None
+    genres: Tuple[str, ...] = ()
+    properties: Dict[str, str] = field(default_factory=dict)
 
 
 def _has_v20_setters(tag: Any) -> bool:
@@ -76,6 +80,10 @@ def _apply_v20(tag: Any, item: Item) -> None:
         tag.setDuration(int(item.total_seconds))
     if item.resume_seconds and item.total_seconds:
         tag.setResumePoint(float(item.resume_seconds), float(item.total_seconds))
+    if item.rating:
+        tag.setRating(float(item.rating))
+    if item.genres:
+        tag.setGenres(list(item.genres))
 
 
 def _apply_v19(listitem: Any, item: Item) -> None:
@@ -98,6 +106,10 @@ def _apply_v19(listitem: Any, item: Item) -> None:
         info["playcount"] = int(item.playcount)
     if item.total_seconds:
         info["duration"] = int(item.total_seconds)
+    if item.rating:
+        info["rating"] = float(item.rating)
+    if item.genres:
+        info["genre"] = " / ".join(item.genres)
     listitem.setInfo("video", info)
     if item.unique_ids:
         listitem.setUniqueIDs(item.unique_ids)
@@ -120,8 +132,14 @@ def build_listitem(item: Item) -> Any:
         _apply_v20(tag, item)
     else:
         _apply_v19(listitem, item)
+    art = dict(item.art)
     if item.icon:
-        listitem.setArt({"icon": item.icon, "thumb": item.icon})
+        art.setdefault("icon", item.icon)
+        art.setdefault("thumb", item.icon)
+    if art:
+        listitem.setArt(art)
+    for key, value in item.properties.items():
+        listitem.setProperty(key, value)
     if item.playable:
         listitem.setProperty("IsPlayable", "true")
         # An installed script.trakt would scrobble our items a second time.
@@ -147,6 +165,12 @@ def end_empty(handle: int) -> None:
     """An empty directory (refused or failed routes): Kodi shows nothing and no error box."""
     if handle >= 0:
         xbmcplugin.endOfDirectory(handle, succeeded=True, cacheToDisc=False)
+
+
+def cancel(handle: int) -> None:
+    """End a listing that shows nothing (a cancelled keyboard): Kodi stays where it was."""
+    if handle >= 0:
+        xbmcplugin.endOfDirectory(handle, succeeded=False, cacheToDisc=False)
 
 
 def resolve_failed(handle: int) -> None:

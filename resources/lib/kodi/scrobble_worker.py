@@ -254,6 +254,9 @@ class ScrobbleWorker:
             )
             self._emit(session, handler())
             self._end_session()
+            from resources.lib.kodi.prefetch import refresh_widgets
+
+            refresh_widgets()  # watched state and Next Up changed: widgets reload
 
     def _av_started(self) -> None:
         if self.session is not None:

@@ -17,7 +17,7 @@ from typing import Any, Callable, List, Optional, Tuple
 
 import xbmc
 
-from resources.lib.kodi import dialogs, strings, window
+from resources.lib.kodi import dialogs, prefetch, strings, window
 from resources.lib.kodi.context import AddonContext, announce_recovery, build_context
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.log import setup_logging
@@ -562,6 +562,7 @@ class AIOStreamsService:
             float(outcome.duration or 0.0),
         )
         self._publish(trigger, outcome, changes, now)
+        prefetch.after_sync(self, status, changes, now)  # widget refresh, art for the lists
         if trigger == "wake" and not quiet_retry:
             self.last_wake_sync_at = now
         if status in SUCCESS:

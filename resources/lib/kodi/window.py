@@ -63,3 +63,35 @@ def publish_last_sync(
             "count": count,
         },
     )
+
+
+# Skins put this in a widget's path (``...&refresh=$INFO[Window(Home).Property(...)]``): Kodi
+# reloads a widget whose path changed, so a new value refreshes every widget of ours.
+WIDGET_REFRESH = "AIOStreams.WidgetRefresh"
+
+
+def refresh_widgets(now: float) -> str:
+    """Give ``AIOStreams.WidgetRefresh`` a new value (a timestamp in milliseconds)."""
+    previous = get_text(WIDGET_REFRESH)
+    value = int(now * 1000)
+    if previous.isdigit() and value <= int(previous):  # two refreshes in one millisecond, or
+        value = int(previous) + 1  # a clock set back, must still change it
+    set_text(WIDGET_REFRESH, str(value))
+    return str(value)
+
+
+def called_as_widget(params: Any) -> bool:
+    """True when a skin widget (not the user browsing our folders) asked for this listing.
+
+    A widget path may say so with ``widget=1``; otherwise a listing requested while the home
+    window is the active one comes from a widget there (our folders open in the video window).
+    Widgets get no dialog and no busy spinner.
+    """
+    if str((params or {}).get("widget", "")) in ("1", "true"):
+        return True
+    try:
+        import xbmc
+
+        return bool(xbmc.getCondVisibility("Window.IsActive(home)"))
+    except Exception:  # no GUI (shutdown): treat as a widget, i.e. ask nothing
+        return True

@@ -119,6 +119,12 @@ def force_trakt_sync(ctx: AddonContext) -> str:
             trigger="manual",
             categories=ctx.settings.categories(),
         )
+    if getattr(result, "status", "") in ("ok", "partial") and count_changes(
+        getattr(result, "changes", None) or {}
+    ):
+        from resources.lib.kodi.prefetch import refresh_widgets
+
+        refresh_widgets()  # the widgets show the new state
     if getattr(result, "status", "") == "throttled":
         log.warning(
             "Manual sync throttled: the next sync is allowed at %s",
@@ -147,6 +153,7 @@ def show_database_info(ctx: AddonContext) -> str:
         "schema_version": info.get("schema_version"),
         "sync_running": bool(info.get("sync_running")),
         "exists": bool(info.get("exists")),
+        "meta_cache": meta_cache_info(ctx),
     }
     window.set_json(window.DATABASE_INFO, published)
     log.info("Database info: %s", json.dumps(published, sort_keys=True))
@@ -162,8 +169,52 @@ def show_database_info(ctx: AddonContext) -> str:
         size_kb=size_kb,
         schema_version=info.get("schema_version", 0),
     )
+    text = dialogs.lines(text, meta_cache_line(published["meta_cache"]))
     dialogs.ok(text, heading=localize(strings.DATABASE_INFO_HEADING))
     return "ok"
+
+
+def meta_cache_info(ctx: AddonContext) -> Dict[str, Any]:
+    """Counts and sizes of ``meta_cache.db`` (AIOStreams' metas, not the Trakt mirror: *Clear
+    Trakt Database* keeps it). Zeros when the file does not exist (it is not created here)."""
+    import os
+
+    from resources.lib.database.meta_cache import FILE_NAME, MetaCache
+
+    path = os.path.join(ctx.paths.data_dir, FILE_NAME)
+    empty = {"metas": 0, "missing": 0, "expired": 0, "file_bytes": 0, "max_bytes": 0,
+             "searches": 0}  # fmt: skip
+    if not os.path.exists(path):
+        return empty
+    try:
+        with MetaCache(path) as cache:
+            info = cache.info()
+    except Exception:  # a broken cache file must not hide the mirror's info
+        log.warning("The meta cache could not be read", exc_info=True)
+        return empty
+    metas = (info.get("entries") or {}).get("meta") or {}
+    return {
+        "metas": int(metas.get("ok", 0)),
+        "missing": int(metas.get("none", 0)),
+        "expired": int(metas.get("expired", 0)),
+        "file_bytes": int(info.get("file_bytes") or 0),
+        "max_bytes": int(info.get("max_bytes") or 0),
+        "searches": int(info.get("searches") or 0),
+    }
+
+
+def meta_cache_line(info: Dict[str, Any]) -> str:
+    from resources.lib.plugin import texts
+
+    return localize(
+        texts.META_CACHE_INFO,
+        metas=info["metas"],
+        missing=info["missing"],
+        expired=info["expired"],
+        size_mb=round(info["file_bytes"] / 1048576.0, 1),
+        max_mb=round(info["max_bytes"] / 1048576.0),
+        searches=info["searches"],
+    )
 
 
 def _busy_or_failed(exc: Exception) -> str:

@@ -16,7 +16,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.database.trakt_sync import outbox
 from resources.lib.kodi import strings
-from resources.lib.plugin.router import url_for
+from resources.lib.plugin import texts
+from resources.lib.plugin.urls import url_for
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ OPS: Dict[str, str] = {
     "hide_next_up": outbox.HIDE,
     "remove_resume": outbox.REMOVE_PLAYBACK,
 }
+# Add to / remove from one of my Trakt lists: the list sync and its outbox kinds come from
+# another branch; until they are connected these ops answer "not available" and change nothing.
+LIST_OPS = ("list_add", "list_remove")
 _NUMBER = re.compile(r"^[0-9]{1,10}$")
 Entry = Tuple[int, str]  # (string id of the label, Kodi builtin)
 
@@ -82,9 +86,33 @@ def _episode_ids(row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return ids
 
 
+def show_page_entry(imdb: Optional[str], media_type: str = "series") -> List[Entry]:
+    """ "Show page" (opens the show's seasons in the current window)."""
+    if not imdb:
+        return []
+    return [(texts.SHOW_PAGE, "Container.Update(%s)" % url_for("show", id=imdb, type=media_type))]
+
+
+def list_entries(media_type: str, **ids: Any) -> List[Entry]:
+    return [
+        (texts.LIST_ADD, command("list_add", media_type, **ids)),
+        (texts.LIST_REMOVE, command("list_remove", media_type, **ids)),
+    ]
+
+
 def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     """The context entries of one list row (``view``: next_up, in_progress, watchlist_movie,
-    watchlist_show). Rows without usable ids get none."""
+    watchlist_show, collection, list) and "Show page" for episodes and shows."""
+    entries = _row_entries(row, view)
+    kind = row.get("type") or ("episode" if view == "next_up" else "movie")
+    if kind == "episode":
+        entries.extend(show_page_entry(row.get("show_imdb_id")))
+    elif kind == "show":
+        entries.extend(show_page_entry(row.get("imdb_id")))
+    return entries
+
+
+def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     entries: List[Entry] = []
     kind = row.get("type") or ("episode" if view == "next_up" else "movie")
     trakt = _int(row.get("trakt_id"))
@@ -92,6 +120,7 @@ def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
         if trakt:
             entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
                             command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+            entries.extend(list_entries("show", trakt=trakt))
         return entries
     if kind == "episode":
         ids = _episode_ids(row)
@@ -107,6 +136,7 @@ def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
         if view == "in_progress" or float(row.get("progress") or 0) > 0:
             entries.append((strings.CONTEXT_REMOVE_RESUME,
                             command("remove_resume", "episode", **ids)))  # fmt: skip
+        entries.extend(list_entries("episode", **ids))
         return entries
     if not trakt:
         return entries
@@ -122,7 +152,67 @@ def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
                                                                trakt=trakt)))  # fmt: skip
         entries.append((strings.CONTEXT_WATCHLIST_ADD,
                         command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+    entries.extend(list_entries("movie", trakt=trakt))
     return entries
+
+
+def item_entries(item: Any) -> List[Entry]:
+    """Entries of a catalog item or search result (``browse.records.Item``): the mirror's
+    Trakt id makes them possible (an item Trakt's mirror does not know gets the show page only).
+    """
+    mark = item.mark
+    trakt = _int(mark.trakt_id)
+    if item.media_type == "movie":
+        if not trakt:
+            return []
+        entries: List[Entry] = [
+            (strings.CONTEXT_MARK_UNWATCHED, command("mark_unwatched", "movie", trakt=trakt))
+            if mark.watched
+            else (strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt))
+        ]
+        if mark.in_watchlist:
+            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
+                            command("watchlist_remove", "movie", trakt=trakt)))  # fmt: skip
+        else:
+            entries.append((strings.CONTEXT_WATCHLIST_ADD,
+                            command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+        if mark.resume_percent:
+            entries.append((strings.CONTEXT_REMOVE_RESUME,
+                            command("remove_resume", "movie", trakt=trakt)))  # fmt: skip
+        return entries + list_entries("movie", trakt=trakt)
+    entries = []
+    if trakt:
+        if mark.in_watchlist:
+            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
+                            command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+        else:
+            entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
+                            command("watchlist_add", "show", trakt=trakt)))  # fmt: skip
+        entries.append((strings.CONTEXT_HIDE_NEXT_UP, command("hide_next_up", "show", trakt=trakt)))
+        entries.extend(list_entries("show", trakt=trakt))
+    return entries
+
+
+def episode_entries(show: Any, episode: Any) -> List[Entry]:
+    """Entries of an episode on a season page (the show must be in the mirror for the Trakt
+    ones); "Show page" always."""
+    entries: List[Entry] = []
+    show_id = _int(show.mark.trakt_id)
+    if show_id and episode.aired:
+        ids = {"show": show_id, "season": episode.season, "number": episode.number}
+        if episode.mark.playcount:
+            entries.append((strings.CONTEXT_MARK_UNWATCHED,
+                            command("mark_unwatched", "episode", **ids)))  # fmt: skip
+        else:
+            entries.append((strings.CONTEXT_MARK_WATCHED,
+                            command("mark_watched", "episode", **ids)))  # fmt: skip
+        if episode.mark.resume_percent:
+            entries.append((strings.CONTEXT_REMOVE_RESUME,
+                            command("remove_resume", "episode", **ids)))  # fmt: skip
+        entries.append((strings.CONTEXT_HIDE_NEXT_UP,
+                        command("hide_next_up", "show", trakt=show_id)))  # fmt: skip
+        entries.extend(list_entries("episode", **ids))
+    return entries + show_page_entry(show.stremio_id if show.stremio_id else None, show.media_type)
 
 
 def run(params: Dict[str, str]) -> str:
@@ -134,6 +224,10 @@ def run(params: Dict[str, str]) -> str:
 
     result = "error"
     try:
+        if params.get("op") in LIST_OPS:  # not connected yet: say so, change nothing
+            result = "unavailable"
+            dialogs.notification(localize(texts.LISTS_UNAVAILABLE))
+            return result
         try:
             action = parse_action(params)
         except ValueError as exc:
@@ -148,6 +242,9 @@ def run(params: Dict[str, str]) -> str:
         result = "%s %s" % (action.kind, action.item_key)
         dialogs.notification(localize(strings.CONTEXT_SAVED))
         executebuiltin("Container.Refresh")
+        from resources.lib.kodi.prefetch import refresh_widgets
+
+        refresh_widgets()  # the home-screen widgets show the change too
     except Exception:  # a broken database must end in a message, not a traceback box
         log.exception("Context action failed")
         try:
@@ -159,4 +256,5 @@ def run(params: Dict[str, str]) -> str:
     return result
 
 
-__all__ = ["OPS", "command", "menu_entries", "parse_action", "run"]
+__all__ = ["LIST_OPS", "OPS", "command", "episode_entries", "item_entries", "menu_entries",
+           "parse_action", "run"]  # fmt: skip

@@ -18,7 +18,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
-from urllib.parse import urlencode
 
 from resources.lib.aiostreams import errors as aio_errors
 from resources.lib.aiostreams.ranking import (
@@ -38,16 +37,15 @@ from resources.lib.aiostreams.streams import (
 )
 from resources.lib.aiostreams.text import display_text
 from resources.lib.kodi import dialogs, player, strings
-from resources.lib.kodi.directory import ADDON_URL
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.settings import Settings, load_settings
 from resources.lib.kodi.system import abort_requested
+from resources.lib.plugin.urls import play_url
 from resources.lib.scrobble.media import MediaRef, NowPlaying
 from resources.lib.scrobble.resume import resume_seconds
 
 log = logging.getLogger(__name__)
 
-PLAY_URL = ADDON_URL + "play"
 STREAM_TIMEOUT = 90.0
 _KINDS = ("movie", "episode")
 CACHED_COLOUR = "FF2FB344"  # green: starts at once
@@ -70,13 +68,6 @@ def _tell(message: str, modal: bool = False) -> None:
         dialogs.ok(message)
     else:
         dialogs.notification(message, icon=dialogs.ERROR)
-
-
-def play_url(**params: Any) -> str:
-    """``plugin://plugin.video.aiostreams/play?...`` (None and empty values left out)."""
-    query = {"action": "play"}  # the route is in the path too: older routers read the query
-    query.update({k: str(v) for k, v in params.items() if v not in (None, "")})
-    return PLAY_URL + "?" + urlencode(query)
 
 
 def _int(value: Any) -> Optional[int]:

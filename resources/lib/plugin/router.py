@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from typing import Callable, Dict, List, Sequence
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
-from resources.lib.kodi.directory import ADDON_URL, end_empty
+from resources.lib.kodi.directory import end_empty
 from resources.lib.kodi.log import setup_logging
+from resources.lib.plugin.urls import ADDON_URL, url_for
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,6 @@ MAX_FIELDS = 20
 MAX_VALUE_LENGTH = 200
 
 Params = Dict[str, str]
-
-
-def url_for(action: str, **params: object) -> str:
-    """The plugin URL of a route (None values are left out)."""
-    query = {"action": action}
-    query.update({key: str(value) for key, value in params.items() if value is not None})
-    return ADDON_URL + "?" + urlencode(query)
 
 
 def parse_query(query: str) -> Params:
@@ -65,47 +59,28 @@ def parse_handle(argv: Sequence[str]) -> int:
         return -1
 
 
-# Each route: import the module that does the work, call it.
-def _root(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
+# Each route: import the module that does the work, call it (a list view never imports the
+# play stack: only the play route does).
+def _view(module: str, name: str, *args: object) -> Callable[[int, Params], None]:
+    """A route that calls ``resources.lib.plugin.<module>.<name>(handle, *args)``."""
 
-    views.root(handle)
+    def route(handle: int, params: Params) -> None:
+        import importlib
 
+        getattr(importlib.import_module("resources.lib.plugin." + module), name)(handle, *args)
 
-def _trakt(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
-
-    views.trakt_menu(handle)
-
-
-def _next_up(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
-
-    views.next_up(handle)
+    return route
 
 
-def _in_progress(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
+def _with_params(module: str, name: str) -> Callable[[int, Params], None]:
+    """A route that calls ``<module>.<name>(handle, params)``."""
 
-    views.in_progress(handle)
+    def route(handle: int, params: Params) -> None:
+        import importlib
 
+        getattr(importlib.import_module("resources.lib.plugin." + module), name)(handle, params)
 
-def _watchlist_movies(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
-
-    views.watchlist(handle, "movie")
-
-
-def _watchlist_shows(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
-
-    views.watchlist(handle, "show")
-
-
-def _sync_history(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
-
-    views.sync_history(handle)
+    return route
 
 
 def _play(handle: int, params: Params) -> None:
@@ -120,10 +95,14 @@ def _context(handle: int, params: Params) -> None:
     context_menu.run(params)
 
 
-def _noop(handle: int, params: Params) -> None:
-    from resources.lib.plugin import views
+def _search_change(name: str) -> Callable[[int, Params], None]:
+    def route(handle: int, params: Params) -> None:
+        from resources.lib.plugin import views_search
 
-    views.noop(handle)
+        result = getattr(views_search, name)(params)
+        log.info("Action search_%s finished: %s", name, result)
+
+    return route
 
 
 def _script_action(name: str) -> Callable[[int, Params], None]:
@@ -138,15 +117,30 @@ def _script_action(name: str) -> Callable[[int, Params], None]:
 
 
 ROUTES: Dict[str, Callable[[int, Params], None]] = {
-    "": _root,
-    "trakt": _trakt,
-    "next_up": _next_up,
-    "in_progress": _in_progress,
-    "watchlist_movies": _watchlist_movies,
-    "watchlist_shows": _watchlist_shows,
-    "sync_history": _sync_history,
+    "": _view("views_browse", "root"),
+    "catalogs": _with_params("views_browse", "catalogs"),
+    "catalog": _with_params("views_browse", "catalog"),
+    "genres": _with_params("views_browse", "genres"),
+    "show": _with_params("views_browse", "show"),
+    "season": _with_params("views_browse", "season"),
+    "open_settings": _view("views_browse", "open_settings"),
+    "search": _with_params("views_search", "menu"),
+    "search_new": _with_params("views_search", "new_search"),
+    "search_results": _with_params("views_search", "results"),
+    "search_remove": _search_change("remove"),
+    "search_clear": _search_change("clear"),
+    "trakt": _view("views_trakt", "trakt_menu"),
+    "next_up": _view("views_trakt", "next_up"),
+    "in_progress": _view("views_trakt", "in_progress"),
+    "watchlist_movies": _view("views_trakt", "watchlist", "movie"),
+    "watchlist_shows": _view("views_trakt", "watchlist", "show"),
+    "collection": _view("views_trakt", "collection"),
+    "lists_personal": _view("views_trakt", "lists", "personal"),
+    "lists_liked": _view("views_trakt", "lists", "liked"),
+    "list_items": _with_params("views_trakt", "list_items"),
+    "sync_history": _view("views_trakt", "sync_history"),
     "play": _play,
-    "noop": _noop,
+    "noop": _view("views", "noop"),
     "context": _context,
 }
 for _name in ("trakt_auth", "force_sync", "aiostreams_test"):
@@ -172,22 +166,28 @@ def run(argv: List[str]) -> None:
     try:
         route(handle, params)
     except Exception as exc:  # a broken database or a bug ends in an empty folder, never a
-        if not _told_storage_problem(action, exc):  # traceback box
+        if not _told_storage_problem(action, exc, params):  # traceback box
             log.exception("Plugin route %r failed", action)
         end_empty(handle)
 
 
-def _told_storage_problem(action: str, exc: Exception) -> bool:
+def _told_storage_problem(action: str, exc: Exception, params: Params) -> bool:
     """A database that cannot be used (full disk, a foreign file, ...): one notification in
-    words from strings.po and a warning line instead of a traceback. False for other faults."""
+    words from strings.po and a warning line instead of a traceback (a widget gets the line
+    only: widgets open no dialog). False for other faults."""
     from resources.lib.database.storage import DatabaseUnavailable
 
     if not isinstance(exc, DatabaseUnavailable):
         return False
-    from resources.lib.kodi import dialogs, strings
+    from resources.lib.kodi import dialogs, strings, window
     from resources.lib.kodi.localize import localize
 
     log.warning("Plugin route %r: the database cannot be used: %s", action, exc)
+    if window.called_as_widget(params):
+        return True
     message = localize(strings.storage_message_id(exc.code), error=str(exc)[:120])
     dialogs.notification(message, icon=dialogs.WARNING)
     return True
+
+
+__all__ = ["ROUTES", "parse_query", "path_action", "run", "url_for"]

@@ -1,4 +1,6 @@
-"""Directory views: the root menu, the Trakt menu and the lists read from the local mirror.
+"""Items of the lists read from the local mirror, the state item of an empty list, and the
+sync history view (the Trakt menu and its lists are in ``views_trakt``, the AIOStreams pages in
+``views_browse`` and ``views_search``).
 
 Browsing never touches the network: the lists come from TraktSyncDatabase read queries and the
 authorisation check reads the token file. Rows are plain dicts from the database package; this
@@ -11,32 +13,15 @@ import logging
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
-from resources.lib.kodi import dialogs, directory, strings
+from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
-from resources.lib.plugin.router import url_for
+from resources.lib.plugin.urls import play_url, url_for
 
 log = logging.getLogger(__name__)
 
 _ID_KEYS = (("trakt", "trakt_id"), ("imdb", "imdb_id"), ("tmdb", "tmdb_id"), ("tvdb", "tvdb_id"))
-
-
-def root(handle: int) -> None:
-    items = [Item(localize(strings.TRAKT), url_for("trakt"), is_folder=True)]
-    directory.show(handle, items, content="files", category=localize(strings.ADDON_NAME))
-
-
-def trakt_menu(handle: int) -> None:
-    entries = (
-        (strings.NEXT_UP, "next_up"),
-        (strings.IN_PROGRESS, "in_progress"),
-        (strings.WATCHLIST_MOVIES, "watchlist_movies"),
-        (strings.WATCHLIST_SHOWS, "watchlist_shows"),
-        (strings.SYNC_HISTORY, "sync_history"),
-    )
-    items = [Item(localize(label), url_for(action), is_folder=True) for label, action in entries]
-    directory.show(handle, items, content="files", category=localize(strings.TRAKT))
 
 
 # ------------------------------------------------------------------ helpers
@@ -89,8 +74,6 @@ def _episode_label(row: Dict[str, Any]) -> str:
 
 def _play_url(row: Dict[str, Any], kind: str) -> str:
     """``plugin://plugin.video.aiostreams/play?...``: ids, numbers, titles and runtime."""
-    from resources.lib.plugin.play import play_url
-
     ids = unique_ids(row)
     episode = kind == "episode"
     return play_url(
@@ -217,7 +200,7 @@ def _unreadable_item(exc: Exception, what: str) -> Item:
     return Item(label, url_for("noop"))
 
 
-def _list(handle: int, category: int, content: str, read: Any, empty: int) -> None:
+def list_view(handle: int, category: int, content: str, read: Any, empty: int) -> None:
     """Show one list; a list is never an empty folder (``empty``: its genuinely-empty label)."""
     ctx = build_context()
     try:
@@ -242,55 +225,6 @@ def with_menu(item: Item, row: Dict[str, Any], view: str) -> Item:
     return item
 
 
-def next_up(handle: int) -> None:
-    _list(
-        handle,
-        strings.NEXT_UP,
-        "episodes",
-        lambda ctx: [with_menu(episode_item(row), row, "next_up") for row in ctx.db.next_up()],
-        strings.NEXT_UP_EMPTY,
-    )
-
-
-def _in_progress_item(row: Dict[str, Any]) -> Item:
-    item = episode_item(row) if row.get("type") == "episode" else movie_item(row)
-    return with_menu(item, row, "in_progress")
-
-
-def in_progress(handle: int) -> None:
-    _list(
-        handle,
-        strings.IN_PROGRESS,
-        "videos",
-        lambda ctx: [_in_progress_item(row) for row in ctx.db.in_progress()],
-        strings.IN_PROGRESS_EMPTY,
-    )
-
-
-def watchlist(handle: int, kind: str) -> None:
-    if kind == "movie":
-        _list(
-            handle,
-            strings.WATCHLIST_MOVIES,
-            "movies",
-            lambda ctx: [
-                with_menu(movie_item(row), row, "watchlist_movie")
-                for row in ctx.db.watchlist("movie")
-            ],
-            strings.WATCHLIST_MOVIES_EMPTY,
-        )
-    else:
-        _list(
-            handle,
-            strings.WATCHLIST_SHOWS,
-            "tvshows",
-            lambda ctx: [
-                with_menu(show_item(row), row, "watchlist_show") for row in ctx.db.watchlist("show")
-            ],
-            strings.WATCHLIST_SHOWS_EMPTY,
-        )
-
-
 def sync_history(handle: int) -> None:
     """The runs, newest first; without any, why (not authorised, first sync) or a sync to run."""
     from resources.lib.plugin.actions import history_lines
@@ -309,15 +243,6 @@ def sync_history(handle: int) -> None:
         directory.show(handle, items, content="files", category=localize(strings.SYNC_HISTORY))
     finally:
         ctx.close()
-
-
-def play(handle: int, params: Dict[str, str]) -> None:
-    """Playback through AIOStreams is not part of this build: say so, resolve nothing."""
-    log.info(
-        "Play requested (type=%s trakt=%s): not available", params.get("type"), params.get("trakt")
-    )
-    dialogs.notification(localize(strings.PLAYBACK_UNAVAILABLE))
-    directory.resolve_failed(handle)
 
 
 def noop(handle: int) -> None:

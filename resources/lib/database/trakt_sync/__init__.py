@@ -191,6 +191,13 @@ class TraktSyncDatabase:
         with self._lock:
             return browse_reads.episode_states(self._conn, show_id)
 
+    def collection(self) -> List[Dict[str, Any]]:
+        """Collected movies and shows as list rows, newest first (browse_reads.collection)."""
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.collection(self._conn)
+
     def counts(self) -> Dict[str, int]:
         with self._lock:
             return queries.counts(self._conn)

@@ -125,3 +125,29 @@ def episode_states(conn: sqlite3.Connection, show_id: int) -> Dict[str, Any]:
         "resume": resume,
         "hidden": hidden is not None,
     }
+
+
+def collection(conn: sqlite3.Connection) -> List[Dict[str, Any]]:
+    """The collection as list rows, newest first: movies, and shows (one row per show with
+    collected episodes; the show's IMDb id from ``shows`` when the mirror has the show)."""
+    rows: List[Dict[str, Any]] = []
+    for row in conn.execute(
+        "SELECT 'movie', c.trakt_id, c.title, c.year, c.imdb_id, c.tmdb_id, "
+        "COALESCE(m.plays, 0), c.collected_at FROM collection c LEFT JOIN movies m "
+        "ON m.trakt_id = c.trakt_id WHERE c.media_type = 'movie'"
+    ):
+        rows.append(_collected(row))
+    for row in conn.execute(
+        "SELECT 'show', c.show_id, COALESCE(s.title, MAX(c.title)), s.year, s.imdb_id, "
+        "s.tmdb_id, COALESCE(s.plays, 0), MAX(c.collected_at) FROM collection c "
+        "LEFT JOIN shows s ON s.trakt_id = c.show_id WHERE c.media_type = 'episode' "
+        "AND c.show_id IS NOT NULL GROUP BY c.show_id"
+    ):
+        rows.append(_collected(row))
+    rows.sort(key=lambda r: r["collected_at"] or "", reverse=True)
+    return rows
+
+
+def _collected(row: Sequence[Any]) -> Dict[str, Any]:
+    keys = ("type", "trakt_id", "title", "year", "imdb_id", "tmdb_id", "plays", "collected_at")
+    return dict(zip(keys, row))

@@ -1,0 +1,199 @@
+"""The Trakt menu and its lists, read from the local mirror, with art from the meta cache.
+
+Next Up, In Progress, the watchlists, the collection and the list views get poster, fanart,
+thumb and plot from ``meta_cache.db`` (:func:`browse.artwork.art_for_rows`: one cache read per
+list, never the network; the service fills the cache after a sync). An item whose meta is not
+cached yet is shown as text and has its art the next time. No view here opens a dialog, so each
+works as a home-screen widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Callable, Dict, List, Optional
+
+from resources.lib.kodi import directory, strings
+from resources.lib.kodi.context import AddonContext, build_context
+from resources.lib.kodi.directory import Item
+from resources.lib.kodi.localize import localize
+from resources.lib.plugin import browse_items, texts, views
+from resources.lib.plugin.urls import url_for
+
+log = logging.getLogger(__name__)
+
+MENU = (
+    (strings.NEXT_UP, "next_up"),
+    (strings.IN_PROGRESS, "in_progress"),
+    (strings.WATCHLIST_MOVIES, "watchlist_movies"),
+    (strings.WATCHLIST_SHOWS, "watchlist_shows"),
+    (texts.COLLECTION, "collection"),
+    (texts.MY_LISTS, "lists_personal"),
+    (texts.LIKED_LISTS, "lists_liked"),
+    (strings.SYNC_HISTORY, "sync_history"),
+)
+
+
+def trakt_menu(handle: int) -> None:
+    """Every Trakt entry; without a sign-in the first item says so and opens the sign-in."""
+    ctx = build_context()
+    try:
+        authorised = ctx.is_authorised()
+    finally:
+        ctx.close()
+    items = [] if authorised else [Item(localize(texts.TRAKT_NOT_SET), url_for("trakt_auth"))]
+    items += [Item(localize(label), url_for(action), is_folder=True) for label, action in MENU]
+    directory.show(handle, items, content="files", category=localize(strings.TRAKT))
+
+
+# ---------------------------------------------------------------- art from the cache
+
+
+def _cache(ctx: AddonContext) -> Any:
+    from resources.lib.database.meta_cache import FILE_NAME, MetaCache
+
+    return MetaCache(os.path.join(ctx.paths.data_dir, FILE_NAME))
+
+
+def with_art(ctx: AddonContext, rows: List[Dict[str, Any]], items: List[Item]) -> List[Item]:
+    """``items`` (one per row) with the cached art and details of their movie or show."""
+    if not rows:
+        return items
+    from resources.lib.browse.artwork import art_for_rows
+
+    try:
+        cache = _cache(ctx)
+        try:
+            found = art_for_rows(cache, rows)
+        finally:
+            cache.close()
+    except Exception:  # art is an extra: an unreadable cache leaves the text list
+        log.warning("The meta cache could not be read; listing without art", exc_info=True)
+        return items
+    for row, item, art in zip(rows, items, found):
+        if art is None:
+            continue
+        episode = row.get("type") == "episode" or item.mediatype == "episode"
+        item.art = dict(browse_items.art_dict(art.art, episode=episode), **item.art)
+        details = art.item
+        item.plot = item.plot or (art.episode_plot if episode else details.plot) or ""
+        item.rating = item.rating if episode else details.rating
+        item.genres = item.genres or tuple(details.genres)
+        if not item.total_seconds and details.runtime:
+            item.total_seconds = float(details.runtime * 60)
+    return items
+
+
+def _show_entry(row: Dict[str, Any], view: str) -> Item:
+    """A show opens its show page (seasons and episodes) when its IMDb id is known."""
+    item = views.with_menu(views.show_item(row), row, view)
+    imdb = row.get("imdb_id")
+    item.url = url_for("show", id=imdb, type="series") if imdb else url_for("noop")
+    item.is_folder = bool(imdb)
+    return item
+
+
+def _entry(row: Dict[str, Any], view: str) -> Item:
+    kind = row.get("type") or ("episode" if view == "next_up" else "movie")
+    if kind == "show":
+        return _show_entry(row, view)
+    item = views.episode_item(row) if kind == "episode" else views.movie_item(row)
+    return views.with_menu(item, row, view)
+
+
+def _rows_view(
+    handle: int, category: int, content: str, rows_of: Callable[[Any], List[Dict[str, Any]]],
+    view: str, empty: int,
+) -> None:  # fmt: skip
+    def read(ctx: AddonContext) -> List[Item]:
+        rows = rows_of(ctx.db)
+        return with_art(ctx, rows, [_entry(row, view) for row in rows])
+
+    views.list_view(handle, category, content, read, empty)
+
+
+def next_up(handle: int) -> None:
+    _rows_view(handle, strings.NEXT_UP, "episodes", lambda db: db.next_up(), "next_up",
+               strings.NEXT_UP_EMPTY)  # fmt: skip
+
+
+def in_progress(handle: int) -> None:
+    _rows_view(handle, strings.IN_PROGRESS, "videos", lambda db: db.in_progress(),
+               "in_progress", strings.IN_PROGRESS_EMPTY)  # fmt: skip
+
+
+def watchlist(handle: int, kind: str) -> None:
+    if kind == "movie":
+        _rows_view(handle, strings.WATCHLIST_MOVIES, "movies", lambda db: db.watchlist("movie"),
+                   "watchlist_movie", strings.WATCHLIST_MOVIES_EMPTY)  # fmt: skip
+    else:
+        _rows_view(handle, strings.WATCHLIST_SHOWS, "tvshows", lambda db: db.watchlist("show"),
+                   "watchlist_show", strings.WATCHLIST_SHOWS_EMPTY)  # fmt: skip
+
+
+def collection(handle: int) -> None:
+    _rows_view(handle, texts.COLLECTION, "videos", lambda db: db.collection(), "collection",
+               texts.COLLECTION_EMPTY)  # fmt: skip
+
+
+# ---------------------------------------------------------------- Trakt lists
+
+
+def _lists_read(ctx: AddonContext, name: str) -> Optional[Callable[..., Any]]:
+    """The facade's list read (added with the list sync), None until it exists."""
+    read = getattr(ctx.db, name, None)
+    return read if callable(read) else None
+
+
+def _unavailable(handle: int, category: int) -> None:
+    item = Item(localize(texts.LISTS_UNAVAILABLE), url_for("noop"))
+    directory.show(handle, [item], content="files", category=localize(category))
+
+
+def lists(handle: int, kind: str) -> None:
+    """My lists (``personal``) or the lists I liked (``liked``), each a folder of its items."""
+    category = texts.MY_LISTS if kind == "personal" else texts.LIKED_LISTS
+    ctx = build_context()
+    try:
+        read = _lists_read(ctx, "lists") if os.path.exists(ctx.paths.db_path) else None
+        if read is None and ctx.is_authorised():
+            _unavailable(handle, category)
+            return
+    finally:
+        ctx.close()
+
+    def rows(ctx: AddonContext) -> List[Item]:
+        found = _lists_read(ctx, "lists")
+        items = []
+        for row in found(kind=kind) if found else []:
+            list_id = row.get("list_id") or row.get("trakt_id") or row.get("id")
+            label = str(row.get("name") or row.get("title") or list_id)
+            count = row.get("item_count")
+            items.append(Item(label, url_for("list_items", id=list_id), is_folder=True,
+                              label2=str(count) if count is not None else "",
+                              plot=str(row.get("description") or "")))  # fmt: skip
+        return items
+
+    views.list_view(handle, category, "files", rows, texts.LIST_EMPTY)
+
+
+def list_items(handle: int, params: Dict[str, str]) -> None:
+    list_id = params.get("id", "")
+    if not list_id.isdigit():
+        log.warning("list_items refused: bad list id")
+        directory.end_empty(handle)
+        return
+    ctx = build_context()
+    try:
+        available = os.path.exists(ctx.paths.db_path) and _lists_read(ctx, "list_items")
+    finally:
+        ctx.close()
+    if not available:
+        _unavailable(handle, texts.MY_LISTS)
+        return
+    _rows_view(handle, texts.MY_LISTS, "videos", lambda db: db.list_items(int(list_id)), "list",
+               texts.LIST_EMPTY)  # fmt: skip
+
+
+def sync_history(handle: int) -> None:
+    views.sync_history(handle)
