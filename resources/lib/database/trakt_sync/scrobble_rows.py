@@ -138,6 +138,13 @@ def _rows_of(conn: sqlite3.Connection, item_key: str) -> List[box.OutboxRow]:
 
 def discard(conn: sqlite3.Connection, key: str) -> int:
     """Forget the queued writes of ``key`` (a newer scrobble of the item reached Trakt)."""
+    # Called after every scrobble that reached Trakt: read first, so the usual case takes no
+    # write lock (a sync writing at that moment would make the quit's pause wait for it).
+    found = conn.execute(
+        "SELECT 1 FROM outbox WHERE item_key = ? LIMIT 1", (ITEM_PREFIX + key,)
+    ).fetchone()
+    if not found:
+        return 0
     with write_transaction(conn):
         return conn.execute("DELETE FROM outbox WHERE item_key = ?", (ITEM_PREFIX + key,)).rowcount
 
