@@ -399,3 +399,36 @@ def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tm
     assert posts(rig) == 1
     assert movie_plays(rig, movie) == 1
     assert rig.db.snapshot()["movies"][str(movie)] == 1
+
+
+def test_offline_pause_is_queued_and_the_next_sync_pushes_it_before_the_pull(rig, tmp_path):
+    """Issue 14: scrobble progress waits in the same outbox and is pushed before the pull, so
+    the pull already sees it on Trakt (the mirror's bookmark is Trakt's, not a local one)."""
+    sys.path.insert(0, os.path.join(REPO, "tests", "doubles"))  # xbmc for the player module
+    from types import SimpleNamespace
+
+    from resources.lib.kodi.player import PlaybackScrobbling
+    from resources.lib.scrobble.media import MediaRef
+    from resources.lib.scrobble.state import PAUSE, Action
+
+    movie = unwatched_movie(rig)
+    ctx = SimpleNamespace(client=rig.client, db=rig.db, is_authorised=lambda: True,
+                          close=lambda: None)  # fmt: skip
+    scrobbling = PlaybackScrobbling(str(tmp_path / "service"), lambda: ctx)
+    rig.sandbox.add_fault("drop", path="^/scrobble/pause", count=100)
+    assert scrobbling._send(MediaRef.movie({"trakt": movie}), Action(PAUSE, 40.0, time.time()))
+    rig.sandbox.clear_faults()
+    (row,) = outbox(rig)
+    assert row.kind == "scrobble_progress"
+    assert not os.path.exists(str(tmp_path / "service" / "scrobble_outbox.json"))
+    rig.sandbox.reset_requests()
+
+    assert rig.sync().status == "ok"
+    assert rig.sandbox.requests()["by_endpoint"].get("POST /scrobble/pause") == 1
+    playback = [p for p in rig.truth()["playback"].values() if p["trakt_id"] == movie]
+    assert [p["progress"] for p in playback] == [40.0]
+    pulled = rig.db.in_progress()
+    assert [(b["trakt_id"], b["progress"]) for b in pulled if b.get("trakt_id") == movie] == [
+        (movie, 40.0)
+    ]
+    assert outbox(rig) == []

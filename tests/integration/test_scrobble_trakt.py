@@ -1,4 +1,5 @@
-"""Scrobbling against the Trakt sandbox: the state machine, the sender and the outbox together."""
+"""Scrobbling against the Trakt sandbox: the state machine, the sender and the sync database's
+outbox together."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import time
 
 import pytest
 
+from resources.lib.database.trakt_sync import TraktSyncDatabase
 from resources.lib.scrobble.media import MediaRef
-from resources.lib.scrobble.outbox import HISTORY, Outbox, flush_outbox
+from resources.lib.scrobble.pending import HISTORY
+from resources.lib.scrobble.queue import ScrobbleQueue
 from resources.lib.scrobble.sender import ScrobbleSender
 from resources.lib.scrobble.state import Scrobbler
 from resources.lib.trakt.client import TraktClient
@@ -121,28 +124,31 @@ def test_stop_below_eighty_percent_saves_progress_and_records_no_play(sb, client
 
 def test_offline_watched_stop_is_delivered_later_as_one_history_play(sb, client, tmp_path):
     trakt_id, media = unwatched_movie(sb)
-    outbox = Outbox(str(tmp_path / "scrobble_outbox.json"))
+    db = TraktSyncDatabase(str(tmp_path / "trakt_sync.db"))
+    outbox = ScrobbleQueue(db)
     scrobbler, sender = Scrobbler(), ScrobbleSender(client, media, outbox)
     sb.add_fault("drop", path="^/scrobble/stop", count=100)
     results = watch(scrobbler, sender, 90)
     stopped_at = results[-1].action.at
     assert [(r.action.kind, r.status) for r in results] == [("start", "sent"), ("stop", "pending")]
+    assert [row.kind for row in db.outbox_rows()] == ["history_play"]
     assert plays(sb, trakt_id) == 0
     sb.clear_faults()
     time.sleep(1.1)  # the delivery happens clearly later than the viewing
 
-    assert flush_outbox(outbox, client).delivered == 1
+    assert db.push_scrobbles(client).pushed == 1
     assert plays(sb, trakt_id) == 1
     entry = next(e for e in sb.state.history.values() if e.item.trakt == trakt_id)
     assert abs(entry.watched_at / 1000 - stopped_at) < 1.0  # the real time, not the send time
 
-    # Exactly once: a second flush, the same item again, or a restarted outbox that lost its
-    # memory of the delivery (the crash window) never add a second play.
-    assert flush_outbox(outbox, client).delivered == 0
-    assert outbox.put(results[-1].pending) is False
-    amnesiac = Outbox(str(tmp_path / "other_outbox.json"))
-    assert amnesiac.put(results[-1].pending) is True
+    # Exactly once: a second push, or the same play queued again because the row's deletion was
+    # lost (the crash window), never adds a second play: Trakt's history is read first.
+    assert db.push_scrobbles(client) is None
     assert results[-1].pending.kind == HISTORY
-    assert flush_outbox(amnesiac, client).delivered == 1
+    assert outbox.put(results[-1].pending) is True
+    assert outbox.put(results[-1].pending) is False  # queued once
+    assert db.push_scrobbles(client).confirmed == 1
     assert plays(sb, trakt_id) == 1
     assert sb.requests()["by_endpoint"].get("POST /sync/history") == 1
+    assert db.outbox_rows() == []
+    db.close()

@@ -280,6 +280,21 @@ def test_quit_during_playback_keeps_the_progress_on_trakt(
     )
 
 
+def _queued_scrobbles(kodi: KodiInstance) -> List[Dict[str, Any]]:
+    """The scrobble rows of the add-on's outbox (payloads), read beside the running service."""
+    import sqlite3
+
+    conn = sqlite3.connect(str(kodi.addon_data_dir / "trakt_sync.db"), timeout=10)
+    try:
+        found = conn.execute(
+            "SELECT payload FROM outbox WHERE kind IN ('scrobble_progress', 'history_play') "
+            "ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [json.loads(row[0]) for row in found]
+
+
 def test_quit_while_trakt_is_slow_queues_the_pause_and_the_next_start_sends_it(
     kodi_factory, trakt: Sandbox, aio: AIOStreamsSandbox
 ) -> None:
@@ -292,8 +307,9 @@ def test_quit_while_trakt_is_slow_queues_the_pause_and_the_next_start_sends_it(
     logged = re.findall(r"quit during playback: pause ([\d.]+)% (\w+) in ([\d.]+) s",
                         kodi.log_text())  # fmt: skip
     assert logged and logged[-1][1] == "pending", logged
-    outbox = json.loads((kodi.addon_data_dir / "scrobble_outbox.json").read_text("utf-8"))
-    assert [p["path"] for p in outbox["pending"]] == ["/scrobble/pause"], outbox
+    queued = _queued_scrobbles(kodi)  # in the sync database's outbox (no JSON outbox any more)
+    assert [p["path"] for p in queued] == ["/scrobble/pause"], queued
+    assert not (kodi.addon_data_dir / "scrobble_outbox.json").exists()
     assert float(logged[-1][2]) < 2.5, logged
     trakt.reset_requests()  # the slow answer's request is counted on arrival: not after this
 
@@ -304,9 +320,7 @@ def test_quit_while_trakt_is_slow_queues_the_pause_and_the_next_start_sends_it(
     kept = _pilot_playback(trakt)
     assert len(kept) == 1 and abs(kept[0] - float(logged[-1][0])) < 0.01, (kept, logged)
     assert abs(kept[0] - position) <= 10.0, (kept, position)
-    wait_until(lambda: not json.loads((kodi.addon_data_dir / "scrobble_outbox.json")
-                                      .read_text("utf-8"))["pending"],
-               "the outbox to empty", timeout=10)  # fmt: skip
+    wait_until(lambda: not _queued_scrobbles(kodi), "the outbox to empty", timeout=10)
     assert_no_addon_tracebacks(kodi)
     print(
         f"quit with a slow Trakt: pause queued in {logged[-1][2]} s, Kodi exited in "

@@ -50,6 +50,12 @@ class FakeDb:
         self.calls = []
         self.recovered = None
 
+    def queued_scrobbles(self):  # the player's outbox (scrobble rows): none
+        return []
+
+    def push_scrobbles(self, client):
+        return None
+
     def last_sync_at(self):
         return None
 

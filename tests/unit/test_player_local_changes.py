@@ -93,11 +93,8 @@ def test_below_one_percent_and_unknown_items_change_nothing(rig):
 
 def test_first_partial_stop_of_a_movie_gets_a_labelled_bookmark(rig):
     """Issue 10: a movie the mirror has never seen showed in In Progress with an empty label."""
-    import sys
-
-    sys.path.insert(0, "tests/doubles")  # xbmc for the player module
-    from resources.lib.kodi.player import played_item
     from resources.lib.scrobble.media import MediaRef
+    from resources.lib.scrobble.playback import played_item
 
     rig.sync()
     item = played_item(MediaRef.movie({"trakt": 987654, "imdb": "tt7654321"}), "Heat")

@@ -12,10 +12,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import kodistate  # noqa: E402
 import pytest  # noqa: E402
 
-from resources.lib.kodi import player as player_module  # noqa: E402
-from resources.lib.kodi.player import PlayerMonitor, ScrobbleWorker  # noqa: E402
+from resources.lib.kodi.player import PlayerMonitor  # noqa: E402
+from resources.lib.scrobble import worker as worker_module  # noqa: E402
 from resources.lib.scrobble.inflight import InflightJournal  # noqa: E402
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying  # noqa: E402
+from resources.lib.scrobble.worker import ScrobbleWorker  # noqa: E402
 
 PATH = "http://127.0.0.1:1/playback/x.mkv"
 
@@ -61,7 +62,7 @@ class FakePlayback:
 
 
 class Rig:
-    def __init__(self, journal_path: Optional[str] = None) -> None:
+    def __init__(self, journal_path: Optional[str] = None, **worker_options: Any) -> None:
         self.mono = 100.0
         self.playback = FakePlayback()
         self.sent: List[Tuple[str, float]] = []
@@ -80,6 +81,7 @@ class Rig:
             monotonic=lambda: self.mono,
             settle_seconds=1.5,
             journal=self.journal,
+            **worker_options,
         )
 
     def send(self, media: Any, action: Any) -> str:
@@ -200,7 +202,7 @@ def test_someone_elses_playback_is_not_scrobbled(rig):
 
 def test_placeholder_clip_is_stopped_told_and_retried_once(rig):
     playing = rig.hand_off()
-    rig.playback.properties[player_module.RETRY_PROPERTY] = json.dumps(
+    rig.playback.properties[worker_module.RETRY_PROPERTY] = json.dumps(
         {"url": "plugin://plugin.video.aiostreams/play?attempt=2", "path": playing.path}
     )
     rig.playback.total = 3.0
@@ -209,7 +211,7 @@ def test_placeholder_clip_is_stopped_told_and_retried_once(rig):
     assert rig.playback.stopped == 1 and rig.sent == []
     assert rig.playback.played == ["plugin://plugin.video.aiostreams/play?attempt=2"]
     assert rig.playback.notified == ["placeholder_retry"]
-    assert player_module.RETRY_PROPERTY not in rig.playback.properties
+    assert worker_module.RETRY_PROPERTY not in rig.playback.properties
     rig.worker.handle("stopped")  # Kodi reports the stop we caused: nothing more
     rig.hand_off()  # the retry's own hand-off, again a placeholder: no second retry
     rig.playback.time = 0.0
@@ -291,7 +293,8 @@ def test_end_of_file_sends_stop_with_the_real_progress(rig):
 
 
 def test_a_crash_mid_playback_leaves_the_progress_for_the_next_start(tmp_path):
-    from resources.lib.scrobble.outbox import Outbox
+    from resources.lib.database.trakt_sync import TraktSyncDatabase
+    from resources.lib.scrobble.queue import ScrobbleQueue
 
     journal_path = str(tmp_path / "scrobble_inflight.json")
     kodistate.reset()
@@ -305,11 +308,15 @@ def test_a_crash_mid_playback_leaves_the_progress_for_the_next_start(tmp_path):
         saved = json.loads(open(journal_path).read())["progress"]
         assert saved == pytest.approx(100 * 1095 / 2700, abs=1.0)
         # ... and the process dies here: no pause, no stop. The next service start:
-        outbox = Outbox(str(tmp_path / "scrobble_outbox.json"))
-        pending = InflightJournal(journal_path).recover(outbox)
-        assert pending is not None and pending.path == "/scrobble/pause"
-        assert pending.body["progress"] == pytest.approx(saved)
-        assert [p.key for p in outbox.pending()] == [pending.key]
+        with TraktSyncDatabase(str(tmp_path / "trakt_sync.db")) as db:
+            outbox = ScrobbleQueue(db)
+            pending = InflightJournal(journal_path).recover(outbox)
+            assert pending is not None and pending.path == "/scrobble/pause"
+            assert pending.body["progress"] == pytest.approx(saved)
+            assert [p.key for p in outbox.pending()] == [pending.key]
+            (row,) = db.outbox_rows()  # in the sync database's outbox, with its expiry
+            assert row.kind == "scrobble_progress"
+            assert row.payload["expires_ts"] == pytest.approx(pending.created_at + 6 * 3600)
         assert not os.path.exists(journal_path)
     finally:
         kodistate.cleanup()

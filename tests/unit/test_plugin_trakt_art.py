@@ -188,9 +188,10 @@ def test_the_widget_property_changes_on_every_refresh(kodi):
 
 @pytest.mark.parametrize("event", ["stopped", "ended"])
 def test_a_stopped_playback_refreshes_the_widgets(kodi, event):
+    from resources.lib.kodi.scrobbling import refresh_widgets_after_playback
     from tests.unit.test_player_monitor import Rig
 
-    rig = Rig()
+    rig = Rig(on_playback_end=refresh_widgets_after_playback)
     rig.start(resume_at=2400.0)
     assert kodi.home_property(window.WIDGET_REFRESH) == ""
     rig.at(2500.0)

@@ -1,4 +1,5 @@
-"""Scrobble bodies, the sender's outcomes, and the offline outbox (fake Trakt client)."""
+"""Scrobble bodies, the sender's outcomes, and the scrobbles kept in the sync database's outbox
+(a real SQLite file, a fake Trakt client)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,10 @@ import json
 
 import pytest
 
+from resources.lib.database.trakt_sync import TraktSyncDatabase
 from resources.lib.scrobble.media import MediaRef, NowPlaying, iso_utc
-from resources.lib.scrobble.outbox import (
-    HISTORY,
-    PROGRESS,
-    Outbox,
-    flush_outbox,
-    pending_for_failure,
-)
+from resources.lib.scrobble.pending import HISTORY, PROGRESS, pending_for_failure
+from resources.lib.scrobble.queue import ScrobbleQueue
 from resources.lib.scrobble.sender import ScrobbleSender
 from resources.lib.scrobble.state import FAILED, PAUSE, START, STOP, Action
 from resources.lib.trakt import errors
@@ -42,6 +39,26 @@ class FakeClient:
     def get(self, path, params=None, auth=True):
         self.calls.append(("GET", path, params, None))
         return self.history
+
+    def paginate(self, path, params=None):
+        self.calls.append(("GET", path, params, None))
+        return iter(self.history)
+
+
+@pytest.fixture
+def db(tmp_path):
+    with TraktSyncDatabase(str(tmp_path / "trakt_sync.db")) as database:
+        yield database
+
+
+@pytest.fixture
+def outbox(db):
+    return ScrobbleQueue(db)
+
+
+def flush(outbox, client, now=None):
+    """What the player's flush does: push the queued scrobbles now (under the sync lease)."""
+    return outbox.db.push_scrobbles(client, now=now)
 
 
 def test_scrobble_bodies_for_movie_show_numbers_and_episode_ids():
@@ -109,22 +126,19 @@ def test_failed_action_is_not_sent():
     assert result.status == "skipped" and client.calls == []
 
 
-def test_unknown_item_is_dropped_not_queued():
-    outbox = Outbox()
+def test_unknown_item_is_dropped_not_queued(outbox):
     sender = ScrobbleSender(FakeClient(errors.NotFound(status=404)), MOVIE, outbox)
     assert sender.send(Action(STOP, 95.0, AT)).status == "dropped"
     assert len(outbox) == 0
 
 
-def test_offline_start_is_not_kept():
-    outbox = Outbox()
+def test_offline_start_is_not_kept(outbox):
     sender = ScrobbleSender(FakeClient(errors.NetworkError()), MOVIE, outbox)
     result = sender.send(Action(START, 5.0, AT))
     assert result.status == "failed" and result.pending is None and len(outbox) == 0
 
 
-def test_offline_watched_stop_becomes_one_history_item_with_its_real_time():
-    outbox = Outbox()
+def test_offline_watched_stop_becomes_one_history_item_with_its_real_time(outbox):
     sender = ScrobbleSender(FakeClient(errors.NetworkError()), MOVIE, outbox)
     result = sender.send(Action(STOP, 92.0, AT))
     assert result.status == "pending"
@@ -134,8 +148,7 @@ def test_offline_watched_stop_becomes_one_history_item_with_its_real_time():
     assert [i.key for i in outbox.pending()] == [item.key]
 
 
-def test_offline_pause_or_short_stop_is_kept_as_latest_progress_only():
-    outbox = Outbox()
+def test_offline_pause_or_short_stop_is_kept_as_latest_progress_only(outbox):
     sender = ScrobbleSender(
         FakeClient(errors.ServerError(status=502), errors.RateLimited(status=429)), EPISODE, outbox
     )
@@ -146,8 +159,7 @@ def test_offline_pause_or_short_stop_is_kept_as_latest_progress_only():
     assert item.body["progress"] == 45.0
 
 
-def test_a_later_successful_scrobble_supersedes_queued_progress():
-    outbox = Outbox()
+def test_a_later_successful_scrobble_supersedes_queued_progress(outbox):
     sender = ScrobbleSender(FakeClient(errors.NetworkError(), {"id": 2}), MOVIE, outbox)
     sender.send(Action(PAUSE, 30.0, AT))
     assert len(outbox) == 1
@@ -163,67 +175,82 @@ def test_pending_for_failure_rules():
     assert pending_for_failure(MOVIE, Action(PAUSE, 95, AT)).kind == PROGRESS
 
 
-def test_history_item_is_accepted_once_even_after_delivery(tmp_path):
-    outbox = Outbox(str(tmp_path / "outbox.json"))
+def test_history_item_is_queued_once_and_a_second_delivery_is_caught_by_the_history(outbox):
     item = pending_for_failure(MOVIE, Action(STOP, 90.0, AT))
     assert outbox.put(item) is True
     assert outbox.put(pending_for_failure(MOVIE, Action(STOP, 91.0, AT + 0.4))) is False
-    outbox.mark_done(item.key)
-    assert outbox.put(item) is False
+    client = FakeClient({"added": {"movies": 1}, "not_found": {"movies": []}})
+    assert flush(outbox, client, now=AT + 60).pushed == 1
+    assert len(outbox) == 0
+    # Queued again after its delivery (the crash window): Trakt's history has it, no 2nd post.
+    assert outbox.put(item) is True
+    client.history = [{"watched_at": iso_utc(AT), "movie": {"ids": {"trakt": 1}}}]
+    assert flush(outbox, client, now=AT + 120).confirmed == 1
+    assert len([c for c in client.calls if c[0] == "POST"]) == 1
     assert len(outbox) == 0
 
 
 def test_outbox_survives_a_restart(tmp_path):
-    path = str(tmp_path / "sub" / "outbox.json")
-    first = Outbox(path)
-    first.put(pending_for_failure(MOVIE, Action(STOP, 90.0, AT)))
-    first.put(pending_for_failure(EPISODE, Action(PAUSE, 20.0, AT + 1)))
-    second = Outbox(path)
-    assert [i.kind for i in second.pending()] == [HISTORY, PROGRESS]
+    path = str(tmp_path / "sub.db")
+    with TraktSyncDatabase(path) as first:
+        ScrobbleQueue(first).put(pending_for_failure(MOVIE, Action(STOP, 90.0, AT)))
+        ScrobbleQueue(first).put(pending_for_failure(EPISODE, Action(PAUSE, 20.0, AT + 1)))
+    with TraktSyncDatabase(path) as second:
+        assert [i.kind for i in ScrobbleQueue(second).pending()] == [HISTORY, PROGRESS]
+        assert [r.kind for r in second.outbox_rows()] == ["history_play", "scrobble_progress"]
 
 
-def test_corrupt_outbox_file_starts_empty(tmp_path):
-    path = tmp_path / "outbox.json"
-    path.write_text("{broken", encoding="utf-8")
-    assert len(Outbox(str(path))) == 0
-
-
-def test_flush_posts_history_once_and_remembers_it():
-    outbox = Outbox()
+def test_flush_posts_history_once_and_remembers_it(outbox):
     outbox.put(pending_for_failure(MOVIE, Action(STOP, 90.0, AT)))
     client = FakeClient({"added": {"movies": 1}, "not_found": {"movies": []}})
-    result = flush_outbox(outbox, client, now=lambda: AT + 3600)
-    assert (result.delivered, result.kept) == (1, 0)
+    result = flush(outbox, client, now=AT + 3600)
+    assert (result.pushed, result.kept) == (1, 0)
     posts = [c for c in client.calls if c[0] == "POST"]
     assert [(c[1], c[3]) for c in posts] == [("/sync/history", False)]
-    assert flush_outbox(outbox, client).delivered == 0
+    assert flush(outbox, client) is None  # nothing left to push
+    assert len([c for c in client.calls if c[0] == "POST"]) == 1
 
 
-def test_flush_skips_the_post_when_trakt_already_has_the_play():
-    outbox = Outbox()
+def test_flush_skips_the_post_when_trakt_already_has_the_play(outbox):
     outbox.put(pending_for_failure(MOVIE, Action(STOP, 90.0, AT)))
     history = [{"watched_at": iso_utc(AT), "movie": {"ids": {"trakt": 1}}}]
     client = FakeClient(history=history)
-    assert flush_outbox(outbox, client).delivered == 1
+    assert flush(outbox, client, now=AT + 60).confirmed == 1
     assert [c[0] for c in client.calls] == ["GET"]
     assert client.calls[0][1] == "/sync/history/movies/1"
 
 
-def test_flush_keeps_items_while_still_offline_and_stops_early():
-    outbox = Outbox()
+def test_flush_keeps_items_while_still_offline_and_stops_early(outbox):
     outbox.put(pending_for_failure(MOVIE, Action(STOP, 90.0, AT)))
     outbox.put(pending_for_failure(EPISODE, Action(PAUSE, 20.0, AT + 1)))
     client = FakeClient(errors.NetworkError())
-    result = flush_outbox(outbox, client, now=lambda: AT + 60)
-    assert (result.delivered, result.kept) == (0, 2)
+    result = flush(outbox, client, now=AT + 60)
+    assert (result.pushed, result.kept) == (0, 2)
     assert len([c for c in client.calls if c[0] == "POST"]) == 1
     assert outbox.pending()[0].attempts == 1
 
 
-def test_flush_drops_stale_progress_and_rejected_items():
-    outbox = Outbox()
+def test_flush_drops_stale_progress_and_rejected_items(outbox):
     outbox.put(pending_for_failure(EPISODE, Action(PAUSE, 20.0, AT)))
     outbox.put(pending_for_failure(EPISODE_BY_IDS, Action(STOP, 90.0, AT)))
     client = FakeClient({"added": {"episodes": 0}, "not_found": {"episodes": [{"ids": {}}]}})
-    result = flush_outbox(outbox, client, now=lambda: AT + 7 * 3600)
-    assert (result.delivered, result.dropped, result.kept) == (0, 2, 0)
+    result = flush(outbox, client, now=AT + 7 * 3600)
+    assert (result.pushed, result.dropped, result.kept) == (0, 2, 0)
+    assert [c[1] for c in client.calls if c[0] == "POST"] == ["/sync/history"]  # no stale pause
+    assert len(outbox) == 0
+
+
+def test_progress_younger_than_six_hours_is_sent_older_is_dropped(outbox):
+    outbox.put(pending_for_failure(EPISODE, Action(PAUSE, 20.0, AT)))
+    client = FakeClient()
+    assert flush(outbox, client, now=AT + 6 * 3600 - 1).pushed == 1
+    assert [(c[1], c[2]["progress"]) for c in client.calls] == [("/scrobble/pause", 20.0)]
+    outbox.put(pending_for_failure(EPISODE, Action(PAUSE, 30.0, AT + 10)))
+    assert flush(outbox, client, now=AT + 10 + 6 * 3600 + 1).dropped == 1
+    assert len(client.calls) == 1
+
+
+def test_an_older_progress_never_replaces_a_newer_one(outbox):
+    assert outbox.put(pending_for_failure(MOVIE, Action(PAUSE, 40.0, AT + 5)))
+    assert outbox.put(pending_for_failure(MOVIE, Action(PAUSE, 10.0, AT))) is False
+    assert [i.body["progress"] for i in outbox.pending()] == [40.0]

@@ -35,6 +35,12 @@ class FakeDb:
         self.entered = threading.Event()
         self.raise_error = None
 
+    def queued_scrobbles(self):  # the player's outbox (scrobble rows): none
+        return []
+
+    def push_scrobbles(self, client):
+        return None
+
     def last_sync_at(self):
         return self._last_sync_at
 
@@ -300,7 +306,8 @@ def test_changed_connection_settings_rebuild_the_context(kodi):
     service.monitor.onSettingsChanged()
     clock.advance(2)
     service.tick()
-    assert len(contexts) == 2 and contexts[0].closed
+    # contexts[1] is the player worker's own (built at start to recover its outbox)
+    assert len(contexts) == 3 and contexts[0].closed and service.ctx is contexts[2]
 
 
 # ------------------------------------------------------------------- library

@@ -13,7 +13,8 @@ import pytest
 
 from resources.lib.database import connection, storage
 from resources.lib.database.trakt_sync import TraktSyncDatabase
-from resources.lib.scrobble.outbox import Outbox
+from resources.lib.scrobble.legacy_outbox import migrate_legacy
+from resources.lib.scrobble.queue import ScrobbleQueue
 from resources.lib.trakt.tokens import MAX_FILE_BYTES, TokenStore
 
 
@@ -155,23 +156,28 @@ def test_a_corrupt_or_nested_scrobble_outbox_never_stops_scrobbling(tmp_path, ca
     path = tmp_path / "scrobble_outbox.json"
     path.write_bytes(content)
     caplog.set_level(logging.WARNING)
-    outbox = Outbox(str(path))  # raised RecursionError: the service switched scrobbling off
-    assert len(outbox) == 0
-    moved = [n for n in os.listdir(str(tmp_path)) if n.startswith("scrobble_outbox.json.corrupt")]
-    assert len(moved) == 1 and (tmp_path / moved[0]).read_bytes() == content
-    assert len(caplog.records) == 1
-    caplog.clear()
-    assert len(Outbox(str(path))) == 0  # the next start: no file, no warning
-    assert not caplog.records
+    with TraktSyncDatabase(str(tmp_path / "trakt_sync.db")) as db:
+        queue = ScrobbleQueue(db)
+        # Its migration at the service start: raised RecursionError, scrobbling was switched off.
+        assert migrate_legacy(str(path), queue) == 0
+        assert len(queue) == 0
+        moved = [n for n in os.listdir(str(tmp_path)) if n.startswith("scrobble_outbox.json.corr")]
+        assert len(moved) == 1 and (tmp_path / moved[0]).read_bytes() == content
+        assert len(caplog.records) == 1
+        caplog.clear()
+        assert migrate_legacy(str(path), queue) == 0  # the next start: no file, no warning
+        assert not caplog.records
 
 
 def test_an_oversized_scrobble_outbox_is_set_aside_unread(tmp_path):
-    from resources.lib.scrobble import outbox as outbox_module
+    from resources.lib.scrobble import legacy_outbox
 
     path = tmp_path / "scrobble_outbox.json"
     path.write_text(json.dumps({"pending": [], "done": ["k" * 100] * 50000}))
-    assert os.path.getsize(str(path)) > outbox_module.MAX_FILE_BYTES
-    assert len(Outbox(str(path))) == 0
+    assert os.path.getsize(str(path)) > legacy_outbox.MAX_FILE_BYTES
+    with TraktSyncDatabase(str(tmp_path / "trakt_sync.db")) as db:
+        assert migrate_legacy(str(path), ScrobbleQueue(db)) == 0
+        assert db.outbox_rows() == []
     assert not path.exists()
 
 

@@ -4,8 +4,10 @@ the busy dialogs, and the hand-off to the service.
 One short-lived interpreter per play: :func:`build_resolved_item`, :func:`select_stream`,
 :func:`publish_now_playing` and :class:`Resolver` (exactly one ``setResolvedUrl`` per handle).
 
-The service half lives in :mod:`.scrobble_worker` (the player monitor and its thread) and
-:mod:`.scrobbling` (the wiring); their names are re-exported here for existing imports.
+The service half: the Kodi-free worker and wiring are in ``scrobble/`` (``worker``,
+``playback``); Kodi's pieces in :mod:`.scrobble_worker` (the ``xbmc.Player`` subclass and the
+player calls) and :mod:`.scrobbling` (``PlaybackScrobbling`` with those plugged in, which the
+service imports from here).
 """
 
 from __future__ import annotations
@@ -19,25 +21,10 @@ import xbmc
 import xbmcgui
 import xbmcplugin
 
-from resources.lib.kodi.scrobble_worker import (
-    HOME_WINDOW_ID,
-    QUIT_JOIN_SECONDS,
-    RETRY_PROPERTY,
-    SAMPLE_SECONDS,
-    SETTLE_SECONDS,
-    KodiPlayback,
-    PlayerMonitor,
-    ScrobbleWorker,
-    Session,
-)
-from resources.lib.kodi.scrobbling import (
-    FLUSH_MIN_INTERVAL,
-    OUTBOX_FILENAME,
-    QUIT_SEND_SECONDS,
-    PlaybackScrobbling,
-    played_item,
-)
+from resources.lib.kodi.scrobble_worker import HOME_WINDOW_ID, KodiPlayback, PlayerMonitor
+from resources.lib.kodi.scrobbling import QUIT_SEND_SECONDS, PlaybackScrobbling
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, NowPlaying
+from resources.lib.scrobble.worker import RETRY_PROPERTY
 
 log = logging.getLogger(__name__)
 
@@ -170,24 +157,16 @@ def publish_now_playing(now_playing: NowPlaying, retry_url: str = "") -> None:
 
 __all__ = [
     "EXCLUDE_PROPERTY",
-    "FLUSH_MIN_INTERVAL",
     "HOME_WINDOW_ID",
-    "OUTBOX_FILENAME",
-    "QUIT_JOIN_SECONDS",
     "QUIT_SEND_SECONDS",
     "RETRY_PROPERTY",
-    "SAMPLE_SECONDS",
-    "SETTLE_SECONDS",
     "KodiPlayback",
     "PlaybackInfo",
     "PlaybackScrobbling",
     "PlayerMonitor",
     "Resolver",
-    "ScrobbleWorker",
-    "Session",
     "build_resolved_item",
     "close_busy_dialogs",
-    "played_item",
     "publish_now_playing",
     "select_stream",
 ]

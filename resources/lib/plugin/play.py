@@ -370,7 +370,7 @@ def _resolve(
 
 def mirror_progress(request: PlayRequest) -> Optional[float]:
     """The saved progress (percent) of the item in the local mirror (no network)."""
-    from resources.lib.database.trakt_sync.local_changes import PlayedItem, bookmark_progress
+    from resources.lib.database.trakt_sync.local_changes import PlayedItem
     from resources.lib.kodi.context import build_context
 
     if request.kind == "movie":
@@ -387,7 +387,7 @@ def mirror_progress(request: PlayRequest) -> Optional[float]:
         return None
     ctx = build_context()
     try:
-        return bookmark_progress(ctx.db.connection, item)
+        return ctx.db.bookmark_progress(item)
     except Exception:
         log.warning("Could not read the resume point from the mirror", exc_info=True)
         return None

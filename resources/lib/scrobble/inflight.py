@@ -9,7 +9,7 @@ monitor writes when a start is sent and then every :data:`WRITE_SECONDS` while p
 once after a jump of :data:`WRITE_JUMP` percent), and deletes as soon as a pause or a stop was
 sent or queued. When the service starts and finds the file, the previous playback never ended
 cleanly: :meth:`InflightJournal.recover` turns it into a pending ``/scrobble/pause`` in the
-scrobble outbox, which the next outbox flush delivers.
+sync database's outbox, which the player's next flush (or the next sync) delivers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 from typing import Any, Optional
 
 from .media import MediaRef
-from .outbox import Outbox, PendingItem, pending_for_failure
+from .pending import PendingItem, PendingStore, pending_for_failure
 from .state import MIN_PROGRESS, PAUSE, Action
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,9 @@ class InflightJournal:
             return None
         return media, Action(PAUSE, round(progress, 2), at, "recovered")
 
-    def recover(self, outbox: Outbox) -> Optional[PendingItem]:
-        """Queue the pause of a playback that never ended cleanly; the file is removed."""
+    def recover(self, outbox: PendingStore) -> Optional[PendingItem]:
+        """Queue the pause of a playback that never ended cleanly (in the sync database's
+        outbox, through :class:`~.queue.ScrobbleQueue`); the file is removed."""
         entry = self._load()
         pending = None
         if entry is not None:

@@ -29,11 +29,11 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ...trakt import errors
 from ..connection import write_transaction
-from . import conflicts, lease, refusals
+from . import conflicts, lease, refusals, scrobble_rows
 from . import outbox as box
 from .context import SyncContext
 from .items import as_dict, as_int, iso_time, parse_time
@@ -272,10 +272,12 @@ def push_outbox(
     owner: str,
     force: bool = False,
     now: Optional[float] = None,
+    kinds: Optional[Sequence[str]] = None,
 ) -> PushResult:
-    """Send the queued changes (see the module docstring). ``force`` ignores the backoff."""
+    """Send the queued changes (see the module docstring). ``force`` ignores the backoff;
+    ``kinds`` limits the push to rows of those kinds (the player's flush: the scrobbles)."""
     result = PushResult()
-    queued = box.rows(conn)
+    queued = [row for row in box.rows(conn) if kinds is None or row.kind in kinds]
     if not queued:
         return result
     now = time.time() if now is None else now
@@ -283,13 +285,19 @@ def push_outbox(
     result.kept = len(queued) - len(due)
     if not due:
         return result
-    activities = ctx.client.get(ACTIVITIES_PATH)
-    result.activities = activities if isinstance(activities, dict) else {}
+    # Queued scrobbles need no conflict check: only local changes read the activities.
+    if any(row.kind not in scrobble_rows.KINDS for row in due):
+        activities = ctx.client.get(ACTIVITIES_PATH)
+        result.activities = activities if isinstance(activities, dict) else {}
     cursors = _cursors(conn)
     for index, row in enumerate(due):
         ctx.check_abort()
         try:
-            outcome = _push_row(conn, ctx, owner, row, result.activities, cursors, result)
+            if row.kind in scrobble_rows.KINDS:
+                outcome = scrobble_rows.push_row(conn, ctx, owner, row, now, result)
+            else:
+                activities = result.activities or {}
+                outcome = _push_row(conn, ctx, owner, row, activities, cursors, result)
         except (errors.Aborted, errors.Unauthorized, errors.ReauthorizationRequired) as exc:
             _failed(conn, row, exc, now, keep_state=True)
             raise
