@@ -549,11 +549,11 @@ def test_turning_the_schedule_off_drops_a_deferred_run(kodi):
         trakt_sync_schedule_enabled=True,
     )
     run_ticks(service, clock, 90)
-    assert service.deferred == "schedule"
+    assert service.state.deferred == "schedule"
     kodi.set_setting("trakt_sync_schedule_enabled", False)
     service.monitor.onSettingsChanged()
     run_ticks(service, clock, 900)
-    assert triggers(db) == ["schedule"] and service.deferred is None
+    assert triggers(db) == ["schedule"] and service.state.deferred is None
 
 
 def test_settings_page_documents_every_setting_in_the_readme():

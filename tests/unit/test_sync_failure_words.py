@@ -161,7 +161,7 @@ def test_a_partial_run_does_not_back_off_the_service(kodi):
     results = [SyncResult("partial", failures=[WATCHLIST_429])] * 3
     service, db, _, clock = make_service(kodi, db=FakeDb(results))
     started(service).tick()
-    assert service.backoff.failures == 0 and service.not_before is None
+    assert service.state.backoff.failures == 0 and service.state.not_before is None
     clock.advance(300)  # the next interval sync runs on time
     service.tick()
     assert len(db.calls) == 2
@@ -171,7 +171,7 @@ def test_a_whole_run_failure_backs_off_and_notifies_in_words(kodi):
     results = [SyncResult("error", error="NetworkError ...", failures=[NETWORK])] * 3
     service, db, _, clock = make_service(kodi, db=FakeDb(results), trakt_sync_notify=True)
     started(service).tick()
-    assert service.backoff.failures == 1 and service.not_before is not None
+    assert service.state.backoff.failures == 1 and service.state.not_before is not None
     clock.advance(30)
     service.tick()
     assert len(db.calls) == 1  # backing off
