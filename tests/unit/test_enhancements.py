@@ -24,6 +24,7 @@ from resources.lib import cli  # noqa: E402
 from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, lease  # noqa: E402
 from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
 from resources.lib.kodi import service as service_module  # noqa: E402
+from resources.lib.kodi import service_notify  # noqa: E402
 from resources.lib.kodi.log import setup_logging  # noqa: E402
 from resources.lib.kodi.paths import get_paths  # noqa: E402
 from resources.lib.kodi.settings import Settings  # noqa: E402
@@ -466,11 +467,11 @@ def test_errors_are_announced_once_per_outage_and_never_during_playback(kodi):
 
 
 def test_notification_strings_have_singular_and_plural():
-    names = service_module._NOUN_STRINGS
+    names = service_notify.NOUN_STRINGS
     assert [noun for _, noun in scheduler.ANNOUNCED_UNITS] == list(names)
     kodistate.reset()
     try:
-        message = service_module.changes_message(
+        message = service_notify.changes_message(
             [("movie", 2), ("watchlist", 1), ("resume", 1), ("rating", 5)]
         )
     finally:

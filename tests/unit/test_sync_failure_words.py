@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 
 from resources.lib import cli, i18n  # noqa: E402
 from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
+from resources.lib.kodi import service_notify  # noqa: E402
 from resources.lib.kodi.paths import get_paths  # noqa: E402
 from resources.lib.plugin import actions, syncui  # noqa: E402
 from resources.lib.service import failure_text, history  # noqa: E402
@@ -178,7 +178,7 @@ def test_a_whole_run_failure_backs_off_and_notifies_in_words(kodi):
     (note,) = kodi.dialog_calls("notification")
     text = note[0][1]
     assert text == "Trakt sync is failing: Trakt could not be reached. It will retry later."
-    assert service_module.failing_message([NETWORK]) == text
+    assert service_notify.failing_message([NETWORK]) == text
 
 
 def test_a_new_authorisation_makes_the_service_sync_at_once(kodi):

@@ -15,19 +15,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional
 
 import xbmc
 
-from resources.lib.database.trakt_sync.result import SyncResult, SyncStatus
-from resources.lib.kodi import dialogs, strings, window
-from resources.lib.kodi.context import AddonContext, announce_recovery, build_context
-from resources.lib.kodi.localize import localize
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import service_mirror, service_notify
+from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.log import setup_logging
 from resources.lib.kodi.settings import Settings, load_settings
-from resources.lib.service import decide, effects, failure_text
+from resources.lib.service import decide, effects
 from resources.lib.service.state import Event, ServiceSettings, ServiceState, initial_state
-from resources.lib.service.timeutil import to_epoch
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +125,7 @@ class AIOStreamsService:
         self.ctx: Optional[AddonContext] = None
         # Every rule's memory (syncs, backoff, wake, deferral): see service/state.py.
         self.state: ServiceState = initial_state(clock())
-        self.recovered_notified: Any = None  # the recovered path already announced
+        self.mirror = service_mirror.ServiceMirror(self.should_abort)
         self.started_at = 0.0
 
     @property
@@ -171,10 +169,10 @@ class AIOStreamsService:
     def _start(self) -> None:
         self._apply_settings(self._safe_load_settings() or self.settings)
         self.ctx = self._context_factory(self.settings, self.should_abort)
-        self._run_migration()
+        service_mirror.run_migration(self.ctx)
         self._start_playback()
         now = self._clock()
-        self.state = initial_state(now, self._recorded_last_sync(now))
+        self.state = initial_state(now, self.mirror.last_sync_at(self.ctx, now))
         self.started_at = now
         self._publish_running()
         log.info(
@@ -198,32 +196,10 @@ class AIOStreamsService:
             self.playback = None
         if self.ctx is not None:
             self.ctx.close()
-        try:
-            window.set_json(
-                window.SERVICE_STATE, {"state": "stopped", "stopped": int(self._clock())}
-            )
-        except Exception:
-            log.debug("Could not publish the service state", exc_info=True)
+        service_notify.publish_stopped(self._clock())
 
     def _publish_running(self) -> None:
-        """``aiostreams.service``: running, plus the settings in effect (settings reloads are
-        logged at DEBUG only, so this is where a test or a skin sees that they were applied)."""
-        settings = self.settings
-        try:
-            window.set_json(
-                window.SERVICE_STATE,
-                {
-                    "state": "running",
-                    "started": int(self.started_at),
-                    "auto_sync": bool(settings.trakt_sync_auto),
-                    "schedule": settings.trakt_sync_schedule_time
-                    if settings.trakt_sync_schedule_enabled
-                    else "off",
-                    "settings_reloads": self.state.settings_reloads,
-                },
-            )
-        except Exception:
-            log.debug("Could not publish the service state", exc_info=True)
+        service_notify.publish_running(self.started_at, self.settings, self.state.settings_reloads)
 
     def _safe_load_settings(self) -> Optional[Settings]:
         try:
@@ -251,48 +227,6 @@ class AIOStreamsService:
                 "The player monitor could not start; nothing will be scrobbled", exc_info=True
             )
             self.playback = None
-
-    def _run_migration(self) -> None:
-        """The one-time legacy JSON import: guarded, never fatal."""
-        try:
-            from resources.lib.database.migration import run_migration
-
-            paths = self.ctx.paths
-            result = run_migration(paths.data_dir, paths.db_path)
-            log.info("Migration check finished: %s", result)
-        except Exception:
-            log.warning("Migration check failed; the service continues", exc_info=True)
-
-    def _open_db(self) -> Any:
-        db = self.ctx.db
-        recovered = getattr(db, "recovered", None)
-        if recovered and recovered != self.recovered_notified:
-            # Told once across processes: a plugin call may have announced this file already.
-            self.recovered_notified = recovered
-            announce_recovery(recovered)
-        return db
-
-    def _reopen_if_replaced(self) -> None:
-        """Another process (a plugin or script call) moved a corrupt database aside and created
-        a new one: this process's connection still points at the renamed file, so reopen."""
-        if self.ctx is None:
-            return
-        replaced = getattr(self.ctx.db, "replaced_on_disk", None)
-        if not callable(replaced) or not replaced():
-            return
-        log.warning("The database file was replaced by another process: reopening it")
-        self.ctx.reopen_db()
-
-    def _recorded_last_sync(self, now: float) -> Optional[float]:
-        """The last sync the database remembers (from an earlier session or another process)."""
-        try:
-            value = to_epoch(self._open_db().last_sync_at())
-        except Exception:
-            log.warning("Could not read the last sync time from the database", exc_info=True)
-            return None
-        if value is not None and value > now:
-            return None
-        return value
 
     # ------------------------------------------------------------------ events
 
@@ -364,33 +298,16 @@ class AIOStreamsService:
             if isinstance(effect, effects.RunSync):
                 self._run_sync(effect)
             elif isinstance(effect, effects.Notify):
-                self._notify(effect)
+                service_notify.notify(effect)
             elif isinstance(effect, effects.PublishLastSync):
-                self._publish_last_sync(effect)
+                service_notify.publish_last_sync(effect)
             elif isinstance(effect, effects.PublishServiceState):
                 self._publish_running()
 
     def _run_sync(self, effect: effects.RunSync) -> SyncResult:
         """Run one sync now (the decisions found it due), then act on its result."""
-        from resources.lib.trakt.errors import Aborted
-
-        log.debug("Sync starting: trigger=%s", effect.trigger)
         started = self._clock()
-        kwargs = {"on_progress": None, "should_abort": self.should_abort, "force": effect.force}
-        if effect.categories is not None:
-            kwargs["categories"] = effect.categories
-        try:
-            self._reopen_if_replaced()
-            db = self._open_db()
-            result = db.sync_activities(self.ctx.client, trigger=effect.trigger, **kwargs)
-            from resources.lib.kodi import notices  # a change Trakt refused (420), shown once
-
-            notices.show_pending(db)
-        except Aborted:
-            result = SyncResult(SyncStatus.ABORTED)
-        except Exception as exc:  # the loop must survive anything the engine or client raises
-            log.debug("Sync raised", exc_info=True)
-            result = SyncResult(SyncStatus.ERROR, error=f"{type(exc).__name__}: {exc}")
+        result = self.mirror.sync(self.ctx, effect)
         now = self._clock()
         result = decide.settled_result(result, stopping=self._should_stop(), elapsed=now - started)
         self.state, done = decide.after_sync(
@@ -399,53 +316,3 @@ class AIOStreamsService:
         self._carry_out(done)
         # After a sync: work that follows every finished sync (given `result`) starts here.
         return result
-
-    def _notify(self, effect: effects.Notify) -> None:
-        if effect.code == effects.NOTIFY_AUTH_EXPIRED:
-            text = localize(strings.AUTH_EXPIRED)
-            dialogs.notification(text, icon=dialogs.WARNING, time_ms=10000)
-            return
-        if effect.code == effects.NOTIFY_FAILING:
-            message, icon = failing_message(list(effect.failures)), dialogs.WARNING
-        else:
-            message, icon = changes_message(list(effect.announced)), dialogs.INFO
-        log.info("Notified: %s", message)  # so that it can be checked in kodi.log
-        dialogs.notification(message, icon=icon)
-
-    def _publish_last_sync(self, effect: effects.PublishLastSync) -> None:
-        try:
-            window.publish_last_sync(
-                effect.status, effect.trigger, effect.changes, effect.requests, effect.at,
-                effect.count,
-            )  # fmt: skip
-        except Exception:
-            log.debug("Could not publish the last sync", exc_info=True)
-
-
-_NOUN_STRINGS = {
-    "episode": (strings.EPISODE_ONE, strings.EPISODE_MANY),
-    "movie": (strings.MOVIE_ONE, strings.MOVIE_MANY),
-    "watchlist": (strings.WATCHLIST_ONE, strings.WATCHLIST_MANY),
-    "resume": (strings.RESUME_ONE, strings.RESUME_MANY),
-    "hidden": (strings.HIDDEN_ONE, strings.HIDDEN_MANY),
-    "collection": (strings.COLLECTION_ONE, strings.COLLECTION_MANY),
-    "rating": (strings.RATING_ONE, strings.RATING_MANY),
-}
-
-
-def changes_message(announced: List[Tuple[str, int]]) -> str:
-    """'Trakt: 3 episodes, 1 movie updated' from scheduler.announced_changes()."""
-    parts = []
-    for noun, count in announced:
-        one, many = _NOUN_STRINGS.get(noun, (strings.EPISODE_ONE, strings.EPISODE_MANY))
-        parts.append(localize(one if count == 1 else many, count=count))
-    return localize(strings.SYNC_UPDATED, items=", ".join(parts))
-
-
-def failing_message(records: Any) -> str:
-    """'Trakt sync is failing: Trakt could not be reached. It will retry later.' (the reason in
-    words from strings.po, never the engine's error text)."""
-    reason = failure_text.whole_run_reason(records) or "internal"
-    return localize(
-        failure_text.FAILING_NOTIFICATION, reason=failure_text.reason_text(reason, localize)
-    )
