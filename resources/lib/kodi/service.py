@@ -1,13 +1,11 @@
 """The background service's Kodi glue: it waits, turns Kodi's callbacks into events, and carries
 out what the service's decisions return.
 
-``AIOStreamsMonitor`` only records events (Kodi delivers its callbacks while the loop waits in
-``waitForAbort``). ``AIOStreamsService.run`` wakes every second and asks the pure functions of
-:mod:`resources.lib.service.decide` what to do: on each event, on each tick, after each sync. They
-hold every rule (interval, wake, library, schedule, deferral, backoff, notifications) over one
-:class:`~resources.lib.service.state.ServiceState`; this class carries out their effects (sync,
-notify, publish a window property, reload the settings). A sync runs in the service thread with
-``should_abort`` wired to Kodi's abort flag, so shutdown never waits on the network.
+``AIOStreamsMonitor`` only records events. ``AIOStreamsService.run`` wakes every second and asks
+the pure functions of :mod:`resources.lib.service.decide` what to do on each event, each tick and
+after each sync; they hold every rule over one ``ServiceState``. This class carries out their
+effects: sync, notify, publish a window property, reload the settings. A sync runs in the service
+thread with ``should_abort`` wired to Kodi's abort flag, so shutdown never waits on the network.
 """
 
 from __future__ import annotations
@@ -174,18 +172,8 @@ class AIOStreamsService:
         now = self._clock()
         self.state = initial_state(now, self.mirror.last_sync_at(self.ctx, now))
         self.started_at = now
-        self._publish_running()
-        log.info(
-            "Service ready: auto_sync=%s interval=%ds tick=%ds library=%s schedule=%s notify=%s",
-            self.settings.trakt_sync_auto,
-            int(self.settings.sync_interval_seconds),
-            int(self.settings.tick_seconds),
-            self.settings.trakt_sync_on_library_update,
-            self.settings.trakt_sync_schedule_time
-            if self.settings.trakt_sync_schedule_enabled
-            else "off",
-            self.settings.trakt_sync_notify,
-        )
+        service_notify.publish_running(now, self.settings, self.state.settings_reloads)
+        log.info("Service ready: %s", self.policy.summary())
 
     def _shutdown(self) -> None:
         if self.playback is not None:
@@ -197,9 +185,6 @@ class AIOStreamsService:
         if self.ctx is not None:
             self.ctx.close()
         service_notify.publish_stopped(self._clock())
-
-    def _publish_running(self) -> None:
-        service_notify.publish_running(self.started_at, self.settings, self.state.settings_reloads)
 
     def _safe_load_settings(self) -> Optional[Settings]:
         try:
@@ -284,12 +269,7 @@ class AIOStreamsService:
             self.ctx.settings = new
         self.state, done = decide.settings_changed(self.state, old_policy, self.policy, now)
         self._carry_out(done)
-        log.debug(
-            "Settings reloaded: auto_sync=%s interval=%ds tick=%ds",
-            new.trakt_sync_auto,
-            int(new.sync_interval_seconds),
-            int(new.tick_seconds),
-        )
+        log.debug("Settings reloaded: %s", self.policy.summary())
 
     # ----------------------------------------------------------------- effects
 
@@ -302,7 +282,8 @@ class AIOStreamsService:
             elif isinstance(effect, effects.PublishLastSync):
                 service_notify.publish_last_sync(effect)
             elif isinstance(effect, effects.PublishServiceState):
-                self._publish_running()
+                reloads = self.state.settings_reloads
+                service_notify.publish_running(self.started_at, self.settings, reloads)
 
     def _run_sync(self, effect: effects.RunSync) -> SyncResult:
         """Run one sync now (the decisions found it due), then act on its result."""

@@ -45,6 +45,18 @@ class ServiceSettings:
     # The categories to sync: None for all of them, () when selective sync switched all off.
     categories: Optional[Tuple[str, ...]] = None
 
+    def summary(self) -> str:
+        """The settings in effect, for the log."""
+        schedule = self.schedule_time if self.schedule_enabled else "off"
+        return "auto_sync=%s interval=%ds tick=%ds library=%s schedule=%s notify=%s" % (
+            self.auto_sync,
+            int(self.interval_seconds),
+            int(self.tick_seconds),
+            self.on_library_update,
+            schedule,
+            self.notify,
+        )
+
     def trigger_enabled(self, trigger: str) -> bool:
         """Whether the setting behind a (deferred) trigger is on."""
         if trigger == LIBRARY_TRIGGER:
