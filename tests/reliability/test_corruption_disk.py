@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -115,8 +116,7 @@ def test_corrupt_database_is_moved_aside_refilled_and_notified_once(kind, kodi, 
         service._start()
         for _ in range(3):  # more ticks: no crash loop, no repeated notification
             service.tick()
-            service.next_check_at = 0
-            service.last_sync_at = None
+            service.state = dataclasses.replace(service.state, next_check_at=0, last_sync_at=None)
         assert service.sync_count >= 1
         service._shutdown()
         if restart == 0:

@@ -24,6 +24,7 @@ from resources.lib import cli  # noqa: E402
 from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, lease  # noqa: E402
 from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
 from resources.lib.kodi import service as service_module  # noqa: E402
+from resources.lib.kodi import service_notify  # noqa: E402
 from resources.lib.kodi.log import setup_logging  # noqa: E402
 from resources.lib.kodi.paths import get_paths  # noqa: E402
 from resources.lib.kodi.settings import Settings  # noqa: E402
@@ -472,11 +473,11 @@ def test_errors_are_announced_once_per_outage_and_never_during_playback(kodi):
 
 
 def test_notification_strings_have_singular_and_plural():
-    names = service_module._NOUN_STRINGS
+    names = service_notify.NOUN_STRINGS
     assert [noun for _, noun in scheduler.ANNOUNCED_UNITS] == list(names)
     kodistate.reset()
     try:
-        message = service_module.changes_message(
+        message = service_notify.changes_message(
             [("movie", 2), ("watchlist", 1), ("resume", 1), ("rating", 5)]
         )
     finally:
@@ -555,11 +556,11 @@ def test_turning_the_schedule_off_drops_a_deferred_run(kodi):
         trakt_sync_schedule_enabled=True,
     )
     run_ticks(service, clock, 90)
-    assert service.deferred == "schedule"
+    assert service.state.deferred == "schedule"
     kodi.set_setting("trakt_sync_schedule_enabled", False)
     service.monitor.onSettingsChanged()
     run_ticks(service, clock, 900)
-    assert triggers(db) == ["schedule"] and service.deferred is None
+    assert triggers(db) == ["schedule"] and service.state.deferred is None
 
 
 def test_settings_page_documents_every_setting_in_the_readme():

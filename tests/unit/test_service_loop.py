@@ -247,7 +247,7 @@ def test_system_wake_waits_for_network_then_retries_quietly(kodi):
         service.tick()
     assert triggers(db) == ["auto", "wake", "wake", "wake"]
     assert warnings(kodi) == []
-    assert service.backoff == scheduler.Backoff()
+    assert service.state.backoff == scheduler.Backoff()
 
 
 def test_wake_ignored_when_auto_sync_off(kodi):

@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 
 from resources.lib import cli, i18n  # noqa: E402
 from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
+from resources.lib.kodi import service_notify  # noqa: E402
 from resources.lib.kodi.paths import get_paths  # noqa: E402
 from resources.lib.plugin import actions, syncui  # noqa: E402
 from resources.lib.service import failure_text, history  # noqa: E402
@@ -163,7 +163,7 @@ def test_a_partial_run_does_not_back_off_the_service(kodi):
     results = [SyncResult("partial", failures=[WATCHLIST_429])] * 3
     service, db, _, clock = make_service(kodi, db=FakeDb(results))
     started(service).tick()
-    assert service.backoff.failures == 0 and service.not_before is None
+    assert service.state.backoff.failures == 0 and service.state.not_before is None
     clock.advance(300)  # the next interval sync runs on time
     service.tick()
     assert len(db.calls) == 2
@@ -173,14 +173,14 @@ def test_a_whole_run_failure_backs_off_and_notifies_in_words(kodi):
     results = [SyncResult("error", error="NetworkError ...", failures=[NETWORK])] * 3
     service, db, _, clock = make_service(kodi, db=FakeDb(results), trakt_sync_notify=True)
     started(service).tick()
-    assert service.backoff.failures == 1 and service.not_before is not None
+    assert service.state.backoff.failures == 1 and service.state.not_before is not None
     clock.advance(30)
     service.tick()
     assert len(db.calls) == 1  # backing off
     (note,) = kodi.dialog_calls("notification")
     text = note[0][1]
     assert text == "Trakt sync is failing: Trakt could not be reached. It will retry later."
-    assert service_module.failing_message([NETWORK]) == text
+    assert service_notify.failing_message([NETWORK]) == text
 
 
 def test_a_new_authorisation_makes_the_service_sync_at_once(kodi):

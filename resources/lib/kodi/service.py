@@ -1,70 +1,35 @@
-"""The background service: Kodi events become flags, time and flags become syncs.
+"""The background service's Kodi glue: it waits, turns Kodi's callbacks into events, and carries
+out what the service's decisions return.
 
-``AIOStreamsMonitor`` only records events (Kodi delivers its callbacks while the loop waits in
-``waitForAbort``). ``AIOStreamsService.run`` wakes every second, and evaluates the schedule
-every ``service_tick_seconds`` or as soon as an event arrived; the decisions themselves are the
-pure functions of :mod:`resources.lib.service.scheduler`. A sync runs in the service thread with
-``should_abort`` wired to Kodi's abort flag, so shutdown never waits on the network.
+``AIOStreamsMonitor`` only records events. ``AIOStreamsService.run`` wakes every second and asks
+the pure functions of :mod:`resources.lib.service.decide` what to do on each event, each tick and
+after each sync; they hold every rule over one ``ServiceState``. This class carries out their
+effects: sync, notify, publish a window property, reload the settings. A sync runs in the service
+thread with ``should_abort`` wired to Kodi's abort flag, so shutdown never waits on the network.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 import threading
 import time
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional
 
 import xbmc
 
-from resources.lib.kodi import dialogs, prefetch, strings, window
-from resources.lib.kodi.context import AddonContext, announce_recovery, build_context
-from resources.lib.kodi.localize import localize
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import prefetch, service_mirror, service_notify
+from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.log import setup_logging
 from resources.lib.kodi.settings import Settings, load_settings
-from resources.lib.service import failure_text, scheduler
-from resources.lib.service.timeutil import to_epoch
+from resources.lib.service import decide, effects, scheduler
+from resources.lib.service.state import Event, ServiceSettings, ServiceState, initial_state
 
 log = logging.getLogger(__name__)
 
 SLICE_SECONDS = 1.0
-SUCCESS = scheduler.SUCCESS_STATUSES
 
 ContextFactory = Callable[[Settings, Callable[[], bool]], AddonContext]
-
-
-class SyncOutcome:
-    """The engine's SyncResult, read leniently (or made up when the engine raised)."""
-
-    def __init__(
-        self,
-        status: str,
-        changes: Any = 0,
-        requests: Any = 0,
-        duration: Any = 0.0,
-        error: Any = None,
-        next_allowed_at: Any = None,
-        failures: Any = None,
-    ) -> None:
-        self.status = status
-        self.changes = changes
-        self.requests = requests
-        self.duration = duration
-        self.error = error
-        self.next_allowed_at = next_allowed_at
-        self.failures = failures if isinstance(failures, list) else []
-
-    @classmethod
-    def from_result(cls, result: Any) -> SyncOutcome:
-        return cls(
-            status=str(getattr(result, "status", "error") or "error"),
-            changes=getattr(result, "changes", 0),
-            requests=getattr(result, "requests", 0),
-            duration=getattr(result, "duration", 0.0),
-            error=getattr(result, "error", None),
-            next_allowed_at=getattr(result, "next_allowed_at", None),
-            failures=getattr(result, "failures", None),
-        )
 
 
 def _is_playing_video() -> bool:
@@ -76,6 +41,21 @@ def _is_playing_video() -> bool:
 
 def _default_context(settings: Settings, should_abort: Callable[[], bool]) -> AddonContext:
     return build_context(settings=settings, should_abort=should_abort)
+
+
+def service_settings(settings: Settings) -> ServiceSettings:
+    """The settings the service's decisions read."""
+    return ServiceSettings(
+        auto_sync=bool(settings.trakt_sync_auto),
+        interval_seconds=settings.sync_interval_seconds,
+        tick_seconds=settings.tick_seconds,
+        on_library_update=bool(settings.trakt_sync_on_library_update),
+        schedule_enabled=bool(settings.trakt_sync_schedule_enabled),
+        schedule_time=settings.trakt_sync_schedule_time,
+        notify=bool(settings.trakt_sync_notify),
+        interval_override=settings.trakt_sync_interval_seconds > 0,
+        categories=settings.categories(),
+    )
 
 
 class AIOStreamsMonitor(xbmc.Monitor):
@@ -113,7 +93,7 @@ class AIOStreamsMonitor(xbmc.Monitor):
 
 
 class AIOStreamsService:
-    """The service loop and the state that the scheduler's decisions need."""
+    """The service loop: waits, queues Kodi's events, and carries out the decisions' effects."""
 
     def __init__(
         self,
@@ -137,31 +117,22 @@ class AIOStreamsService:
         self.playback: Any = None
         self._stop = threading.Event()
         self._events_lock = threading.Lock()
-        self._events: List[Tuple[str, str, float]] = []
-
+        self._events: List[Event] = []
         self.settings = Settings()
+        self.policy = service_settings(self.settings)
         self.ctx: Optional[AddonContext] = None
-        self.last_sync_at: Optional[float] = None
-        self.not_before: Optional[float] = None
-        self.backoff = scheduler.Backoff()
-        self.next_check_at = 0.0
-        self.wake_due_at: Optional[float] = None
-        self.wake_retries_left = 0
-        self.last_wake_sync_at: Optional[float] = None
-        self.settings_first_at: Optional[float] = None
-        self.settings_last_at: Optional[float] = None
-        self.library_first_at: Optional[float] = None
-        self.library_last_at: Optional[float] = None
-        self.schedule_baseline = _dt.datetime.fromtimestamp(clock())
-        # A library or scheduled sync that was throttled, busy or failed: it runs once allowed.
-        self.deferred: Optional[str] = None
-        self.unauthorised_notified = False
-        # Whether Trakt was authorised at the last interval check (None: not checked yet).
-        self.was_authorised: Optional[bool] = None
-        self.recovered_notified: Any = None  # the recovered path already announced
-        self.sync_count = 0
+        # Every rule's memory (syncs, backoff, wake, deferral): see service/state.py.
+        self.state: ServiceState = initial_state(clock())
+        self.mirror = service_mirror.ServiceMirror(self.should_abort)
         self.started_at = 0.0
-        self.settings_reloads = 0
+
+    @property
+    def sync_count(self) -> int:
+        return self.state.sync_count
+
+    def _apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.policy = service_settings(settings)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -194,27 +165,15 @@ class AIOStreamsService:
         return self._stop.is_set() or bool(self.monitor.abortRequested())
 
     def _start(self) -> None:
-        self.settings = self._safe_load_settings() or self.settings
+        self._apply_settings(self._safe_load_settings() or self.settings)
         self.ctx = self._context_factory(self.settings, self.should_abort)
-        self._run_migration()
+        service_mirror.run_migration(self.ctx)
         self._start_playback()
         now = self._clock()
-        self.schedule_baseline = _dt.datetime.fromtimestamp(now)
-        self.last_sync_at = self._recorded_last_sync(now)
-        self.next_check_at = now
+        self.state = initial_state(now, self.mirror.last_sync_at(self.ctx, now))
         self.started_at = now
-        self._publish_running()
-        log.info(
-            "Service ready: auto_sync=%s interval=%ds tick=%ds library=%s schedule=%s notify=%s",
-            self.settings.trakt_sync_auto,
-            int(self.settings.sync_interval_seconds),
-            int(self.settings.tick_seconds),
-            self.settings.trakt_sync_on_library_update,
-            self.settings.trakt_sync_schedule_time
-            if self.settings.trakt_sync_schedule_enabled
-            else "off",
-            self.settings.trakt_sync_notify,
-        )
+        service_notify.publish_running(now, self.settings, self.state.settings_reloads)
+        log.info("Service ready: %s", self.policy.summary())
 
     def _shutdown(self) -> None:
         if self.playback is not None:
@@ -225,32 +184,7 @@ class AIOStreamsService:
             self.playback = None
         if self.ctx is not None:
             self.ctx.close()
-        try:
-            window.set_json(
-                window.SERVICE_STATE, {"state": "stopped", "stopped": int(self._clock())}
-            )
-        except Exception:
-            log.debug("Could not publish the service state", exc_info=True)
-
-    def _publish_running(self) -> None:
-        """``aiostreams.service``: running, plus the settings in effect (settings reloads are
-        logged at DEBUG only, so this is where a test or a skin sees that they were applied)."""
-        settings = self.settings
-        try:
-            window.set_json(
-                window.SERVICE_STATE,
-                {
-                    "state": "running",
-                    "started": int(self.started_at),
-                    "auto_sync": bool(settings.trakt_sync_auto),
-                    "schedule": settings.trakt_sync_schedule_time
-                    if settings.trakt_sync_schedule_enabled
-                    else "off",
-                    "settings_reloads": self.settings_reloads,
-                },
-            )
-        except Exception:
-            log.debug("Could not publish the service state", exc_info=True)
+        service_notify.publish_stopped(self._clock())
 
     def _safe_load_settings(self) -> Optional[Settings]:
         try:
@@ -274,51 +208,10 @@ class AIOStreamsService:
             self.playback = self._playback_factory(self.ctx)
             self.playback.start()
         except Exception:
-            log.warning("The player monitor could not start; nothing will be scrobbled",
-                        exc_info=True)  # fmt: skip
+            log.warning(
+                "The player monitor could not start; nothing will be scrobbled", exc_info=True
+            )
             self.playback = None
-
-    def _run_migration(self) -> None:
-        """The one-time legacy JSON import: guarded, never fatal."""
-        try:
-            from resources.lib.database.migration import run_migration
-
-            paths = self.ctx.paths
-            result = run_migration(paths.data_dir, paths.db_path)
-            log.info("Migration check finished: %s", result)
-        except Exception:
-            log.warning("Migration check failed; the service continues", exc_info=True)
-
-    def _open_db(self) -> Any:
-        db = self.ctx.db
-        recovered = getattr(db, "recovered", None)
-        if recovered and recovered != self.recovered_notified:
-            # Told once across processes: a plugin call may have announced this file already.
-            self.recovered_notified = recovered
-            announce_recovery(recovered)
-        return db
-
-    def _reopen_if_replaced(self) -> None:
-        """Another process (a plugin or script call) moved a corrupt database aside and created
-        a new one: this process's connection still points at the renamed file, so reopen."""
-        if self.ctx is None:
-            return
-        replaced = getattr(self.ctx.db, "replaced_on_disk", None)
-        if not callable(replaced) or not replaced():
-            return
-        log.warning("The database file was replaced by another process: reopening it")
-        self.ctx.reopen_db()
-
-    def _recorded_last_sync(self, now: float) -> Optional[float]:
-        """The last sync the database remembers (from an earlier session or another process)."""
-        try:
-            value = to_epoch(self._open_db().last_sync_at())
-        except Exception:
-            log.warning("Could not read the last sync time from the database", exc_info=True)
-            return None
-        if value is not None and value > now:
-            return None
-        return value
 
     # ------------------------------------------------------------------ events
 
@@ -334,359 +227,74 @@ class AIOStreamsService:
                     log.warning("Could not start saving the playback progress", exc_info=True)
             self._stop.set()  # at once, so a running sync sees should_abort() turn true
             return
-        at = self._clock()
+        event = Event(kind, source, self._clock())
         with self._events_lock:
-            self._events.append((kind, source, at))
+            self._events.append(event)
 
-    def _drain_events(self) -> bool:
+    def tick(self) -> None:
+        """One evaluation: cheap when nothing is due (no file, database or network access)."""
+        now = self._clock()
         with self._events_lock:
             events, self._events = self._events, []
-        for kind, source, at in events:
-            log.debug("Event: %s (%s)", kind, source or "-")
-            if kind == "settings":
-                if self.settings_first_at is None:
-                    self.settings_first_at = at
-                self.settings_last_at = at
-            elif kind == "wake":
-                self._on_wake(at, source)
-            elif kind == "library":
-                if self.library_first_at is None:
-                    self.library_first_at = at
-                self.library_last_at = at
-        return bool(events)
+        for event in events:
+            self.state, done = decide.on_event(self.state, event, self.policy)
+            self._carry_out(done)
+        if self.playback is not None:
+            # Scrobbles kept while offline: the worker thread sends them, never this loop.
+            self.playback.tick(online=self.state.online, now=now)
+        self.state, done = decide.on_tick(self.state, now, self.policy, self._authorised)
+        if any(isinstance(effect, effects.ReloadSettings) for effect in done):
+            self.reload_settings(now)
+            self.state, done = decide.on_tick(self.state, now, self.policy, self._authorised)
+        self._carry_out(done)
 
-    def _on_wake(self, now: float, source: str) -> None:
-        if not self.settings.trakt_sync_auto:
-            log.debug("Wake ignored: auto-sync is off")
-            return
-        network = source == "system"
-        delay = (
-            scheduler.WAKE_NETWORK_DELAY_SECONDS
-            if network
-            else scheduler.WAKE_SCREENSAVER_DELAY_SECONDS
-        )
-        self.wake_due_at = scheduler.merge_wake(self.wake_due_at, now, delay)
-        if network:
-            self.wake_retries_left = scheduler.WAKE_RETRIES
+    def _authorised(self) -> bool:
+        return self.ctx is not None and self.ctx.is_authorised()
 
     def reload_settings(self, now: Optional[float] = None) -> None:
-        """Apply changed settings: rebuild the client if its settings changed, stop background
-        syncs at once when auto-sync was switched off."""
+        """Read the settings again: rebuild the client if its settings changed, and let the
+        decisions drop what was switched off."""
         now = self._clock() if now is None else now
-        self.settings_first_at = self.settings_last_at = None
         new = self._safe_load_settings()
         if new is None:
             return
-        old, self.settings = self.settings, new
+        old, old_policy = self.settings, self.policy
+        self._apply_settings(new)
         connection = ("trakt_api_url", "trakt_oauth_url", "trakt_client_id", "trakt_client_secret")
-        if (
-            any(getattr(old, key) != getattr(new, key) for key in connection)
-            and self.ctx is not None
-        ):
+        if self.ctx is not None and any(getattr(old, k) != getattr(new, k) for k in connection):
             log.debug("Trakt connection settings changed: rebuilding the client")
             self.ctx.close()
             self.ctx = self._context_factory(new, self.should_abort)
         elif self.ctx is not None:
             self.ctx.settings = new
-        if (old.trakt_sync_schedule_time, old.trakt_sync_schedule_enabled) != (
-            new.trakt_sync_schedule_time,
-            new.trakt_sync_schedule_enabled,
-        ):
-            # A time set to earlier today is tomorrow's first run, not an overdue one.
-            self.schedule_baseline = _dt.datetime.fromtimestamp(now)
-        if not new.trakt_sync_auto:
-            self.wake_due_at = None
-        if not new.trakt_sync_on_library_update:
-            self.library_first_at = self.library_last_at = None
-        if self.deferred and not _trigger_enabled(self.deferred, new):
-            self.deferred = None
-        # Evaluate at once: authorising writes trakt_username, and the first sync should follow.
-        self.next_check_at = now
-        self.settings_reloads += 1
-        self._publish_running()
-        log.debug(
-            "Settings reloaded: auto_sync=%s interval=%ds tick=%ds",
-            new.trakt_sync_auto,
-            int(new.sync_interval_seconds),
-            int(new.tick_seconds),
-        )
+        self.state, done = decide.settings_changed(self.state, old_policy, self.policy, now)
+        self._carry_out(done)
+        log.debug("Settings reloaded: %s", self.policy.summary())
 
-    # -------------------------------------------------------------- scheduling
+    # ----------------------------------------------------------------- effects
 
-    def tick(self) -> None:
-        """One evaluation: cheap when nothing is due (no file, database or network access)."""
-        now = self._clock()
-        self._drain_events()
-        if self.playback is not None:
-            # Scrobbles kept while offline: the worker thread sends them, never this loop.
-            self.playback.tick(online=self.backoff.failures == 0, now=now)
-        if self.settings_first_at is not None:
-            if not scheduler.settings_reload_due(
-                now, self.settings_first_at, self.settings_last_at
-            ):
-                return  # hold every sync until the new settings are known
-            self.reload_settings(now)
-        trigger = self._due_trigger(now)
-        if trigger:
-            self.sync(trigger)
+    def _carry_out(self, done: Iterable[object]) -> None:
+        for effect in done:
+            if isinstance(effect, effects.RunSync):
+                self._run_sync(effect)
+            elif isinstance(effect, effects.Notify):
+                service_notify.notify(effect)
+            elif isinstance(effect, effects.PublishLastSync):
+                service_notify.publish_last_sync(effect)
+            elif isinstance(effect, effects.PublishServiceState):
+                reloads = self.state.settings_reloads
+                service_notify.publish_running(self.started_at, self.settings, reloads)
 
-    def _authorised(self) -> bool:
-        return self.ctx is not None and self.ctx.is_authorised()
-
-    def _due_trigger(self, now: float) -> Optional[str]:
-        settings = self.settings
-        if self.wake_due_at is not None and now >= self.wake_due_at:
-            self.wake_due_at = None
-            decision = scheduler.should_wake_sync(
-                now,
-                self.last_wake_sync_at,
-                auto_sync=settings.trakt_sync_auto,
-                authorised=self._authorised(),
-            )
-            log.debug("Wake sync: %s", decision.reason)
-            if decision:
-                return "wake"
-        if self.library_first_at is not None:
-            decision = scheduler.should_library_sync(
-                now,
-                self.library_first_at,
-                self.library_last_at,
-                on_library_update=settings.trakt_sync_on_library_update,
-                authorised=self._authorised(),
-            )
-            if decision or decision.reason != "waiting for the update to settle":
-                log.debug("Library sync: %s", decision.reason)
-                self.library_first_at = self.library_last_at = None
-            if decision:
-                return "library"
-        if self.deferred is not None and (self.not_before is None or now >= self.not_before):
-            trigger, self.deferred = self.deferred, None
-            if _trigger_enabled(trigger, settings) and self._authorised():
-                log.debug("Deferred %s sync: running now", trigger)
-                return trigger
-        if now < self.next_check_at:
-            return None
-        self.next_check_at = now + settings.tick_seconds
-        if settings.trakt_sync_schedule_enabled:
-            # The daily schedule has its own switch: it runs with auto-sync on or off. Local time
-            # is the clock Kodi runs on (the device's time zone).
-            local_now = _dt.datetime.fromtimestamp(now)
-            decision = scheduler.scheduled_sync_due(
-                local_now,
-                settings.trakt_sync_schedule_time,
-                self.schedule_baseline,
-                enabled=settings.trakt_sync_schedule_enabled,
-                authorised=self._authorised(),
-            )
-            if decision:
-                self.schedule_baseline = local_now
-                return "schedule"
-        if not settings.trakt_sync_auto:
-            return None
-        authorised = self._authorised()
-        if authorised and self.was_authorised is False:
-            # Just authorised (again): the first sync runs now, not after the interval that
-            # started with the last (refused) attempt.
-            log.debug("Trakt authorised: syncing at once")
-            self.last_sync_at = None
-            self.not_before = None
-        self.was_authorised = authorised
-        decision = scheduler.should_sync(
-            now,
-            self.last_sync_at,
-            auto_sync=settings.trakt_sync_auto,
-            authorised=authorised,
-            interval_seconds=settings.sync_interval_seconds,
-            not_before=self.not_before,
-        )
-        log.debug("Interval sync: %s", decision.reason)
-        return "auto" if decision else None
-
-    # -------------------------------------------------------------------- sync
-
-    def sync(self, trigger: str) -> SyncOutcome:
-        """Run one sync now (the caller decided it is due) and act on its result."""
-        from resources.lib.trakt.errors import Aborted
-
-        categories = self.settings.categories()
-        if categories == ():
-            log.info("Sync skipped: every category is switched off in selective sync")
-            self.last_sync_at = self._clock()
-            return SyncOutcome("skipped")
-        log.debug("Sync starting: trigger=%s", trigger)
+    def _run_sync(self, effect: effects.RunSync) -> SyncResult:
+        """Run one sync now (the decisions found it due), then act on its result."""
         started = self._clock()
-        kwargs = {"on_progress": None, "should_abort": self.should_abort, "trigger": trigger}
-        if categories is not None:
-            kwargs["categories"] = categories
-        if trigger == "wake" or self.settings.trakt_sync_interval_seconds > 0:
-            # A wake sync bypasses the time check (spec: Wake Sync Flow); bursts are already
-            # debounced (scheduler.should_wake_sync). The seconds override is a developer
-            # setting (level 3) that sets the pace itself; the engine's 5-minute throttle would
-            # otherwise turn most of its syncs into no-ops. Interval, schedule and library syncs
-            # stay throttled.
-            kwargs["force"] = True
-        try:
-            self._reopen_if_replaced()
-            db = self._open_db()
-            outcome = SyncOutcome.from_result(db.sync_activities(self.ctx.client, **kwargs))
-            from resources.lib.kodi import notices  # a change Trakt refused (420), shown once
-
-            notices.show_pending(db)
-        except Aborted:
-            outcome = SyncOutcome("aborted")
-        except Exception as exc:  # the loop must survive anything the engine or client raises
-            log.debug("Sync raised", exc_info=True)
-            outcome = SyncOutcome("error", error=f"{type(exc).__name__}: {exc}")
-        if self._should_stop() and outcome.status not in SUCCESS:
-            outcome.status = "aborted"
-        if not outcome.duration:
-            outcome.duration = max(0.0, self._clock() - started)
-        self.sync_count += 1
-        self._after_sync(trigger, outcome, self._clock())
-        return outcome
-
-    def _after_sync(self, trigger: str, outcome: SyncOutcome, now: float) -> None:
-        status = outcome.status
-        changes = scheduler.count_changes(outcome.changes)
-        quiet_retry = status == "error" and trigger == "wake" and self.wake_retries_left > 0
-        failure_event = None
-        if status == "error" and not quiet_retry:
-            self.backoff, failure_event = scheduler.record_outcome(self.backoff, now, failed=True)
-        loud = status != "error" or failure_event == scheduler.OUTAGE_STARTED
-        (log.info if loud else log.debug)(
-            "Sync finished: status=%s trigger=%s changes=%d requests=%s duration=%.1fs",
-            status,
-            trigger,
-            changes,
-            outcome.requests,
-            float(outcome.duration or 0.0),
+        result = self.mirror.sync(self.ctx, effect)
+        now = self._clock()
+        result = decide.settled_result(result, stopping=self._should_stop(), elapsed=now - started)
+        self.state, done = decide.after_sync(
+            self.state, result, effect.trigger, now, self.policy, self._playing_video()
         )
-        self._publish(trigger, outcome, changes, now)
-        prefetch.after_sync(self, status, changes, now)  # widget refresh, art for the lists
-        if trigger == "wake" and not quiet_retry:
-            self.last_wake_sync_at = now
-        if status in SUCCESS:
-            self.deferred = None  # any successful sync covers a library or schedule sync owed
-        elif trigger in DEFERRABLE and status in ("throttled", "busy", "error"):
-            # Never lost: it runs as soon as the throttle, the other sync or the backoff allows.
-            self.deferred = trigger
-
-        if status in SUCCESS:
-            self.last_sync_at = now
-            self.not_before = None
-            self.unauthorised_notified = False
-            self.backoff, event = scheduler.record_outcome(self.backoff, now, failed=False)
-            if event == scheduler.RECOVERED:
-                log.info("Sync recovered: Trakt is reachable again")
-            announced = scheduler.announced_changes(outcome.changes)
-            if scheduler.should_notify_completion(
-                enabled=self.settings.trakt_sync_notify,
-                status=status,
-                changes=sum(count for _, count in announced),
-                trigger=trigger,
-                playing_video=self._playing_video(),
-            ):
-                self._notify(changes_message(announced))
-        elif status == "throttled":
-            allowed = to_epoch(outcome.next_allowed_at)
-            self.not_before = allowed if allowed and allowed > now else now + 60.0
-            log.warning(
-                "Sync throttled (trigger=%s): next sync allowed at %s",
-                trigger,
-                _dt.datetime.fromtimestamp(self.not_before).isoformat(timespec="seconds"),
-            )
-        elif status == "busy":
-            # Another process (a plugin call) is syncing right now: that sync counts as ours.
-            self.last_sync_at = now
-            self.not_before = now + scheduler.BUSY_RETRY_SECONDS
-        elif status == "unauthorized":
-            self.last_sync_at = now
-            if not self.unauthorised_notified:
-                self.unauthorised_notified = True
-                log.warning("Trakt authorisation expired: the user must authorise again")
-                dialogs.notification(
-                    localize(strings.AUTH_EXPIRED), icon=dialogs.WARNING, time_ms=10000
-                )
-        elif status == "aborted":
-            pass
-        elif quiet_retry:
-            self.wake_retries_left -= 1
-            self.wake_due_at = now + scheduler.WAKE_RETRY_SECONDS
-            log.debug(
-                "Wake sync failed (network not back yet?); retrying quietly: %s", outcome.error
-            )
-        elif status == "error":
-            self.last_sync_at = now
-            self.not_before = self.backoff.until
-            if failure_event == scheduler.OUTAGE_STARTED:
-                log.warning(
-                    "Sync failed: %s. Retrying with backoff (next in %ds); repeated failures are "
-                    "logged at debug level until it recovers",
-                    outcome.error,
-                    int(scheduler.backoff_seconds(self.backoff.failures)),
-                )
-            else:
-                log.debug(
-                    "Sync failed again (%d in a row): %s", self.backoff.failures, outcome.error
-                )
-            if scheduler.should_notify_failure(
-                enabled=self.settings.trakt_sync_notify,
-                outage_event=failure_event,
-                playing_video=self._playing_video(),
-            ):
-                self._notify(failing_message(outcome.failures), icon=dialogs.WARNING)
-        else:
-            self.last_sync_at = now
-
-    def _notify(self, message: str, icon: str = dialogs.INFO) -> None:
-        """A sync notification, logged so that it can be checked in kodi.log."""
-        log.info("Notified: %s", message)
-        dialogs.notification(message, icon=icon)
-
-    def _publish(self, trigger: str, outcome: SyncOutcome, changes: int, now: float) -> None:
-        try:
-            window.publish_last_sync(
-                outcome.status, trigger, changes, outcome.requests, now, self.sync_count
-            )
-        except Exception:
-            log.debug("Could not publish the last sync", exc_info=True)
-
-
-# Triggers that are owed when they could not run (the interval and wake syncs simply come again).
-DEFERRABLE = ("library", "schedule")
-_NOUN_STRINGS = {
-    "episode": (strings.EPISODE_ONE, strings.EPISODE_MANY),
-    "movie": (strings.MOVIE_ONE, strings.MOVIE_MANY),
-    "watchlist": (strings.WATCHLIST_ONE, strings.WATCHLIST_MANY),
-    "resume": (strings.RESUME_ONE, strings.RESUME_MANY),
-    "hidden": (strings.HIDDEN_ONE, strings.HIDDEN_MANY),
-    "collection": (strings.COLLECTION_ONE, strings.COLLECTION_MANY),
-    "rating": (strings.RATING_ONE, strings.RATING_MANY),
-}
-
-
-def _trigger_enabled(trigger: str, settings: Settings) -> bool:
-    """Whether the setting behind a deferred trigger is still on."""
-    if trigger == "library":
-        return settings.trakt_sync_on_library_update
-    if trigger == "schedule":
-        return settings.trakt_sync_schedule_enabled
-    return settings.trakt_sync_auto
-
-
-def changes_message(announced: List[Tuple[str, int]]) -> str:
-    """'Trakt: 3 episodes, 1 movie updated' from scheduler.announced_changes()."""
-    parts = []
-    for noun, count in announced:
-        one, many = _NOUN_STRINGS.get(noun, (strings.EPISODE_ONE, strings.EPISODE_MANY))
-        parts.append(localize(one if count == 1 else many, count=count))
-    return localize(strings.SYNC_UPDATED, items=", ".join(parts))
-
-
-def failing_message(records: Any) -> str:
-    """'Trakt sync is failing: Trakt could not be reached. It will retry later.' (the reason in
-    words from strings.po, never the engine's error text)."""
-    reason = failure_text.whole_run_reason(records) or "internal"
-    return localize(
-        failure_text.FAILING_NOTIFICATION, reason=failure_text.reason_text(reason, localize)
-    )
+        self._carry_out(done)
+        # After a sync: widget refresh and the art for the lists (a background thread).
+        prefetch.after_sync(self, result.status, scheduler.count_changes(result.changes), now)
+        return result

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any, Callable, Dict, List, Optional
 
+from resources.lib.database.sync_status import SyncStatus
 from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.localize import localize
@@ -119,13 +120,11 @@ def force_trakt_sync(ctx: AddonContext) -> str:
             trigger="manual",
             categories=ctx.settings.categories(),
         )
-    if getattr(result, "status", "") in ("ok", "partial") and count_changes(
-        getattr(result, "changes", None) or {}
-    ):
+    if result.status in (SyncStatus.OK, SyncStatus.PARTIAL) and count_changes(result.changes or {}):
         from resources.lib.kodi.prefetch import refresh_widgets
 
         refresh_widgets()  # the widgets show the new state
-    if getattr(result, "status", "") == "throttled":
+    if result.status == SyncStatus.THROTTLED:
         log.warning(
             "Manual sync throttled: the next sync is allowed at %s",
             local_time(to_epoch(getattr(result, "next_allowed_at", None))) or "-",
@@ -276,7 +275,7 @@ def rebuild_trakt_database(ctx: AddonContext) -> str:
             )
     except maintenance.MaintenanceError as exc:
         return _busy_or_failed(exc)
-    if getattr(result, "status", "") == "ok":
+    if result.status == SyncStatus.OK:
         dialogs.notification(localize(strings.REBUILT, changes=count_changes(result.changes)))
         syncui.publish(result)
         return f"ok changes={count_changes(result.changes)} requests={result.requests}"

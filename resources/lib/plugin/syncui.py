@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Any, Callable, Dict
 
+from resources.lib.database.sync_status import SyncStatus
 from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.localize import localize
 from resources.lib.service import failure_text
@@ -81,7 +82,7 @@ def publish(result: Any, trigger: str = "manual") -> None:
     """Publish a manual sync as `aiostreams.last_sync`, like the service does for its own."""
     try:
         window.publish_last_sync(
-            str(getattr(result, "status", "error") or "error"),
+            SyncStatus.of(getattr(result, "status", None)).value,
             trigger,
             count_changes(getattr(result, "changes", None)),
             getattr(result, "requests", 0),
@@ -93,26 +94,26 @@ def publish(result: Any, trigger: str = "manual") -> None:
 
 def report(result: Any, trigger: str = "manual") -> str:
     """Tell the user how a manual sync went; returns the action result for the log line."""
-    status = str(getattr(result, "status", "error") or "error")
+    status = SyncStatus.of(getattr(result, "status", None))
     changes = count_changes(getattr(result, "changes", None))
     requests = getattr(result, "requests", 0)
     now = time.time()
     publish(result, trigger)
     records = getattr(result, "failures", None) or []
-    if status == "ok":
+    if status is SyncStatus.OK:
         dialogs.notification(localize(strings.SYNC_DONE, changes=changes))
-    elif status == "partial":
+    elif status is SyncStatus.PARTIAL:
         lines = failure_text.failure_lines(records, localize, now, include_notices=False)
         dialogs.ok(localize(failure_text.PARTIAL_DIALOG, failures="[CR]" + "[CR]".join(lines)))
-    elif status == "throttled":
+    elif status is SyncStatus.THROTTLED:
         when = next_allowed_text(getattr(result, "next_allowed_at", None), now)
         dialogs.ok(localize(strings.SYNC_THROTTLED, time=when))
         return f"throttled next_allowed={when}"
-    elif status == "busy":
+    elif status is SyncStatus.BUSY:
         dialogs.ok(localize(strings.SYNC_BUSY))
-    elif status == "unauthorized":
+    elif status is SyncStatus.UNAUTHORIZED:
         dialogs.ok(localize(strings.NOT_AUTHORISED_ACTION))
-    elif status == "aborted":
+    elif status is SyncStatus.ABORTED:
         dialogs.notification(localize(strings.SYNC_ABORTED))
     else:
         dialogs.ok(failed_text(records))

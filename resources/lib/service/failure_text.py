@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Iterable, List, Mapping, Optional
 
+from ..database.sync_status import SyncStatus
 from .timeutil import local_time, to_epoch
 
 Localize = Callable[..., str]
@@ -55,16 +56,16 @@ UNITS = {
     "outbox": 30729,
 }
 STATUSES = {
-    "ok": 30730,
-    "partial": 30731,
-    "error": 30732,
-    "aborted": 30733,
-    "unauthorized": 30734,
-    "throttled": 30735,
-    "busy": 30736,
-    "interrupted": 30737,
-    "skipped": 30738,
-    "running": 30739,
+    SyncStatus.OK: 30730,
+    SyncStatus.PARTIAL: 30731,
+    SyncStatus.ERROR: 30732,
+    SyncStatus.ABORTED: 30733,
+    SyncStatus.UNAUTHORIZED: 30734,
+    SyncStatus.THROTTLED: 30735,
+    SyncStatus.BUSY: 30736,
+    "interrupted": 30737,  # a run record's own: the process ended while it ran
+    SyncStatus.SKIPPED: 30738,
+    "running": 30739,  # a run record's own: still running
 }
 # Records that are not failures: named in the history, never in a failure dialog.
 NOT_FAILURES = ("not_offered",)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Mapping, Optional
 
+from ..database.sync_status import SyncStatus
 from .failure_text import run_result_text
 
 # Every category a run record can hold, in display order, with its English name.
@@ -25,7 +26,13 @@ UNIT_NAMES = (
 )
 CHANGE_KEYS = ("added", "changed", "removed")
 # Statuses that are not failures: a throttled or busy run did not try, it was not refused.
-NOT_FAILED = ("ok", "partial", "throttled", "busy", "skipped")
+NOT_FAILED = (
+    SyncStatus.OK,
+    SyncStatus.PARTIAL,
+    SyncStatus.THROTTLED,
+    SyncStatus.BUSY,
+    SyncStatus.SKIPPED,
+)
 
 
 def _count(value: Any) -> int:

@@ -11,6 +11,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
+from ..database.sync_status import SUCCEEDED
+
 # A burst of wake events (screensaver off + System.OnWake + DPMS off) must cost one sync.
 WAKE_DEBOUNCE_SECONDS = 60.0
 # After System.OnWake the network interface often needs a few seconds to come back.
@@ -35,7 +37,7 @@ BUSY_RETRY_SECONDS = 60.0
 # Triggers whose completion may be announced by a notification (never "manual": the user who
 # pressed the button already sees a progress dialog).
 NOTIFY_TRIGGERS = ("auto", "wake", "schedule", "library")
-SUCCESS_STATUSES = ("ok", "partial")
+SUCCESS_STATUSES = SUCCEEDED
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from .. import storage
 from ..connection import write_transaction
+from ..sync_status import SyncStatus
 from .items import now_iso
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,13 @@ KEEP_DAYS = 8
 KEEP_RECENT = 50
 # Only runs that synced count for the throttle: a failed, aborted (Kodi shutting down) or
 # unauthorised run did not, so the next attempt is never delayed by it.
-_THROTTLE_EXEMPT = ("aborted", "busy", "throttled", "error", "unauthorized")
+_THROTTLE_EXEMPT = (
+    SyncStatus.ABORTED,
+    SyncStatus.BUSY,
+    SyncStatus.THROTTLED,
+    SyncStatus.ERROR,
+    SyncStatus.UNAUTHORIZED,
+)
 # meta key: runs started before this Unix time no longer count for the throttle (set by Clear,
 # Rebuild and a new authorisation, after which the next sync runs at once).
 THROTTLE_RESET_META = "throttle_reset_ts"
