@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ...trakt import errors
 from ..connection import write_transaction
-from . import conflicts, lease
+from . import conflicts, lease, list_push
 from . import outbox as box
 from .context import SyncContext
 from .items import as_dict, as_int, iso_time, parse_time
@@ -67,6 +67,8 @@ class PushResult:
 
 def _category_key(action: box.LocalAction) -> str:
     """The ``/sync/last_activities`` timestamp that moves when this item changes on Trakt."""
+    if action.kind in box.LIST_KINDS:
+        return "lists.updated_at"
     plural = {"movie": "movies", "show": "shows", "episode": "episodes"}[action.media_type]
     name = {
         box.WATCH: "watched_at",
@@ -243,6 +245,11 @@ def send(ctx: SyncContext, row: box.OutboxRow, details: Dict[str, Any]) -> bool:
     if action.kind == box.HIDE:
         answer = client.post(HIDDEN_PATH, item_body(action), idempotent=True)
         return not _nothing_found(answer, "added")
+    if action.kind in box.LIST_KINDS:
+        add = action.kind == box.LIST_ADD
+        path = list_push.items_path(action, add)
+        answer = client.post(path, item_body(action), idempotent=True)
+        return not _nothing_found(answer, "added" if add else "")
     for playback_id in details.get("ids") or []:
         try:
             client.delete("/sync/playback/%d" % int(playback_id))
@@ -387,6 +394,9 @@ def _handle_error(
     conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.TraktError, now: float,
     result: PushResult,
 ) -> str:  # fmt: skip
+    if isinstance(exc, errors.AccountLimit) and row.kind in box.LIST_KINDS:
+        result.dropped += 1
+        return list_push.refused_by_limit(conn, row, exc)
     network = isinstance(exc, (errors.NetworkError, errors.BadResponse, errors.LockTimeout))
     outcome = conflicts.error_outcome(getattr(exc, "status", None), network)
     if outcome == conflicts.CONFIRMED:
