@@ -72,7 +72,7 @@ def liked_lists(request: Request, app: Any) -> Response:
     def render(row: Any) -> Dict[str, Any]:
         return {"liked_at": iso(row[0]), "type": "list", "list": list_json(app, row[1])}
 
-    return paginate(request, rows, render)
+    return paginate(request, rows, render, max_limit=userlists.of(app.state).page_limit)
 
 
 @routes.route("GET", r"/users/(?P<user>[^/]+)/lists", auth=True)
@@ -96,7 +96,7 @@ def list_items(request: Request, app: Any) -> Response:
         out.update(media_fields(entry.item))
         return out
 
-    return paginate(request, entries, render)
+    return paginate(request, entries, render, max_limit=userlists.of(app.state).page_limit)
 
 
 def _summary(found: userlists.TraktList) -> Dict[str, Any]:
@@ -150,9 +150,16 @@ def _items(app: Any, args: Dict[str, Any]) -> List[Any]:
 def apply_list_mutation(app: Any, args: Dict[str, Any]) -> Dict[str, Any]:
     """``list_create`` {name, movies, shows}, ``list_add`` / ``list_remove`` {list, movies,
     shows}, ``list_foreign`` {name, username, movies, shows} (another user's list),
-    ``list_like`` / ``list_unlike`` {list}, ``list_vip`` {vip}."""
+    ``list_like`` / ``list_unlike`` {list}, ``list_vip`` {vip}, ``list_page_limit`` {limit},
+    ``list_item_limit`` {items}."""
     lists = userlists.of(app.state)
     op = args.get("op")
+    if op == "list_page_limit":  # the largest page the list routes answer (Trakt caps some)
+        lists.page_limit = max(1, int(args.get("limit") or 250))
+        return {"page_limit": lists.page_limit}
+    if op == "list_item_limit":  # a free account's items per list (100 on Trakt)
+        lists.free_item_limit = max(1, int(args.get("items") or 100))
+        return {"free_item_limit": lists.free_item_limit}
     if op == "list_vip":
         app.state.user["vip"] = bool(args.get("vip"))
         return {"vip": app.state.user["vip"]}

@@ -59,6 +59,8 @@ class UserLists:
         self.liked: Dict[int, int] = {}  # list id -> liked_at
         self._next_id = FIRST_LIST_ID
         self._next_entry = 1
+        self.page_limit = 250  # largest page of items / likes (``list_page_limit``)
+        self.free_item_limit = FREE_LIST_ITEMS  # ``list_item_limit`` lowers it for small catalogs
 
     # -- lookups --------------------------------------------------------------------------
     def find(self, ref: Any) -> Optional[TraktList]:
@@ -70,7 +72,7 @@ class UserLists:
         return None
 
     def item_limit(self) -> int:
-        return VIP_LIST_ITEMS if self.state.user.get("vip") else FREE_LIST_ITEMS
+        return VIP_LIST_ITEMS if self.state.user.get("vip") else self.free_item_limit
 
     # -- mutations --------------------------------------------------------------------------
     def _new(self, name: str, owner: Dict[str, Any], stamp: int) -> TraktList:
