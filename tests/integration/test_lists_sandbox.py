@@ -48,7 +48,9 @@ def test_lists_mirrored_with_paging(rig):
     ]
     assert all(row["kind"] == "personal" and row["owner"] for row in personal)
     liked = rig.db.lists("liked")
-    assert [(row["list_id"], row["owner"], row["kind"]) for row in liked] == [(foreign, "bob", "liked")]
+    assert [(row["list_id"], row["owner"], row["kind"]) for row in liked] == [
+        (foreign, "bob", "liked")
+    ]
     items = rig.db.list_items(mine)
     assert [row["trakt_id"] for row in items] == _movies(rig, 7)
     assert {row["media_type"] for row in items} == {"movie"} and items[0]["title"]
@@ -142,7 +144,9 @@ def test_free_account_420_at_the_list_limit(rig):
     assert rig.db.lists("personal")[0]["item_count"] == 11
     log = rig.requests_during()
     assert log["result"].status == "ok", log["result"].error
-    statuses = [e["status"] for e in log["log"] if e["endpoint"] == "POST /users/me/lists/{id}/items"]
+    statuses = [
+        e["status"] for e in log["log"] if e["endpoint"] == "POST /users/me/lists/{id}/items"
+    ]
     assert statuses == [420]
     assert rig.db.outbox_rows() == []
     assert extra not in [row["trakt_id"] for row in rig.db.list_items(full)]
