@@ -98,15 +98,16 @@ class AIOStreamsClient:
     def streams(self, media_type: str, stremio_id: str) -> StreamList:
         """Streams for any Stremio id; raises :class:`errors.InstanceError` for an error stream.
 
-        When the answer holds real streams and also some error streams (one upstream add-on
-        failed), the streams are returned and the errors stay in ``StreamList.errors``.
+        When the answer holds playable streams and also some error streams (one upstream add-on
+        failed), the streams are returned and the errors stay in ``StreamList.errors``; when
+        nothing playable is left (only torrents, say), the error streams' own text is raised.
         """
         if media_type not in ("movie", "series"):
             raise ValueError("media_type must be 'movie' or 'series'")
         path = f"stream/{media_type}/{stremio_id}.json"
         result = parse_streams(self._get_json(path))
-        if result.errors and not result.streams:
-            message = "; ".join(dict.fromkeys(result.error_messages))
+        message = result.unplayable_message
+        if message is not None:
             if _RATE_LIMIT_WORDS.search(message):
                 raise errors.RateLimited(message)
             raise errors.InstanceError(message)
