@@ -16,8 +16,9 @@ from .timeutil import iso
 from .web import ApiError, Request, Response, json_response, paginate, routes
 
 _LIST = r"/users/(?P<user>[^/]+)/lists/(?P<list>[^/]+)"
-_TYPES = {"movie": "movie", "movies": "movie", "show": "show", "shows": "show",
-          "season": "season", "seasons": "season", "episode": "episode", "episodes": "episode"}  # fmt: skip
+_TYPES = {
+    kind + plural: kind for kind in ("movie", "show", "season", "episode") for plural in ("", "s")
+}
 
 
 def list_json(app: Any, found: userlists.TraktList) -> Dict[str, Any]:

@@ -139,7 +139,7 @@ class UserLists:
     def liked_lists(self) -> List[Any]:
         """``[(liked_at, list)]`` newest like first."""
         found = [(stamp, self.find(lid)) for lid, stamp in self.liked.items()]
-        return sorted(((s, l) for s, l in found if l is not None), key=lambda p: -p[0])
+        return sorted(((s, t) for s, t in found if t is not None), key=lambda p: -p[0])
 
 
 def of(state: Any) -> UserLists:

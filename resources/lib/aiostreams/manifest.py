@@ -24,8 +24,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from . import errors
 from ..trakt import ADDON_VERSION
+from . import errors
 from .http import fetch, redact_url
 
 log = logging.getLogger(__name__)

@@ -158,11 +158,11 @@ class LikedLists(_ListsUnit):
     activity_keys = (("lists", "liked_at"),)
 
     def summaries(self, ctx: SyncContext) -> List[Dict[str, Any]]:
-        liked = list(enumerate(ctx.fetch_pages(LIKED_PATH)))
+        liked = [(n, as_dict(entry)) for n, entry in enumerate(ctx.fetch_pages(LIKED_PATH))]
         return ctx.parse_all(
             self.name,
             liked,
-            lambda p: parse_list(as_dict(p[1]).get("list"), LIKED, p[0], as_dict(p[1]).get("liked_at")),
+            lambda p: parse_list(p[1].get("list"), LIKED, p[0], p[1].get("liked_at")),
         )
 
 
@@ -194,7 +194,8 @@ def replace_lists(
     for list_id, row in wanted.items():
         row = dict(row)
         old = current.get(list_id)
-        row["items_updated_at"] = row["updated_at"] if list_id in items else (old[6] if old else None)
+        kept = old[6] if old else None  # items not fetched now: as new as before
+        row["items_updated_at"] = row["updated_at"] if list_id in items else kept
         conn.execute(
             "INSERT OR REPLACE INTO trakt_lists (%s) VALUES (%s)"  # noqa: S608 - fixed names
             % (", ".join(_LIST_COLUMNS), ", ".join("?" for _ in _LIST_COLUMNS)),
