@@ -2,10 +2,11 @@
 
 The client sends ``User-Agent: AIOStreams/Kodi-<add-on version>`` so the instance adds
 ``streamData`` to every stream, waits generously (an instance may wait up to ~50 s on slow
-upstream add-ons), can be aborted through ``should_abort()``, and never bursts: requests to one host are spaced by
-``min_interval`` (AIOStreams allows 10 stream requests per 15 s) and a 429 or exhausted
-``RateLimit-*`` headers push the next request back. Error streams that arrive as HTTP 200
-become :class:`errors.InstanceError` (or :class:`errors.RateLimited`) with the instance's text.
+upstream add-ons), can be aborted through ``should_abort()``, and never bursts: requests to one
+host are spaced by ``min_interval`` (AIOStreams allows 10 stream requests per 15 s) and a 429 or
+exhausted ``RateLimit-*`` headers push the next request back. Error streams that arrive as HTTP
+200 become :class:`errors.InstanceError` (or :class:`errors.RateLimited`) with the instance's
+text.
 """
 
 from __future__ import annotations
