@@ -55,6 +55,9 @@ class Settings:
     service_tick_seconds: int = 30
     trakt_sync_interval_seconds: int = 0
     aiostreams_manifest_url: str = ""
+    aiostreams_instance_url: str = ""
+    aiostreams_uuid: str = ""
+    aiostreams_password: str = ""  # emptied after a sign-in: kept 0600 in aiostreams_login.json
     playback_autoplay: bool = False
     playback_max_resolution: int = 0
     playback_hide_uncached: bool = False
