@@ -31,6 +31,10 @@ CATEGORY_SETTINGS = (
 )
 
 
+# Categories without a selective-sync switch: synced whatever the switches say.
+ALWAYS_SYNCED = ("lists",)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every value setting in resources/settings.xml (action buttons have no value)."""
@@ -79,7 +83,7 @@ class Settings:
         chosen = tuple(name for key, name in CATEGORY_SETTINGS if getattr(self, key))
         if len(chosen) == len(CATEGORY_SETTINGS):
             return None
-        return chosen
+        return chosen + ALWAYS_SYNCED
 
     def api_url(self) -> str:
         return (self.trakt_api_url or DEFAULT_API_URL).strip().rstrip("/") or DEFAULT_API_URL
