@@ -167,3 +167,13 @@ def test_vip_account_is_not_limited_like_a_free_one(rig):
     assert rig.sync().status == "ok"
     assert rig.db.outbox_rows() == [] and rig.db.take_list_notices() == []
     assert extra in [row["trakt_id"] for row in rig.db.list_items(full)]
+
+
+def test_another_account_leaves_no_lists_behind(rig):
+    mine, _, _ = _setup_lists(rig)
+    assert rig.sync().status == "ok"
+    assert rig.db.lists("personal")
+    rig.sandbox.mutate("switch_user", username="someone-new")
+    assert rig.sync().status == "ok"
+    assert rig.db.lists("personal") == [] and rig.db.lists("liked") == []
+    assert rig.db.list_items(mine) == []
