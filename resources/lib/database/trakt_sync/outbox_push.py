@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ...trakt import errors
 from ..connection import write_transaction
-from . import conflicts, lease, list_push
+from . import conflicts, lease
 from . import outbox as box
 from .context import SyncContext
 from .items import as_dict, as_int, iso_time, parse_time
@@ -246,8 +246,10 @@ def send(ctx: SyncContext, row: box.OutboxRow, details: Dict[str, Any]) -> bool:
         answer = client.post(HIDDEN_PATH, item_body(action), idempotent=True)
         return not _nothing_found(answer, "added")
     if action.kind in box.LIST_KINDS:
+        from .list_push import items_path
+
         add = action.kind == box.LIST_ADD
-        path = list_push.items_path(action, add)
+        path = items_path(action, add)
         answer = client.post(path, item_body(action), idempotent=True)
         return not _nothing_found(answer, "added" if add else "")
     for playback_id in details.get("ids") or []:
@@ -266,6 +268,18 @@ def _nothing_found(answer: Any, counted: str) -> bool:
     changed = any(isinstance(v, int) and v > 0 for v in counts.values())
     missing = any(bool(v) for v in as_dict(answer.get("not_found")).values())
     return missing and not changed
+
+
+def _list_limit(
+    conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.TraktError, result: PushResult
+) -> Optional[str]:
+    """A 420 on a list write: dropped, undone and noticed (``list_push``); None otherwise."""
+    if not isinstance(exc, errors.AccountLimit) or row.kind not in box.LIST_KINDS:
+        return None
+    from .list_push import refused_by_limit
+
+    result.dropped += 1
+    return refused_by_limit(conn, row, exc)
 
 
 # -- the push ------------------------------------------------------------------------------------
@@ -299,7 +313,9 @@ def push_outbox(
             _failed(conn, row, exc, now, keep_state=True)
             raise
         except errors.TraktError as exc:
-            outcome = _handle_error(conn, row, exc, now, result)
+            outcome = _list_limit(conn, row, exc, result) or _handle_error(
+                conn, row, exc, now, result
+            )
         result.log.append((row.id, outcome))
         if outcome == "offline":
             result.kept += len(due) - index - 1
@@ -394,9 +410,6 @@ def _handle_error(
     conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.TraktError, now: float,
     result: PushResult,
 ) -> str:  # fmt: skip
-    if isinstance(exc, errors.AccountLimit) and row.kind in box.LIST_KINDS:
-        result.dropped += 1
-        return list_push.refused_by_limit(conn, row, exc)
     network = isinstance(exc, (errors.NetworkError, errors.BadResponse, errors.LockTimeout))
     outcome = conflicts.error_outcome(getattr(exc, "status", None), network)
     if outcome == conflicts.CONFIRMED:
