@@ -1,6 +1,6 @@
 # AIOStreams for Kodi: developer entry points. `make test` is the README's test command.
 PYTHON ?= python3
-VERSION := 2.8.0
+VERSION := 2.9.0
 ZIP := dist/plugin.video.aiostreams-$(VERSION).zip
 CORE := addon.py service.py script.py resources
 DEV := sandbox aiostreams_sandbox tests bench tools

@@ -10,6 +10,7 @@ Routes (``<cfg>`` is ``stremio/<uuid>/<password>``):
     GET  /media/{clip,placeholder}.mp4      the real files, with Range support
     GET  /subs/<name>.srt                   subtitles
     HEAD on /playback and /media: 405, like debrid playback URLs
+    GET  /api/v1/user (Basic auth), /stremio/u/<alias>/..., /v/<variant>/ and ?v= (userapi.py)
 Control (JSON bodies), under /_control/:
     POST slow {"delay": S, "count": N}                 next N stream answers wait S seconds
     POST rate_limit {"count": N, "retry_after": S, "mode": "429"|"error_stream"}
@@ -31,7 +32,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
 
-from . import catalog, metas
+from . import catalog, metas, userapi
 from .media import CLIPS, MediaUnavailable, default_cache_dir, ensure_clip, parse_range
 
 log = logging.getLogger(__name__)
@@ -240,8 +241,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"total": len(entries), "log": entries})
             return
         parts = path.strip("/").split("/")
-        if parts[0] == "stremio" and len(parts) >= 4:
-            self._stremio(parts[1], parts[2], parts[3:])
+        if parts[:3] == ["api", "v1", "user"] and len(parts) == 3:
+            self._json(*userapi.user_route(self.sandbox, self.headers))
+        elif parts[0] == "stremio" and len(parts) >= 4 and parts[1] == "u":
+            target = userapi.alias_target(self.sandbox, self.path)
+            if target is None:
+                self._json(
+                    400, userapi.api_error("USER_INVALID_DETAILS", "Invalid UUID or password")
+                )
+            else:
+                self._send(302, b"", "text/plain", {"Location": target})
+        elif parts[0] == "stremio" and len(parts) >= 4:
+            raw, variant = userapi.split_variant(self.path)
+            parts = urllib.parse.unquote(urllib.parse.urlsplit(raw).path).strip("/").split("/")
+            self._stremio(parts[1], parts[2], parts[3:], raw, variant)
         elif parts[0] == "playback" and len(parts) == 2:
             target = catalog.REDIRECTS.get(parts[1])
             if target is None:
@@ -257,9 +270,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": "not found"})
 
     # -- routes -------------------------------------------------------------------------------
-    def _stremio(self, uuid: str, password: str, rest: List[str]) -> None:
+    def _stremio(
+        self, uuid: str, password: str, rest: List[str], raw: str, variant: Optional[str]
+    ) -> None:
         sandbox = self.sandbox
         authorised = uuid == sandbox.uuid and password == sandbox.password
+        if userapi.unknown_variant(variant) and authorised:
+            message = "Unknown variant: %s" % variant
+            if rest == ["manifest.json"]:
+                self._json(400, userapi.api_error("USER_INVALID_CONFIG", message))
+            elif rest[0] == "stream":
+                self._json(200, {"streams": [catalog.error_stream("Invalid variant", message)]})
+            else:
+                wrap = (lambda e: {"meta": e}) if rest[0] == "meta" else (lambda e: {"metas": [e]})
+                self._json(200, wrap(metas.error_meta(message)))
+            return
         if rest == ["manifest.json"]:
             if not authorised:
                 self._json(
@@ -273,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, catalog.manifest())
             return
         if rest[0] in ("catalog", "meta"):  # aiostreams_sandbox/metas.py
-            self._json(*metas.answer(sandbox, self.path, authorised))
+            self._json(*metas.answer(sandbox, raw, authorised))
             return
         if len(rest) != 3 or rest[0] != "stream" or not rest[2].endswith(".json"):
             self._json(404, {"error": "not found"})

@@ -188,6 +188,10 @@ def apply_mutation(app: Any, args: Dict[str, Any]) -> Dict[str, Any]:
         if rating is not None and not (isinstance(rating, int) and 1 <= rating <= 10):
             raise ApiError(400, {"error": "rating must be 1-10 or null"})
         return {"rated": state.rate([(_target(state, args), rating)])}
+    if isinstance(op, str) and op.startswith("list_"):
+        from .routes_userlists import apply_list_mutation  # lists live in their own modules
+
+        return apply_list_mutation(app, args)
     raise ApiError(400, {"error": f"unknown op {op!r}"})
 
 

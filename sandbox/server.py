@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (route modules register themselves on import)
     routes_oauth,
     routes_scrobble,
     routes_sync,
+    routes_userlists,
 )
 from .faults import ERROR_KINDS, Faults, error_response, fake_totals
 from .oauth import OAuth

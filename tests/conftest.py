@@ -1,12 +1,14 @@
 """Suite-wide guards.
 
 Secrets never reach a log: every secret the Trakt sandbox hands out in this process (access and
-refresh tokens, device codes) and the sandbox client secret are recorded, and any log record
-emitted during a test that contains one fails that test.
+refresh tokens, device codes), the sandbox client secret and the AIOStreams sandbox's sign-in
+password are recorded, and any log record emitted during a test that contains one fails that
+test.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 from typing import List, Set
@@ -45,6 +47,21 @@ def _install_sandbox_hooks() -> None:
 
 
 _install_sandbox_hooks()
+
+
+def _install_aiostreams_secrets() -> None:
+    """The AIOStreams sandbox's sign-in password (and the Basic header that carries it) are
+    secrets too: like a token, never in a log."""
+    try:
+        from aiostreams_sandbox.server import DEFAULT_UUID
+        from aiostreams_sandbox.userapi import PLAIN_PASSWORD
+    except ImportError:
+        return
+    header = base64.b64encode(f"{DEFAULT_UUID}:{PLAIN_PASSWORD}".encode()).decode("ascii")
+    _remember(PLAIN_PASSWORD, header)
+
+
+_install_aiostreams_secrets()
 
 
 class _RecordingHandler(logging.Handler):

@@ -1,6 +1,6 @@
 """Builds the installable add-on zip: only what users install, byte-for-byte reproducible.
 
-    python3 tools/build_zip.py [--out dist/plugin.video.aiostreams-2.8.0.zip]
+    python3 tools/build_zip.py [--out dist/plugin.video.aiostreams-2.9.0.zip]
 
 The zip holds one top folder named after the add-on id. Entries are sorted, carry a fixed
 timestamp and mode 0644 (folders 0755), so the same tree always gives the same bytes.

@@ -1,6 +1,6 @@
 """Runs kodi-addon-checker offline on a built zip (branches matrix and omega); any finding fails.
 
-    python3 tools/check_addon.py dist/plugin.video.aiostreams-2.8.0.zip
+    python3 tools/check_addon.py dist/plugin.video.aiostreams-2.9.0.zip
 
 The zip is unpacked into a temporary folder and checked as users would install it. The checker
 normally downloads every branch's addon list from Kodi's mirrors and retries for most of an hour

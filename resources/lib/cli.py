@@ -1,8 +1,10 @@
 """The add-on's core from a terminal: ``python -m resources.lib.cli <command>`` (repo root).
 
 Commands: auth, sync [--force], info, clear [--yes], rebuild [--yes], vacuum, migrate [--again],
-next-up, history, in-progress, watchlist. Results go to stdout, logs and the progress bar to
-stderr (``-v`` for debug logs). Tokens are never printed.
+next-up, history, in-progress, watchlist; and browsing AIOStreams (``cli_browse.py``): connect,
+catalogs, catalog, search, show, streams (``--json`` for machine-readable output). Results go to
+stdout, logs and the progress bar to stderr (``-v`` for debug logs). Tokens and passwords are
+never printed.
 
 The global options may come before or after the command. ``auth`` keeps the API URL, OAuth URL,
 client id and secret in ``cli_config.json`` (mode 0600) in the data folder, so later commands
@@ -25,6 +27,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
 
+from . import cli_browse as browse
 from . import cli_support as support
 
 log = logging.getLogger(__name__)
@@ -322,6 +325,7 @@ class Context:
         self.db_path = os.path.join(self.data_dir, DB_FILENAME)
         self.token_path = os.path.join(self.data_dir, TOKEN_FILENAME)
         self.config_path = os.path.join(self.data_dir, support.CONFIG_FILENAME)
+        self.opened: List[Any] = []  # databases a command opened, closed by main()
 
     def saved_config(self) -> Dict[str, str]:
         """What ``auth`` saved (empty when nothing was saved or the file is unusable)."""
@@ -394,8 +398,9 @@ class Context:
 
     def save_config(self) -> None:
         """Keep the settings ``auth`` used (0600: the secret is in it)."""
-        settings = self.settings()
-        support.save_config(self.config_path, {k: v for k, v in settings.items() if v})
+        values = self.saved_config()  # keeps what `connect` saved
+        values.update({k: v for k, v in self.settings().items() if v})
+        support.save_config(self.config_path, values)
 
     def make_data_dir(self) -> None:
         from .database.storage import make_private_folder
@@ -581,7 +586,7 @@ def cmd_history(ctx: Context) -> int:
 
 
 # Commands that check the interrupt flag and stop cleanly; the others stop at the first Ctrl-C.
-_ABORTABLE = ("auth", "sync", "rebuild")
+_ABORTABLE = ("auth", "sync", "rebuild") + tuple(browse.COMMANDS)
 COMMANDS: Dict[str, Callable[[Context], int]] = {
     "auth": cmd_auth,
     "sync": cmd_sync,
@@ -595,6 +600,7 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
     "in-progress": cmd_in_progress,
     "watchlist": cmd_watchlist,
 }
+COMMANDS.update(browse.COMMANDS)
 _HELP = {
     "auth": "authorise with Trakt (device code shown here)",
     "sync": "sync the local mirror with Trakt",
@@ -608,6 +614,7 @@ _HELP = {
     "in-progress": "list resume points",
     "watchlist": "list the watchlist",
 }
+_HELP.update(browse.HELP)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -640,7 +647,7 @@ def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiostreams",
-        description="AIOStreams for Kodi: the Trakt mirror from a terminal.",
+        description="AIOStreams for Kodi: the Trakt mirror and AIOStreams from a terminal.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -656,6 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         if name == "migrate":
             sub.add_argument("--again", action="store_true", help="delete the flag and re-run")
+        if name in browse.COMMANDS:
+            browse.add_arguments(name, sub)
     return parser
 
 
@@ -691,13 +700,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if os.path.exists(ctx.data_dir) and not os.path.isdir(ctx.data_dir):
             raise CliError(f"the data folder {ctx.data_dir} is not a folder")
-        code = COMMANDS[args.command](ctx)
+        try:
+            code = COMMANDS[args.command](ctx)
+        finally:
+            for db in ctx.opened:
+                db.close()
         sys.stdout.flush()
         return code
     except BrokenPipeError:
         support.silence_stdout()
         return EXIT_PIPE_CLOSED
-    except CliError as exc:
+    except (CliError, browse.BrowseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:

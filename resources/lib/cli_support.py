@@ -2,7 +2,8 @@
 line an expected failure is reported with.
 
 ``cli_config.json`` (mode 0600, at most :data:`CONFIG_MAX_BYTES`) keeps the API URL, OAuth URL,
-client id and secret of the last ``auth``; the tokens are bound to that API host.
+client id and secret of the last ``auth`` (the tokens are bound to that API host) and the
+AIOStreams manifest URL of the last ``connect``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILENAME = "cli_config.json"
 CONFIG_MAX_BYTES = 64 * 1024
-CONFIG_KEYS = ("api_url", "oauth_url", "client_id", "client_secret")
+CONFIG_KEYS = (
+    "api_url", "oauth_url", "client_id", "client_secret", "aiostreams_manifest_url",
+)  # fmt: skip
 
 
 def origin(url: str) -> str:

@@ -19,7 +19,7 @@ from aiostreams_sandbox.server import AIOStreamsSandbox
 from resources.lib.aiostreams import errors
 from resources.lib.aiostreams.client import AIOStreamsClient
 from resources.lib.aiostreams.http import RequestSpacer
-from resources.lib.aiostreams.manifest import test_connection
+from resources.lib.aiostreams.manifest import USER_AGENT, test_connection
 from resources.lib.aiostreams.ranking import StreamPreferences, autoplay_choice, offered_streams
 from resources.lib.aiostreams.streams import playback_url
 from resources.lib.scrobble.resume import is_placeholder_clip
@@ -63,7 +63,7 @@ def test_connection_ok_names_the_instance(sb):
     report = test_connection(sb.manifest_url)
     assert report.ok and report.status == "ok"
     assert report.message == "Connected to AIOStreams 2.33.0."
-    assert sb.requests()[0]["user_agent"].startswith("AIOStreams/Kodi-2.8.0")
+    assert sb.requests()[0]["user_agent"].startswith(USER_AGENT)
 
 
 def test_connection_with_a_wrong_password_reports_the_instance_error(sb):
@@ -122,7 +122,7 @@ def test_movie_streams_come_with_stream_data(sb):
     assert unicode.filename == "Les Évadés (1994) 1080p 日本語字幕 [ÉQUIPE].mkv"
     assert unicode.release_group == "ÉQUIPE"
     (request,) = stream_requests(sb)
-    assert "AIOStreams/Kodi-2.8.0" in request["user_agent"]
+    assert USER_AGENT in request["user_agent"]
 
 
 def test_episode_streams_use_the_series_route(sb):

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
 from resources.lib.aiostreams import errors
 from resources.lib.aiostreams.http import redact_url
 from resources.lib.aiostreams.manifest import (
+    USER_AGENT,
     instance_error_text,
     looks_like_aiostreams,
+    manifest_url_for,
     parse_manifest_url,
     test_connection,
 )
 
+ADDON_XML = os.path.join(os.path.dirname(__file__), "..", "..", "addon.xml")
 URL = "https://aio.example.com/stremio/5f0c-uuid/ZW5jcnlwdGVk/manifest.json"
 
 
@@ -38,9 +44,64 @@ def test_manifest_url_variants_normalise_to_the_same_url(text):
 
 
 def test_alias_form_is_accepted():
-    parsed = parse_manifest_url("https://h/stremio/u/myalias/pw/manifest.json")
+    # AIOStreams' alias route is /stremio/u/<alias>/<rest>: no password segment (alias.ts).
+    parsed = parse_manifest_url("https://h/stremio/u/myalias/manifest.json")
     assert parsed.user == "u/myalias"
-    assert parsed.base_url == "https://h/stremio/u/myalias/pw"
+    assert parsed.base_url == "https://h/stremio/u/myalias"
+    assert (
+        parsed.route("stream/movie/tt1.json") == "https://h/stremio/u/myalias/stream/movie/tt1.json"
+    )
+
+
+def test_path_variant_stays_in_every_route():
+    parsed = parse_manifest_url("https://h/stremio/id/pw/v/lite/manifest.json")
+    assert parsed.base_url == "https://h/stremio/id/pw/v/lite"
+    assert parsed.variant == "lite" and parsed.user == "id"
+    assert (
+        parsed.route("meta/series/tt1.json")
+        == "https://h/stremio/id/pw/v/lite/meta/series/tt1.json"
+    )
+
+
+def test_query_variant_is_sent_with_every_route():
+    parsed = parse_manifest_url("https://h/stremio/id/pw/manifest.json?v=4k")
+    assert parsed.manifest_url == "https://h/stremio/id/pw/manifest.json?v=4k"
+    assert parsed.variant == "4k"
+    assert (
+        parsed.route("stream/movie/tt1.json")
+        == "https://h/stremio/id/pw/stream/movie/tt1.json?v=4k"
+    )
+    assert parsed.route("catalog/movie/c1/skip=50.json").endswith("/skip=50.json?v=4k")
+
+
+def test_alias_with_path_variant_and_without_manifest_json():
+    parsed = parse_manifest_url("stremio://h/stremio/u/me/v/lite")
+    assert parsed.base_url == "https://h/stremio/u/me/v/lite"
+    assert parsed.manifest_url == "https://h/stremio/u/me/v/lite/manifest.json"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://h/stremio/u/manifest.json", "https://h/stremio/id/pw/v/manifest.json",
+     "https://h/stremio/id/pw/extra/manifest.json"],
+)  # fmt: skip
+def test_malformed_forms_are_refused(url):
+    with pytest.raises(errors.InvalidManifestUrl):
+        parse_manifest_url(url)
+
+
+def test_manifest_url_from_a_sign_in():
+    assert manifest_url_for("https://aio.example/", "id-1", "enc/pw=") == (
+        "https://aio.example/stremio/id-1/enc%2Fpw%3D/manifest.json"
+    )
+    assert manifest_url_for("https://h/aio/stremio/configure", "u", "p") == (
+        "https://h/aio/stremio/u/p/manifest.json"
+    )
+
+
+def test_user_agent_carries_the_addon_version():
+    version = re.search(r'<addon [^>]*version="([^"]+)"', open(ADDON_XML).read()).group(1)
+    assert USER_AGENT == "AIOStreams/Kodi-" + version
 
 
 def test_instance_under_a_sub_path_keeps_the_prefix():

@@ -220,3 +220,24 @@ def test_display_text_keeps_every_script_and_drops_emoji():
     assert display_text("\u2139\ufe0f [📊] Statistics\n\tline") == "Statistics line"
     assert display_line("🎬 a\n\n💾 b ") == "a\nb"
     assert display_text("") == ""
+
+
+def test_nothing_playable_left_gives_the_error_streams_own_text():
+    error = {
+        "name": "[❌] AIOStreams",
+        "description": "Torrentio: timed out",
+        "streamData": {
+            "type": "error",
+            "error": {"title": "Torrentio", "description": "timed out"},
+        },
+    }
+    statistic = {"name": "stats", "streamData": {"type": "statistic"}}
+    torrent = {"name": "T", "infoHash": "ab" * 20, "streamData": {"type": "p2p"}}
+    only_torrent = parse_streams({"streams": [statistic, torrent, error]})
+    assert only_torrent.playable == []
+    assert only_torrent.unplayable_message == "Torrentio: timed out"
+    direct = {"name": "D", "url": "https://h/v.mkv", "streamData": {"type": "debrid"}}
+    with_direct = parse_streams({"streams": [error, direct, statistic]})
+    assert with_direct.unplayable_message is None
+    assert [s.kind for s in with_direct.streams] == ["url"]
+    assert parse_streams({"streams": [torrent]}).unplayable_message is None

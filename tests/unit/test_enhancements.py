@@ -307,7 +307,7 @@ def test_an_off_category_is_neither_fetched_nor_changed_and_comes_back_in_full(r
 def test_service_passes_only_the_enabled_categories(kodi):
     service, db, _ = make_service(kodi, trakt_sync_watchlist=False, trakt_sync_ratings=False)
     service.tick()
-    assert db.calls[0]["categories"] == ("watched", "playback", "hidden", "collection")
+    assert db.calls[0]["categories"] == ("watched", "playback", "hidden", "collection", "lists")
 
 
 # ---------------------------------------------------- 4. history and stats

@@ -67,7 +67,10 @@ def test_seconds_override_and_categories(kodi):
     kodi.set_setting("trakt_sync_hidden", False)
     loaded = settings_module.load_settings()
     assert loaded.sync_interval_seconds == 15
-    assert loaded.categories() == ("watched", "watchlist", "playback", "collection", "ratings")
+    # The Trakt lists have no switch of their own: turning hidden off must not stop them.
+    assert loaded.categories() == (
+        "watched", "watchlist", "playback", "collection", "ratings", "lists",
+    )  # fmt: skip
     assert settings_module.Settings().categories() is None
 
 

@@ -195,7 +195,7 @@ def test_nothing_is_read_between_ticks(kodi):
 def test_selective_sync_passes_only_enabled_categories(kodi):
     service, db, _, _ = make_service(kodi, trakt_sync_ratings=False, trakt_sync_collection=False)
     started(service).tick()
-    assert db.calls[0]["categories"] == ("watched", "watchlist", "playback", "hidden")
+    assert db.calls[0]["categories"] == ("watched", "watchlist", "playback", "hidden", "lists")
 
 
 # ---------------------------------------------------------------------- wake

@@ -1,11 +1,12 @@
 """Fetch streams from an AIOStreams instance.
 
-The client sends ``User-Agent: AIOStreams/Kodi-2.8.0`` so the instance adds ``streamData`` to
-every stream, waits generously (an instance may wait up to ~50 s on slow upstream add-ons), can
-be aborted through ``should_abort()``, and never bursts: requests to one host are spaced by
-``min_interval`` (AIOStreams allows 10 stream requests per 15 s) and a 429 or exhausted
-``RateLimit-*`` headers push the next request back. Error streams that arrive as HTTP 200
-become :class:`errors.InstanceError` (or :class:`errors.RateLimited`) with the instance's text.
+The client sends ``User-Agent: AIOStreams/Kodi-<add-on version>`` so the instance adds
+``streamData`` to every stream, waits generously (an instance may wait up to ~50 s on slow
+upstream add-ons), can be aborted through ``should_abort()``, and never bursts: requests to one
+host are spaced by ``min_interval`` (AIOStreams allows 10 stream requests per 15 s) and a 429 or
+exhausted ``RateLimit-*`` headers push the next request back. Error streams that arrive as HTTP
+200 become :class:`errors.InstanceError` (or :class:`errors.RateLimited`) with the instance's
+text.
 """
 
 from __future__ import annotations
@@ -98,15 +99,16 @@ class AIOStreamsClient:
     def streams(self, media_type: str, stremio_id: str) -> StreamList:
         """Streams for any Stremio id; raises :class:`errors.InstanceError` for an error stream.
 
-        When the answer holds real streams and also some error streams (one upstream add-on
-        failed), the streams are returned and the errors stay in ``StreamList.errors``.
+        When the answer holds playable streams and also some error streams (one upstream add-on
+        failed), the streams are returned and the errors stay in ``StreamList.errors``; when
+        nothing playable is left (only torrents, say), the error streams' own text is raised.
         """
         if media_type not in ("movie", "series"):
             raise ValueError("media_type must be 'movie' or 'series'")
         path = f"stream/{media_type}/{stremio_id}.json"
         result = parse_streams(self._get_json(path))
-        if result.errors and not result.streams:
-            message = "; ".join(dict.fromkeys(result.error_messages))
+        message = result.unplayable_message
+        if message is not None:
             if _RATE_LIMIT_WORDS.search(message):
                 raise errors.RateLimited(message)
             raise errors.InstanceError(message)

@@ -1,8 +1,18 @@
 """The AIOStreams manifest URL: parsing, base URL, and a plain-words connection test.
 
-A manifest URL looks like ``https://host/stremio/<uuid>/<encryptedPassword>/manifest.json``
-(or ``/stremio/u/<alias>/...``). Every other Stremio route hangs off the base URL, i.e. the
-manifest URL without ``/manifest.json``.
+AIOStreams issues the manifest URL in these forms (checked in its ``app.ts``, ``alias.ts`` and
+``variants/runtime.ts``):
+
+* ``https://host/stremio/<uuid>/<encryptedPassword>/manifest.json``;
+* the path variant ``.../<encryptedPassword>/v/<variant>/manifest.json`` (the default since
+  v2.33: some clients drop query strings);
+* the query variant ``.../manifest.json?v=<variant>``;
+* the alias ``https://host/stremio/u/<alias>/manifest.json`` (the server redirects every route
+  to the uuid form, keeping the query string).
+
+Every other Stremio route hangs off the base URL, i.e. the manifest URL without
+``/manifest.json`` (a path variant stays in it); a query string (the ``?v=`` selector) is sent
+with every route, so streams, catalogs and metas see the same variant as the manifest.
 """
 
 from __future__ import annotations
@@ -14,13 +24,18 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from ..trakt import ADDON_VERSION
 from . import errors
 from .http import fetch, redact_url
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "AIOStreams/Kodi-2.8.0"
-_STREMIO_PATH = re.compile(r"^(?P<prefix>.*?)/stremio/(?P<user>(?:u/)?[^/]+)/(?P<secret>[^/]+)/?$")
+# AIOStreams adds ``streamData`` only for a User-Agent containing "AIOStreams/".
+USER_AGENT = "AIOStreams/Kodi-" + ADDON_VERSION
+_STREMIO_PATH = re.compile(
+    r"^(?P<prefix>.*?)/stremio/(?:u/(?P<alias>[^/]+)|(?P<uuid>[^/]+)/(?P<secret>[^/]+))"
+    r"(?:/v/(?P<variant>[^/]+))?/?$"
+)
 
 
 @dataclass(frozen=True)
@@ -31,10 +46,13 @@ class ManifestUrl:
     base_url: str
     host: str
     user: str
+    query: str = ""  # sent with every route (``v=<variant>``)
+    variant: str = ""  # from the path or the query, informational
 
     def route(self, path: str) -> str:
         """Absolute URL of a Stremio route, e.g. ``route("stream/movie/tt1.json")``."""
-        return "{}/{}".format(self.base_url, path.lstrip("/"))
+        url = "{}/{}".format(self.base_url, path.lstrip("/"))
+        return url + "?" + self.query if self.query else url
 
     @property
     def redacted(self) -> str:
@@ -45,8 +63,9 @@ class ManifestUrl:
 def parse_manifest_url(url: str) -> ManifestUrl:
     """Parse and normalise a manifest URL; raise :class:`errors.InvalidManifestUrl`.
 
-    Accepts the URL with or without ``/manifest.json``, surrounding spaces, and the
-    ``stremio://`` scheme Stremio's "install" buttons use (mapped to https).
+    Accepts the URL with or without ``/manifest.json``, surrounding spaces, the
+    ``stremio://`` scheme Stremio's "install" buttons use (mapped to https), and every form in
+    the module docstring. A fragment is dropped; the query string is kept.
     """
     text = (url or "").strip()
     if not text:
@@ -69,12 +88,30 @@ def parse_manifest_url(url: str) -> ManifestUrl:
             redact_url(text),
         )
     base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
+    query = parts.query
+    selected = urllib.parse.parse_qs(query).get("v")
+    variant = match.group("variant") or (selected[0] if selected else "")
+    alias = match.group("alias")
     return ManifestUrl(
-        manifest_url=base + "/manifest.json",
+        manifest_url=base + "/manifest.json" + ("?" + query if query else ""),
         base_url=base,
         host=parts.netloc,
-        user=match.group("user"),
+        user="u/" + alias if alias else match.group("uuid"),
+        query=query,
+        variant=urllib.parse.unquote(variant),
     )
+
+
+def manifest_url_for(instance_url: str, uuid: str, encrypted_password: str) -> str:
+    """The manifest URL of a configuration on the instance at ``instance_url`` (the address
+    the user opens AIOStreams at, with or without a trailing ``/`` or sub-path)."""
+    base = (instance_url or "").strip().rstrip("/")
+    for suffix in ("/stremio/configure", "/configure", "/stremio"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    quote = urllib.parse.quote
+    return "{}/stremio/{}/{}/manifest.json".format(base, quote(uuid, safe=""),
+                                                   quote(encrypted_password, safe=""))  # fmt: skip
 
 
 def looks_like_aiostreams(manifest: Any) -> bool:
@@ -215,6 +252,7 @@ __all__ = [
     "ManifestUrl",
     "instance_error_text",
     "looks_like_aiostreams",
+    "manifest_url_for",
     "parse_manifest_url",
     "test_connection",
 ]

@@ -246,6 +246,14 @@ class StreamList:
     def error_messages(self) -> List[str]:
         return [error_text(s) for s in self.errors]
 
+    @property
+    def unplayable_message(self) -> Optional[str]:
+        """When nothing playable is left and the instance sent error streams: their own text
+        (joined, duplicates once) for the user; else None."""
+        if self.playable or not self.errors:
+            return None
+        return "; ".join(dict.fromkeys(self.error_messages))
+
 
 def parse_streams(payload: Any) -> StreamList:
     """Split a ``/stream`` answer (``{"streams": [...]}``) into streams, errors, statistics."""

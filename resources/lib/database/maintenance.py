@@ -32,6 +32,7 @@ BUSY_TIMEOUT_SECONDS = 5.0
 # Mirror data, in delete order (episodes before the shows they belong to).
 DATA_TABLES = (
     "episodes", "shows", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",
+    "trakt_list_items", "trakt_lists",
 )  # fmt: skip
 INFO_TABLES = (
     "shows", "episodes", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",

@@ -239,6 +239,49 @@ _V7_ENDPOINT_NOT_OFFERED = (
     "ALTER TABLE sync_runs ADD COLUMN failures TEXT",
 )
 
+# Version 8: the user's personal lists and liked lists (``trakt_sync/lists.py``). ``kind`` is
+# ``personal`` or ``liked``; ``items_updated_at`` is the list's ``updated_at`` when its items were
+# last fetched (the per-list delta). Items are keyed by (list, media type, Trakt id).
+_V8_TRAKT_LISTS = (
+    """CREATE TABLE IF NOT EXISTS trakt_lists (
+        kind TEXT NOT NULL,
+        list_id INTEGER NOT NULL,
+        name TEXT,
+        slug TEXT,
+        description TEXT,
+        privacy TEXT,
+        item_count INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT,
+        liked_at TEXT,
+        owner TEXT,
+        owner_slug TEXT,
+        position INTEGER,
+        items_updated_at TEXT,
+        PRIMARY KEY (kind, list_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS trakt_list_items (
+        list_id INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        trakt_id INTEGER NOT NULL,
+        entry_id INTEGER,
+        rank INTEGER,
+        listed_at TEXT,
+        notes TEXT,
+        slug TEXT,
+        imdb_id TEXT,
+        tmdb_id INTEGER,
+        tvdb_id INTEGER,
+        title TEXT,
+        year INTEGER,
+        show_id INTEGER,
+        show_title TEXT,
+        season INTEGER,
+        number INTEGER,
+        PRIMARY KEY (list_id, media_type, trakt_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS trakt_list_items_rank ON trakt_list_items (list_id, rank)",
+)
+
 MIGRATIONS: Tuple[Migration, ...] = (
     (1, "initial", _V1_INITIAL),
     (2, "collection_and_ratings", _V2_COLLECTION_RATINGS),
@@ -247,6 +290,7 @@ MIGRATIONS: Tuple[Migration, ...] = (
     (5, "next_up_index", _V5_NEXT_UP_INDEX),
     (6, "outbox", _V6_OUTBOX),
     (7, "endpoint_not_offered", _V7_ENDPOINT_NOT_OFFERED),
+    (8, "trakt_lists", _V8_TRAKT_LISTS),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

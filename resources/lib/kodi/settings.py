@@ -31,6 +31,10 @@ CATEGORY_SETTINGS = (
 )
 
 
+# Categories without a selective-sync switch: synced whatever the switches say.
+ALWAYS_SYNCED = ("lists",)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every value setting in resources/settings.xml (action buttons have no value)."""
@@ -55,6 +59,9 @@ class Settings:
     service_tick_seconds: int = 30
     trakt_sync_interval_seconds: int = 0
     aiostreams_manifest_url: str = ""
+    aiostreams_instance_url: str = ""
+    aiostreams_uuid: str = ""
+    aiostreams_password: str = ""  # emptied after a sign-in: kept 0600 in aiostreams_login.json
     playback_autoplay: bool = False
     playback_max_resolution: int = 0
     playback_hide_uncached: bool = False
@@ -76,7 +83,7 @@ class Settings:
         chosen = tuple(name for key, name in CATEGORY_SETTINGS if getattr(self, key))
         if len(chosen) == len(CATEGORY_SETTINGS):
             return None
-        return chosen
+        return chosen + ALWAYS_SYNCED
 
     def api_url(self) -> str:
         return (self.trakt_api_url or DEFAULT_API_URL).strip().rstrip("/") or DEFAULT_API_URL

@@ -160,3 +160,16 @@ LIMIT_OTHER_FREE = 30753
 LIMIT_WATCHLIST_VIP = 30754
 LIMIT_OTHER_VIP = 30755
 APP_CREDENTIALS_REJECTED = 30756
+
+# AIOStreams sign-in with UUID and password, h10-lists-cli.
+AIOSTREAMS_SIGN_IN = 31110
+AIOSTREAMS_SIGNED_IN = 31114
+AIOSTREAMS_SIGN_IN_FAILED = 31115
+_by_sign_in_code = {"missing": 31116, "invalid_url": 31117, "wrong_credentials": 31118,
+                    "refused": 31119, "not_aiostreams": 31120, "unreachable": 31121,
+                    "timeout": 31122, "rate_limited": 31123, "aborted": 31124}  # fmt: skip
+
+
+def sign_in_reason_id(code: str) -> int:
+    """The string that words a ``aiostreams.signin`` code (the refusal text otherwise)."""
+    return _by_sign_in_code.get(code, 31119)

@@ -343,6 +343,36 @@ def aiostreams_test(ctx: AddonContext) -> str:
     return report.status
 
 
+def aiostreams_sign_in(ctx: AddonContext) -> str:
+    """UUID + password -> the manifest URL (``aiostreams.signin``). The password moves from the
+    settings file into the private ``aiostreams_login.json`` (0600); a later sign-in with the
+    password field empty reuses it."""
+    from resources.lib.aiostreams.credentials import CredentialStore, Login
+    from resources.lib.aiostreams.signin import sign_in
+
+    settings, store = ctx.settings, CredentialStore.in_folder(ctx.paths.data_dir)
+    saved = store.load()
+    password = settings.aiostreams_password or (saved.password if saved else "")
+    with Progress(
+        localize(strings.AIOSTREAMS_SIGN_IN), heading=localize(strings.AIOSTREAMS)
+    ) as bar:
+        result = sign_in(settings.aiostreams_instance_url, settings.aiostreams_uuid, password,
+                         should_abort=lambda: bar.iscanceled() or abort_requested())  # fmt: skip
+    if not result.ok:
+        reason = localize(strings.sign_in_reason_id(result.code))
+        if result.detail:
+            reason = f"{reason} ({result.detail})"
+        dialogs.ok(localize(strings.AIOSTREAMS_SIGN_IN_FAILED, reason=reason),
+                   heading=localize(strings.AIOSTREAMS_SIGN_IN))  # fmt: skip
+        return result.code
+    store.save(Login(settings.aiostreams_instance_url.strip(), settings.aiostreams_uuid.strip(),
+                     password, result.manifest_url))  # fmt: skip
+    set_string("aiostreams_manifest_url", result.manifest_url)
+    set_string("aiostreams_password", "")  # Kodi's settings file is not private
+    dialogs.ok(localize(strings.AIOSTREAMS_SIGNED_IN), heading=localize(strings.AIOSTREAMS_SIGN_IN))
+    return "ok"
+
+
 # RunScript action keys (used by settings.xml and the plugin routes) -> functions; the
 # maintenance functions carry the names of the spec (phase4-background-service.md).
 ACTIONS: Dict[str, Callable[[AddonContext], str]] = {
@@ -355,6 +385,7 @@ ACTIONS: Dict[str, Callable[[AddonContext], str]] = {
     "database_vacuum": vacuum_database,
     "sync_history": sync_history,
     "aiostreams_test": aiostreams_test,
+    "aiostreams_sign_in": aiostreams_sign_in,
 }
 
 

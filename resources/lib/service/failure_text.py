@@ -54,6 +54,8 @@ UNITS = {
     "metadata": 30727,
     "account": 30728,
     "outbox": 30729,
+    "lists_personal": 31100,
+    "lists_liked": 31101,
 }
 STATUSES = {
     SyncStatus.OK: 30730,

@@ -8,4 +8,4 @@ from __future__ import annotations
 
 ADDON_ID = "plugin.video.aiostreams"
 # Kept in step with addon.xml by tests/unit/test_trakt_http.py.
-ADDON_VERSION = "2.8.0"
+ADDON_VERSION = "2.9.0"

@@ -213,6 +213,29 @@ class TraktSyncDatabase:
         with self._lock:
             return queries.watchlist(self._conn, kind, order)
 
+    def lists(self, kind: str = "personal") -> List[Dict[str, Any]]:
+        """The user's ``personal`` or ``liked`` Trakt lists in Trakt's order: dicts with
+        ``list_id, name, slug, item_count, updated_at, kind, owner`` (and ``owner_slug``,
+        ``liked_at``, ``privacy``, ``description``). Raises ValueError for another kind."""
+        from . import lists
+
+        with self._lock:
+            return lists.lists(self._conn, kind)
+
+    def list_items(self, list_id: int) -> List[Dict[str, Any]]:
+        """The items of one mirrored list in rank order, shaped like watchlist rows."""
+        from . import lists
+
+        with self._lock:
+            return lists.list_items(self._conn, list_id)
+
+    def take_list_notices(self) -> List[Dict[str, Any]]:
+        """The waiting account-limit notices (each returned once, then deleted)."""
+        from . import list_push
+
+        with self._lock:
+            return list(list_push.take_notices(self._conn))
+
     def is_movie_watched(self, trakt_id: int) -> bool:
         with self._lock:
             row = self._conn.execute(

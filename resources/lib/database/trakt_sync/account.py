@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SETTINGS_PATH = "/users/settings"
 USER_DATA_TABLES = (
     "episodes", "shows", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",
+    "trakt_list_items", "trakt_lists",
     "activities",
 )  # fmt: skip
 # Moving this many categories in one go looks like another account: check who we are.

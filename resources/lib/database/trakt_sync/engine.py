@@ -37,6 +37,7 @@ from .context import SyncContext, Unit
 from .hidden import Hidden
 from .items import now_iso
 from .library import Collection, Ratings
+from .lists import LikedLists, PersonalLists
 from .playback import Playback
 from .result import SyncResult
 from .runner import FULL_SYNC_META, SKIPPED_META, Run, recall_metadata_work
@@ -46,7 +47,7 @@ from .watchlist import Watchlist
 log = logging.getLogger(__name__)
 
 ACTIVITIES_PATH = "/sync/last_activities"
-CATEGORIES = ("watched", "watchlist", "playback", "hidden", "collection", "ratings")
+CATEGORIES = ("watched", "watchlist", "playback", "hidden", "collection", "ratings", "lists")
 UNITS: Tuple[Unit, ...] = (
     WatchedMovies(),
     WatchedShows(),
@@ -55,12 +56,15 @@ UNITS: Tuple[Unit, ...] = (
     Hidden(),
     Collection(),
     Ratings(),
+    PersonalLists(),
+    LikedLists(),
 )
 ProgressCallback = Callable[[int, str], None]
 # Watched shows are fetched in full at least this often, even when nothing moved: that refreshes
 # Trakt's aired-episode counts, which is how new episodes of airing shows reach Next Up.
 FULL_REFRESH_SECONDS = 24 * 3600.0
-DAILY_REFRESH_UNITS = ("watched_shows",)
+# A liked list edited by its owner moves none of our activities: refreshed daily like that.
+DAILY_REFRESH_UNITS = ("watched_shows", "lists_liked")
 # SKIPPED_META is set for a unit while selective sync leaves it out; the next run that includes
 # it fetches it in full even if its remote timestamps did not move (the mirror may have drifted).
 
@@ -194,6 +198,7 @@ def run_sync(
     requests_before = _request_count(client)
     previous_abort = getattr(client, "should_abort", None)
     ctx = SyncContext(client, _combine(should_abort, previous_abort))
+    ctx.conn = conn  # type: ignore[attr-defined]  # read-only: per-list deltas (lists.py)
     run = Run(conn, client, on_progress, ctx, owner, manual=trigger == "manual")
     ctx.heartbeat = run.heartbeat
     status, error = "error", None

@@ -17,7 +17,12 @@ watchlist_add      movie, show        ``POST /sync/watchlist``
 watchlist_remove   movie, show        ``POST /sync/watchlist/remove``
 hide               show               ``POST /users/hidden/progress_watched``
 remove_playback    movie, episode     ``DELETE /sync/playback/{id}``
+list_add           movie, show        ``POST /users/me/lists/{list_id}/items``
+list_remove        movie, show        ``POST /users/me/lists/{list_id}/items/remove``
 =================  =================  ==========================================
+
+The list kinds carry ``list_id`` (one of the user's personal lists); their mirror side is in
+``lists.py``.
 
 Coalescing (only rows never sent, ``state = 'pending'``): the same change queued twice is kept
 once (a watch is a play, so every watch is kept); a watchlist add and remove of the same item
@@ -45,6 +50,9 @@ WATCHLIST_ADD = "watchlist_add"
 WATCHLIST_REMOVE = "watchlist_remove"
 HIDE = "hide"
 REMOVE_PLAYBACK = "remove_playback"
+LIST_ADD = "list_add"
+LIST_REMOVE = "list_remove"
+LIST_KINDS = (LIST_ADD, LIST_REMOVE)
 
 MEDIA_TYPES = {
     WATCH: ("movie", "episode"),
@@ -53,9 +61,12 @@ MEDIA_TYPES = {
     WATCHLIST_REMOVE: ("movie", "show"),
     HIDE: ("show",),
     REMOVE_PLAYBACK: ("movie", "episode"),
+    LIST_ADD: ("movie", "show"),
+    LIST_REMOVE: ("movie", "show"),
 }
 KINDS = tuple(MEDIA_TYPES)
-OPPOSITE = {WATCHLIST_ADD: WATCHLIST_REMOVE, WATCHLIST_REMOVE: WATCHLIST_ADD}
+OPPOSITE = {WATCHLIST_ADD: WATCHLIST_REMOVE, WATCHLIST_REMOVE: WATCHLIST_ADD,
+            LIST_ADD: LIST_REMOVE, LIST_REMOVE: LIST_ADD}  # fmt: skip
 HIDDEN_SECTION = "progress_watched"
 
 PENDING = "pending"
@@ -76,6 +87,7 @@ class LocalAction:
 
     ``media_type`` movie: ``trakt_id`` is the movie; show: ``trakt_id`` is the show; episode:
     ``show_id``, ``season`` (0 = specials) and ``number`` (``trakt_id`` optional).
+    ``list_id``: the personal list of a ``list_add`` / ``list_remove``.
     """
 
     kind: str
@@ -84,6 +96,7 @@ class LocalAction:
     show_id: Optional[int] = None
     season: Optional[int] = None
     number: Optional[int] = None
+    list_id: Optional[int] = None
 
     def validate(self) -> LocalAction:
         """Raise ValueError unless this action is well formed; returns self."""
@@ -99,10 +112,14 @@ class LocalAction:
                 _positive(self.trakt_id, "trakt")
         else:
             _positive(self.trakt_id, "trakt")
+        if self.kind in LIST_KINDS:
+            _positive(self.list_id, "list")
         return self
 
     @property
     def item_key(self) -> str:
+        if self.kind in LIST_KINDS:  # add and remove cancel out on the same list only
+            return "list:%d:%s:%d" % (self.list_id, self.media_type, self.trakt_id)
         if self.media_type == "episode":
             return "episode:%d:%d:%d" % (self.show_id, self.season, self.number)
         return "%s:%d" % (self.media_type, self.trakt_id)
@@ -112,6 +129,8 @@ class LocalAction:
         """The sync unit whose pull covers this change."""
         if self.kind in (WATCH, UNWATCH):
             return "watched_movies" if self.media_type == "movie" else "watched_shows"
+        if self.kind in LIST_KINDS:
+            return "lists_personal"
         if self.kind in OPPOSITE:
             return "watchlist"
         return "hidden" if self.kind == HIDE else "playback"
@@ -123,6 +142,7 @@ class LocalAction:
             "show": self.show_id,
             "season": self.season,
             "number": self.number,
+            "list": self.list_id,
         }
 
     @classmethod
@@ -134,6 +154,7 @@ class LocalAction:
             show_id=payload.get("show"),
             season=payload.get("season"),
             number=payload.get("number"),
+            list_id=payload.get("list"),
         ).validate()
 
 
@@ -215,6 +236,11 @@ def queue_in_transaction(
     For a ``watch``, ``now`` is the play's real time: the row's ``created_at`` and its
     ``watched_at`` (what the push posts and what its history check looks for)."""
     action.validate()
+    if action.kind in LIST_KINDS:
+        from .lists import is_personal
+
+        if not is_personal(conn, int(action.list_id or 0)):
+            raise ValueError("list %s is not one of the user's personal lists" % action.list_id)
     created_at = now_iso(now)
     # Marking watched also clears the resume point (Trakt keeps it after a history add).
     clear_resume = None
@@ -355,6 +381,11 @@ def _apply(conn: sqlite3.Connection, action: LocalAction, stamp: str, overlay: b
     elif kind == REMOVE_PLAYBACK:
         where, params = _bookmark_where(action)
         conn.execute("DELETE FROM bookmarks WHERE " + where, params)  # noqa: S608 - fixed text
+    elif kind in LIST_KINDS:
+        from .lists import apply_change
+
+        apply_change(conn, kind == LIST_ADD, int(action.list_id or 0), action.media_type,
+                     int(action.trakt_id or 0), stamp)  # fmt: skip
 
 
 def _unwatch(conn: sqlite3.Connection, action: LocalAction) -> None:
@@ -456,6 +487,9 @@ def clear(conn: sqlite3.Connection) -> int:
 __all__ = [
     "HIDE",
     "KINDS",
+    "LIST_ADD",
+    "LIST_KINDS",
+    "LIST_REMOVE",
     "REMOVE_PLAYBACK",
     "UNWATCH",
     "WATCH",

@@ -69,6 +69,8 @@ class PushResult:
 
 def _category_key(action: box.LocalAction) -> str:
     """The ``/sync/last_activities`` timestamp that moves when this item changes on Trakt."""
+    if action.kind in box.LIST_KINDS:
+        return "lists.updated_at"
     plural = {"movie": "movies", "show": "shows", "episode": "episodes"}[action.media_type]
     name = {
         box.WATCH: "watched_at",
@@ -245,6 +247,13 @@ def send(ctx: SyncContext, row: box.OutboxRow, details: Dict[str, Any]) -> bool:
     if action.kind == box.HIDE:
         answer = client.post(HIDDEN_PATH, item_body(action), idempotent=True)
         return not _nothing_found(answer, "added")
+    if action.kind in box.LIST_KINDS:
+        from .list_push import items_path
+
+        add = action.kind == box.LIST_ADD
+        path = items_path(action, add)
+        answer = client.post(path, item_body(action), idempotent=True)
+        return not _nothing_found(answer, "added" if add else "")
     for playback_id in details.get("ids") or []:
         try:
             client.delete("/sync/playback/%d" % int(playback_id))
@@ -261,6 +270,18 @@ def _nothing_found(answer: Any, counted: str) -> bool:
     changed = any(isinstance(v, int) and v > 0 for v in counts.values())
     missing = any(bool(v) for v in as_dict(answer.get("not_found")).values())
     return missing and not changed
+
+
+def _list_limit(
+    conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.TraktError, result: PushResult
+) -> Optional[str]:
+    """A 420 on a list write: dropped, undone and noticed (``list_push``); None otherwise."""
+    if not isinstance(exc, errors.AccountLimit) or row.kind not in box.LIST_KINDS:
+        return None
+    from .list_push import refused_by_limit
+
+    result.dropped += 1
+    return refused_by_limit(conn, row, exc)
 
 
 # -- the push ------------------------------------------------------------------------------------
@@ -302,7 +323,9 @@ def push_outbox(
             _failed(conn, row, exc, now, keep_state=True)
             raise
         except errors.TraktError as exc:
-            outcome = _handle_error(conn, row, exc, now, result)
+            outcome = _list_limit(conn, row, exc, result) or _handle_error(
+                conn, row, exc, now, result
+            )
         result.log.append((row.id, outcome))
         if outcome == "offline":
             result.kept += len(due) - index - 1
