@@ -327,12 +327,52 @@ def test_catalog_items_known_to_the_mirror_get_trakt_context_entries(kodi, mirro
     assert paused  # The Matrix: in the mirror through its bookmark
 
 
-def test_list_operations_answer_not_available_until_connected(kodi):
+def _my_lists(monkeypatch, holding=()):
+    """Two personal lists in the mirror; ``holding``: the movie ids list 12 holds."""
+    from resources.lib.database.trakt_sync import TraktSyncDatabase
+
+    queued = []
+    monkeypatch.setattr(TraktSyncDatabase, "lists", lambda self, kind="personal": [
+        {"list_id": 11, "name": "Weekend"}, {"list_id": 12, "name": "Classics"}])  # fmt: skip
+    monkeypatch.setattr(TraktSyncDatabase, "list_items", lambda self, list_id: [
+        {"type": "movie", "trakt_id": t} for t in holding if list_id == 12])  # fmt: skip
+    monkeypatch.setattr(TraktSyncDatabase, "queue_change", lambda self, a: queued.append(a))
+    return queued
+
+
+def test_adding_to_a_list_asks_which_and_queues_the_change(kodi, monkeypatch):
+    queued = _my_lists(monkeypatch)
+    kodi.script("select", 1)
     router.run([URL, "-1", "?action=context&op=list_add&type=movie&trakt=5"])
-    assert kodi.log_lines(contains="Action context finished: unavailable")
-    assert kodi.dialog_calls("notification")[-1][0][1] == (
-        "Trakt lists are not available in this version yet"
-    )
+    assert [(a.kind, a.media_type, a.trakt_id, a.list_id) for a in queued] == [
+        ("list_add", "movie", 5, 12)]  # fmt: skip
+    assert kodi.dialog_calls("select")[-1][0][1] == ["Weekend", "Classics"]
+
+
+def test_removing_offers_only_the_lists_that_hold_the_item(kodi, monkeypatch):
+    queued = _my_lists(monkeypatch, holding=(5,))
+    kodi.script("select", 0)
+    router.run([URL, "-1", "?action=context&op=list_remove&type=movie&trakt=5"])
+    assert kodi.dialog_calls("select")[-1][0][1] == ["Classics"]
+    assert [(a.kind, a.list_id) for a in queued] == [("list_remove", 12)]
+
+
+def test_removing_from_the_list_being_viewed_asks_nothing(kodi, monkeypatch):
+    queued = _my_lists(monkeypatch, holding=(5,))
+    router.run([URL, "-1", "?action=context&op=list_remove&type=movie&trakt=5&list=12"])
+    assert not kodi.dialog_calls("select")
+    assert [(a.kind, a.list_id) for a in queued] == [("list_remove", 12)]
+
+
+def test_no_list_of_my_own_says_so_and_changes_nothing(kodi, monkeypatch):
+    from resources.lib.database.trakt_sync import TraktSyncDatabase
+
+    queued = _my_lists(monkeypatch)
+    monkeypatch.setattr(TraktSyncDatabase, "lists", lambda self, kind="personal": [])
+    router.run([URL, "-1", "?action=context&op=list_add&type=movie&trakt=5"])
+    assert not queued
+    assert kodi.log_lines(contains="Action context finished: cancelled")
+    assert "no Trakt lists of your own" in kodi.dialog_calls("notification")[-1][0][1]
 
 
 def test_plays_from_before_a_rewatch_reset_give_no_watched_overlay(kodi, mirror):

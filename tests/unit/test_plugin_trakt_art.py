@@ -120,13 +120,6 @@ def test_an_empty_collection_says_so(kodi):
     assert [item.getLabel() for _, item, _ in entries] != []
 
 
-def test_my_lists_explain_themselves_until_the_list_sync_exists(kodi):
-    for action in ("lists_personal", "lists_liked"):
-        entries = browse(kodi, f"?action={action}")
-        assert [item.getLabel() for _, item, _ in entries] == [
-            "Trakt lists are not available in this version yet"]  # fmt: skip
-
-
 def test_my_lists_read_the_facade_once_it_has_them(kodi, monkeypatch):
     from resources.lib.database.trakt_sync import TraktSyncDatabase
 

@@ -32,7 +32,7 @@ OPS: Dict[str, str] = {
     "remove_resume": outbox.REMOVE_PLAYBACK,
 }
 # Add to / remove from one of my Trakt lists: the list sync and its outbox kinds come from
-# another branch; until they are connected these ops answer "not available" and change nothing.
+# the personal list comes from the call (a list view) or from a choice among the user's lists.
 LIST_OPS = ("list_add", "list_remove")
 _NUMBER = re.compile(r"^[0-9]{1,10}$")
 Entry = Tuple[int, str]  # (string id of the label, Kodi builtin)
@@ -60,6 +60,45 @@ def parse_action(params: Dict[str, str]) -> outbox.LocalAction:
         season=_number(params, "season"),
         number=_number(params, "number"),
     )
+    return action.validate()
+
+
+def _list_action(params: Dict[str, str]) -> Optional[outbox.LocalAction]:
+    """A ``list_add`` / ``list_remove`` with its personal list: the one the call names, else the
+    user picks one (for a removal, among the lists that hold the item). None: nothing to do."""
+    from resources.lib.kodi import dialogs
+    from resources.lib.kodi.context import build_context
+    from resources.lib.kodi.localize import localize
+
+    kind = params.get("op", "")
+    media_type = params.get("type", "")
+    trakt_id = _number(params, "trakt")
+    list_id = _number(params, "list")
+    if list_id is None:
+        ctx = build_context()
+        try:
+            lists = ctx.db.lists("personal")
+            if kind == outbox.LIST_REMOVE:
+                lists = [
+                    entry
+                    for entry in lists
+                    if any(
+                        row.get("type", row.get("media_type")) == media_type
+                        and row.get("trakt_id") == trakt_id
+                        for row in ctx.db.list_items(entry["list_id"])
+                    )
+                ]
+        finally:
+            ctx.close()
+        if not lists:
+            none = texts.LIST_CHOICE_NONE if kind == outbox.LIST_ADD else texts.LIST_NOT_IN_ANY
+            dialogs.notification(localize(none))
+            return None
+        choice = dialogs.select([entry["name"] for entry in lists], localize(texts.LIST_CHOOSE))
+        if choice < 0:
+            return None
+        list_id = int(lists[choice]["list_id"])
+    action = outbox.LocalAction(kind, media_type, trakt_id=trakt_id, list_id=list_id)
     return action.validate()
 
 
@@ -93,10 +132,17 @@ def show_page_entry(imdb: Optional[str], media_type: str = "series") -> List[Ent
     return [(texts.SHOW_PAGE, "Container.Update(%s)" % url_for("show", id=imdb, type=media_type))]
 
 
-def list_entries(media_type: str, **ids: Any) -> List[Entry]:
+def list_entries(media_type: str, list_id: Optional[int] = None, **ids: Any) -> List[Entry]:
+    """Add to / remove from one of my Trakt lists: movies and shows (for an episode, its show).
+    In a list's own view the removal names that list."""
+    if media_type == "episode":  # Trakt lists here hold movies and shows: the episode's show
+        media_type, ids = "show", {"trakt": ids.get("show")}
+    if media_type not in ("movie", "show") or not ids.get("trakt"):
+        return []
+    remove_ids = dict(ids, list=list_id) if list_id else ids
     return [
         (texts.LIST_ADD, command("list_add", media_type, **ids)),
-        (texts.LIST_REMOVE, command("list_remove", media_type, **ids)),
+        (texts.LIST_REMOVE, command("list_remove", media_type, **remove_ids)),
     ]
 
 
@@ -140,6 +186,13 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
         return entries
     if not trakt:
         return entries
+    in_list = _int(row.get("list_id")) if view == "list" else None
+    if kind == "show":  # a show of a Trakt list or the collection
+        entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
+                        command("watchlist_add", "show", trakt=trakt)))  # fmt: skip
+        entries.append((strings.CONTEXT_HIDE_NEXT_UP,
+                        command("hide_next_up", "show", trakt=trakt)))  # fmt: skip
+        return entries + list_entries("show", list_id=in_list, trakt=trakt)
     entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt)))
     if view == "watchlist_movie":
         if _int(row.get("plays")):
@@ -152,7 +205,7 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
                                                                trakt=trakt)))  # fmt: skip
         entries.append((strings.CONTEXT_WATCHLIST_ADD,
                         command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
-    entries.extend(list_entries("movie", trakt=trakt))
+    entries.extend(list_entries("movie", list_id=in_list, trakt=trakt))
     return entries
 
 
@@ -224,12 +277,14 @@ def run(params: Dict[str, str]) -> str:
 
     result = "error"
     try:
-        if params.get("op") in LIST_OPS:  # not connected yet: say so, change nothing
-            result = "unavailable"
-            dialogs.notification(localize(texts.LISTS_UNAVAILABLE))
-            return result
         try:
-            action = parse_action(params)
+            if params.get("op") in LIST_OPS:
+                action = _list_action(params)
+                if action is None:  # no list to use, or the user cancelled the choice
+                    result = "cancelled"
+                    return result
+            else:
+                action = parse_action(params)
         except ValueError as exc:
             log.warning("Context action refused: %s", exc)
             result = "refused"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
@@ -139,39 +139,24 @@ def collection(handle: int) -> None:
 # ---------------------------------------------------------------- Trakt lists
 
 
-def _lists_read(ctx: AddonContext, name: str) -> Optional[Callable[..., Any]]:
-    """The facade's list read (added with the list sync), None until it exists."""
-    read = getattr(ctx.db, name, None)
-    return read if callable(read) else None
-
-
-def _unavailable(handle: int, category: int) -> None:
-    item = Item(localize(texts.LISTS_UNAVAILABLE), url_for("noop"))
-    directory.show(handle, [item], content="files", category=localize(category))
-
-
 def lists(handle: int, kind: str) -> None:
     """My lists (``personal``) or the lists I liked (``liked``), each a folder of its items."""
     category = texts.MY_LISTS if kind == "personal" else texts.LIKED_LISTS
-    ctx = build_context()
-    try:
-        read = _lists_read(ctx, "lists") if os.path.exists(ctx.paths.db_path) else None
-        if read is None and ctx.is_authorised():
-            _unavailable(handle, category)
-            return
-    finally:
-        ctx.close()
 
     def rows(ctx: AddonContext) -> List[Item]:
-        found = _lists_read(ctx, "lists")
         items = []
-        for row in found(kind=kind) if found else []:
-            list_id = row.get("list_id") or row.get("trakt_id") or row.get("id")
-            label = str(row.get("name") or row.get("title") or list_id)
+        for row in ctx.db.lists(kind=kind):
+            list_id = row.get("list_id")
             count = row.get("item_count")
-            items.append(Item(label, url_for("list_items", id=list_id), is_folder=True,
-                              label2=str(count) if count is not None else "",
-                              plot=str(row.get("description") or "")))  # fmt: skip
+            items.append(
+                Item(
+                    str(row.get("name") or list_id),
+                    url_for("list_items", id=list_id),
+                    is_folder=True,
+                    label2=str(count) if count is not None else "",
+                    plot=str(row.get("description") or ""),
+                )
+            )
         return items
 
     views.list_view(handle, category, "files", rows, texts.LIST_EMPTY)
@@ -183,16 +168,14 @@ def list_items(handle: int, params: Dict[str, str]) -> None:
         log.warning("list_items refused: bad list id")
         directory.end_empty(handle)
         return
-    ctx = build_context()
-    try:
-        available = os.path.exists(ctx.paths.db_path) and _lists_read(ctx, "list_items")
-    finally:
-        ctx.close()
-    if not available:
-        _unavailable(handle, texts.MY_LISTS)
-        return
-    _rows_view(handle, texts.MY_LISTS, "videos", lambda db: db.list_items(int(list_id)), "list",
-               texts.LIST_EMPTY)  # fmt: skip
+    _rows_view(
+        handle,
+        texts.MY_LISTS,
+        "videos",
+        lambda db: db.list_items(int(list_id)),
+        "list",
+        texts.LIST_EMPTY,
+    )
 
 
 def sync_history(handle: int) -> None:
