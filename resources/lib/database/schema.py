@@ -75,6 +75,11 @@ Migration ``endpoint_not_offered`` adds ``endpoint_not_offered`` (``endpoint`` =
 ``until_ts``: skipped until then because the server answered 404, ``first_seen_ts``,
 ``last_seen_ts``) and ``sync_runs.failures`` (JSON list of ``{unit, part, reason, retry_at}``,
 see ``trakt_sync/failures.py``).
+
+Migration ``next_up_table`` (issue 13) adds ``next_up`` (``show_id``, ``next_key`` = season *
+100000 + number or NULL, ``valid_until`` = air time of the first regular episode not aired when
+computed, ``computed_at``) and the triggers on ``episodes`` and ``shows`` that delete a show's
+row when its answer may change; see ``trakt_sync/next_up_table.py``.
 """
 
 from __future__ import annotations
@@ -239,6 +244,38 @@ _V7_ENDPOINT_NOT_OFFERED = (
     "ALTER TABLE sync_runs ADD COLUMN failures TEXT",
 )
 
+# Issue 13: each show's Next Up answer, stored (trakt_sync/next_up_table.py). The triggers delete
+# a show's row in the transaction of any change its answer depends on; an absent row is
+# recomputed by the sync or the next read. Updates that change none of those columns (a title)
+# leave the row alone.
+_V8_NEXT_UP_TABLE = (
+    """CREATE TABLE next_up (
+        show_id INTEGER PRIMARY KEY,
+        next_key INTEGER,
+        valid_until TEXT,
+        computed_at TEXT NOT NULL)""",
+    """CREATE TRIGGER next_up_episode_inserted AFTER INSERT ON episodes BEGIN
+        DELETE FROM next_up WHERE show_id = NEW.show_id; END""",
+    """CREATE TRIGGER next_up_episode_deleted AFTER DELETE ON episodes BEGIN
+        DELETE FROM next_up WHERE show_id = OLD.show_id; END""",
+    """CREATE TRIGGER next_up_episode_updated
+        AFTER UPDATE OF show_id, season, number, plays, last_watched_at, first_aired,
+            has_metadata ON episodes
+        WHEN OLD.show_id IS NOT NEW.show_id OR OLD.season IS NOT NEW.season
+            OR OLD.number IS NOT NEW.number OR OLD.plays IS NOT NEW.plays
+            OR OLD.last_watched_at IS NOT NEW.last_watched_at
+            OR OLD.first_aired IS NOT NEW.first_aired OR OLD.has_metadata IS NOT NEW.has_metadata
+        BEGIN DELETE FROM next_up WHERE show_id IN (OLD.show_id, NEW.show_id); END""",
+    """CREATE TRIGGER next_up_show_inserted AFTER INSERT ON shows BEGIN
+        DELETE FROM next_up WHERE show_id = NEW.trakt_id; END""",
+    """CREATE TRIGGER next_up_show_deleted AFTER DELETE ON shows BEGIN
+        DELETE FROM next_up WHERE show_id = OLD.trakt_id; END""",
+    """CREATE TRIGGER next_up_show_updated AFTER UPDATE OF trakt_id, reset_at, has_metadata ON shows
+        WHEN OLD.trakt_id IS NOT NEW.trakt_id OR OLD.reset_at IS NOT NEW.reset_at
+            OR OLD.has_metadata IS NOT NEW.has_metadata
+        BEGIN DELETE FROM next_up WHERE show_id IN (OLD.trakt_id, NEW.trakt_id); END""",
+)
+
 MIGRATIONS: Tuple[Migration, ...] = (
     (1, "initial", _V1_INITIAL),
     (2, "collection_and_ratings", _V2_COLLECTION_RATINGS),
@@ -247,6 +284,7 @@ MIGRATIONS: Tuple[Migration, ...] = (
     (5, "next_up_index", _V5_NEXT_UP_INDEX),
     (6, "outbox", _V6_OUTBOX),
     (7, "endpoint_not_offered", _V7_ENDPOINT_NOT_OFFERED),
+    (8, "next_up_table", _V8_NEXT_UP_TABLE),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Dict, List, Optional
 
+from . import next_up_table
 from .items import now_iso
 
 # Per show (with metadata): the highest counted episode, then the first aired one after it (or
@@ -67,6 +68,9 @@ WHERE n.next_key IS NOT NULL AND (:include_hidden = 1 OR NOT EXISTS (
       AND h.media_type = 'show' AND h.trakt_id = s.trakt_id))
 """
 _NEXT_UP_SELECT = "".join((_NEXT_UP_CTES, _NEXT_UP_BODY))
+# The same rows from the stored answers (next_up_table.py): no per-show range walks.
+_NEXT_UP_STORED = "WITH next_key AS (SELECT show_id, next_key FROM next_up)"
+_NEXT_UP_FROM_TABLE = "".join((_NEXT_UP_STORED, _NEXT_UP_BODY))
 
 NEXT_UP_ORDERS = {
     "last_watched": " ORDER BY s.last_watched_at DESC, s.trakt_id",
@@ -127,7 +131,11 @@ def next_up(
         raise ValueError("order must be one of %s" % sorted(NEXT_UP_ORDERS))
     params = {"now": now_iso(now), "include_hidden": 1 if include_hidden else 0,
               "show_id": show_id}  # fmt: skip
-    items = _rows(conn, _NEXT_UP_SELECT + NEXT_UP_ORDERS[order], params)
+    items = None
+    if now is None and show_id is None:  # the stored answers hold for "now" (next_up_table)
+        items = next_up_table.read(conn, _NEXT_UP_FROM_TABLE + NEXT_UP_ORDERS[order], params)
+    if items is None:
+        items = _rows(conn, _NEXT_UP_SELECT + NEXT_UP_ORDERS[order], params)
     for item in items:
         item["type"] = "episode"
         item["episode"] = item["number"]
