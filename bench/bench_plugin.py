@@ -16,7 +16,9 @@ What it does:
    share, the issue's budget: 100 ms);
 5. one run under ``-X importtime``: the add-on's imports (microseconds, total minus a bare
    interpreter's) and which modules a list view should not import are present;
-6. one run under cProfile: the read query, the item building and ``urlencode``'s share of it.
+6. one run under cProfile: the read query, the item building and ``urlencode``'s share of it;
+7. (``--root`` = this checkout) in this process: the Next Up read from the stored table and the
+   full query, the plugin's cheap open and the service's ``quick_check`` (medians, ms).
 """
 
 from __future__ import annotations
@@ -197,6 +199,42 @@ def bench(root: str, data: str, action: str, runs: int) -> Dict[str, Any]:
     }
 
 
+def time_reads(data: str, runs: int) -> Dict[str, Any]:
+    """In this process: the Next Up read from the stored table (what a list runs) and the full
+    query (the rule computed for every show, the read before issue 13), the cheap open of a
+    plugin call and the service's ``quick_check``; medians of ``runs`` calls, in ms."""
+    import time
+
+    from resources.lib.database import connection
+    from resources.lib.database.trakt_sync import TraktSyncDatabase, queries
+
+    path = os.path.join(data, "trakt_sync.db")
+
+    def median_ms(call: Any) -> float:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+        return round(statistics.median(times) * 1000, 2)
+
+    def cheap_open() -> None:
+        conn, _moved = connection.open_database(path)
+        conn.close()
+
+    with TraktSyncDatabase(path) as db:
+        db.next_up()  # stores the answers once (a new schema)
+        conn = db.connection
+        result = {
+            "next_up_table_ms": median_ms(db.next_up),
+            "next_up_full_query_ms": median_ms(lambda: queries.next_up(conn, now=time.time())),
+            "rows": len(db.next_up()),
+            "quick_check_ms": median_ms(lambda: connection.integrity_problem(conn)),
+        }
+    result["open_ms"] = median_ms(cheap_open)
+    return result
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
@@ -217,6 +255,8 @@ def main(argv: List[str]) -> int:
         synced = sync_data_folder(data, args.account, args.seed)
     result = bench(os.path.abspath(args.root), data, args.action, args.runs)
     result["sync"] = synced
+    if os.path.abspath(args.root) == ROOT:
+        result["reads"] = time_reads(data, args.runs)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -230,6 +270,8 @@ def main(argv: List[str]) -> int:
         result["own_import_ms"], result["heaviest_imports_ms"]))  # fmt: skip
     print("  modules a list must not import, present: %s" % result["modules_not_for_lists"])
     print("  profile: %s" % json.dumps(result["profile"]))
+    if "reads" in result:
+        print("  in process, ms: %s" % json.dumps(result["reads"]))
     return 0
 
 

@@ -62,7 +62,7 @@ def test_a_read_stores_the_answers_and_the_next_read_uses_them(db):
     assert _stored(db) == {1: 100002, 2: 100002}
     # A stored answer is what the view shows (proof that the table is read, not recomputed).
     with write_transaction(db.connection):
-        db.connection.execute("UPDATE next_up SET next_key = 100003 WHERE show_id = 2")
+        db.connection.execute("UPDATE next_up SET number = 3 WHERE show_id = 2")
     assert _answers(db) == {1: 2, 2: 3}
 
 
@@ -89,13 +89,37 @@ def test_every_change_the_answer_depends_on_drops_the_shows_row(db, change):
     assert db.next_up() == live
 
 
-def test_a_change_of_other_columns_keeps_the_row(db):
+def test_an_update_that_changes_nothing_used_keeps_the_row(db):
     _answers(db)
     with write_transaction(db.connection):
-        db.connection.execute("UPDATE episodes SET title = 'Renamed' WHERE show_id = 1")
+        db.connection.execute("UPDATE episodes SET plays = plays, title = title")
         db.connection.execute("UPDATE shows SET title = 'Renamed' WHERE trakt_id = 1")
     assert set(_stored(db)) == {1, 2}
-    assert [r["title"] for r in db.next_up() if r["show_trakt_id"] == 1] == ["Renamed"]
+    assert [r["show_title"] for r in db.next_up() if r["show_trakt_id"] == 1] == ["Renamed"]
+
+
+def test_a_renamed_next_episode_shows_its_new_title(db):
+    _answers(db)
+    with write_transaction(db.connection):
+        db.connection.execute("UPDATE episodes SET title = 'New' WHERE show_id = 1")
+    assert set(_stored(db)) == {2}
+    assert [r["title"] for r in db.next_up() if r["show_trakt_id"] == 1] == ["New"]
+
+
+def test_a_page_of_next_up(db):
+    with write_transaction(db.connection):
+        for show in range(3, 8):
+            _show(db.connection, show)
+            _episode(db.connection, show, 1, PAST % 1)
+            db.connection.execute(
+                "UPDATE shows SET last_watched_at = ? WHERE trakt_id = ?", (PAST % show, show)
+            )
+    everything = db.next_up()
+    assert len(everything) == 7
+    assert db.next_up(limit=3) == everything[:3]
+    assert db.next_up(limit=3, offset=3) == everything[3:6]
+    assert db.next_up(limit=3, offset=6) == everything[6:]
+    assert queries.next_up(db.connection, now=time.time(), limit=2, offset=1) == everything[1:3]
 
 
 def test_an_inserted_episode_of_a_show_drops_its_row(db):

@@ -209,9 +209,12 @@ class TraktSyncDatabase:
 
     # -- reads ---------------------------------------------------------------------------------
     @_reports_damage
-    def next_up(self, order: str = "last_watched") -> List[Dict[str, Any]]:
+    def next_up(
+        self, order: str = "last_watched", limit: Optional[int] = None, offset: int = 0
+    ) -> List[Dict[str, Any]]:
+        """Next Up rows (``limit``/``offset``: one page of them)."""
         with self._lock:
-            return queries.next_up(self._conn, order)
+            return queries.next_up(self._conn, order, limit=limit, offset=offset)
 
     @_reports_damage
     def in_progress(self) -> List[Dict[str, Any]]:

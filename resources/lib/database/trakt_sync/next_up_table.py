@@ -4,15 +4,18 @@ Computing Next Up for every show on each list open costs ~15 ms on a large accou
 two primary-key ranges per show); reading a stored answer costs ~1 ms. The rule itself lives in
 ``queries`` (``_NEXT_UP_CTES``); this module stores its answer per show:
 
-``next_up(show_id PRIMARY KEY, next_key, valid_until, computed_at)``
+``next_up(show_id PRIMARY KEY, next_key, <the episode's fields>, valid_until, computed_at)``
     ``next_key`` = season * 100000 + number of the Next Up episode (NULL: nothing to watch, or
-    not aired yet); ``valid_until`` = the air time of the show's earliest regular episode that
-    had not aired when the answer was computed (NULL: no such episode, valid until a change).
+    not aired yet) and a copy of that episode's fields the view shows (season, number, ids,
+    title, first_aired, runtime: the read then needs no episode lookup); ``valid_until`` = the
+    air time of the show's earliest regular episode that had not aired when the answer was
+    computed (NULL: no such episode, valid until a change).
     Hidden and dropped shows are in the table: the view filters them when it reads (so
     hiding or un-hiding a show never makes an answer stale).
 
 How it stays current (schema migration ``next_up_table``): triggers on ``episodes`` (insert,
-delete, an update of the key, plays, last_watched_at, first_aired or has_metadata) and on
+delete, an update of the key, plays, last_watched_at, first_aired, has_metadata or a copied
+field) and on
 ``shows`` (insert, delete, an update of reset_at or has_metadata) delete the show's row, in the
 same transaction as the change, whoever writes (a sync unit, season metadata, a play recorded
 by the service, a context-menu change, an account wipe). A show with metadata but without a
@@ -67,12 +70,16 @@ next_key AS (
     FROM last_counted l
     LIMIT -1
 )
-INSERT OR REPLACE INTO next_up (show_id, next_key, valid_until, computed_at)
-SELECT n.show_id, n.next_key, (
-    SELECT MIN(e.first_aired) FROM episodes e
-    WHERE e.show_id = n.show_id AND e.season > 0 AND e.has_metadata = 1
-      AND e.first_aired > :now), :now
+INSERT OR REPLACE INTO next_up (show_id, next_key, season, number, trakt_id, imdb_id, tmdb_id,
+    tvdb_id, title, first_aired, runtime, valid_until, computed_at)
+SELECT n.show_id, n.next_key, e.season, e.number, e.trakt_id, e.imdb_id, e.tmdb_id, e.tvdb_id,
+    e.title, e.first_aired, e.runtime, (
+    SELECT MIN(a.first_aired) FROM episodes a
+    WHERE a.show_id = n.show_id AND a.season > 0 AND a.has_metadata = 1
+      AND a.first_aired > :now), :now
 FROM next_key n
+LEFT JOIN episodes e ON e.show_id = n.show_id AND e.season = n.next_key / 100000
+    AND e.number = n.next_key % 100000
 """
 _REFRESH = "".join((_STALE, _REFRESH_BODY))
 
