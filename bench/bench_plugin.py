@@ -11,13 +11,15 @@ What it does:
    ?action=<action>]`` over the minimal Kodi modules in ``bench/kodi_stubs`` (they do nothing,
    as Kodi's C++ side costs the add-on nothing);
 3. the same number of bare ``python -c pass`` processes;
-4. CPU = user + sys of each child (``getrusage(RUSAGE_CHILDREN)`` around it); prints the median
+4. the same number of processes that only import the mirror, open it and read Next Up (the
+   core's share of the call);
+5. CPU = user + sys of each child (``getrusage(RUSAGE_CHILDREN)`` around it); prints the median
    and max of the plugin call, of the bare interpreter, and of the difference (the add-on's own
    share, the issue's budget: 100 ms);
-5. one run under ``-X importtime``: the add-on's imports (microseconds, total minus a bare
+6. one run under ``-X importtime``: the add-on's imports (microseconds, total minus a bare
    interpreter's) and which modules a list view should not import are present;
-6. one run under cProfile: the read query, the item building and ``urlencode``'s share of it;
-7. (``--root`` = this checkout) in this process: the Next Up read from the stored table and the
+7. one run under cProfile: the read query, the item building and ``urlencode``'s share of it;
+8. (``--root`` = this checkout) in this process: the Next Up read from the stored table and the
    full query, the plugin's cheap open and the service's ``quick_check`` (medians, ms).
 """
 
@@ -65,6 +67,15 @@ REPORT = r"""
 import json, xbmcplugin
 print(json.dumps({"items": len(xbmcplugin.ADDED),
                   "modules": sorted(m for m in sys.modules if m.startswith("resources"))}))
+"""
+# The core's share of the same call: import the mirror, open it, read Next Up (no Kodi, no items).
+CORE = r"""
+import os, sys
+sys.path.insert(0, {root!r})
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+db = TraktSyncDatabase(os.path.join(os.environ["AIOS_BENCH_DATA"], "trakt_sync.db"))
+rows = db.next_up()
+db.close()
 """
 PROFILED = r"""
 import cProfile, sys
@@ -165,17 +176,21 @@ def bench(root: str, data: str, action: str, runs: int) -> Dict[str, Any]:
     # Warm-up (compiles .pyc files, fills the page cache) and the item/module report.
     _cpu, out, _err = _child_cpu([sys.executable, "-c", entry + REPORT], env)
     report = json.loads(out.strip().splitlines()[-1])
+    core_code = CORE.format(root=root)
     plugin: List[float] = []
     bare: List[float] = []
-    for _ in range(runs):  # interleaved, so load changes hit both series alike
+    core: List[float] = []
+    for _ in range(runs):  # interleaved, so load changes hit every series alike
         plugin.append(_child_cpu([sys.executable, "-c", entry], env)[0])
         bare.append(_child_cpu([sys.executable, "-c", "pass"], env)[0])
+        core.append(_child_cpu([sys.executable, "-c", core_code], env)[0])
     _cpu, _out, err = _child_cpu([sys.executable, "-X", "importtime", "-c", entry], env)
     imports_total, by_module = _import_us(err)
     _cpu, _out, bare_err = _child_cpu([sys.executable, "-X", "importtime", "-c", "pass"], env)
-    bare_imports, _ = _import_us(bare_err)
+    bare_imports, bare_modules = _import_us(bare_err)
     own_ms = [(p - b) * 1000 for p, b in zip(plugin, bare)]
-    heaviest = sorted(by_module.items(), key=lambda kv: -kv[1])[:8]
+    own_modules = {k: v for k, v in by_module.items() if k not in bare_modules}
+    heaviest = sorted(own_modules.items(), key=lambda kv: -kv[1])[:8]
     return {
         "action": action,
         "runs": runs,
@@ -188,6 +203,10 @@ def bench(root: str, data: str, action: str, runs: int) -> Dict[str, Any]:
             "median_of_medians": round(
                 (statistics.median(plugin) - statistics.median(bare)) * 1000, 1
             ),
+        },
+        "core_cpu_ms": {
+            "median": round(statistics.median([(c - b) * 1000 for c, b in zip(core, bare)]), 1),
+            "max": round(max((c - b) * 1000 for c, b in zip(core, bare)), 1),
         },
         "own_import_ms": round((imports_total - bare_imports) / 1000.0, 1),
         "heaviest_imports_ms": {name: round(us / 1000.0, 1) for name, us in heaviest},
@@ -266,6 +285,8 @@ def main(argv: List[str]) -> int:
     print("  plugin call CPU ms: median %(median)s, max %(max)s" % result["plugin_cpu_ms"])
     print("  bare interpreter CPU ms: median %(median)s, max %(max)s" % result["bare_cpu_ms"])
     print("  ADD-ON'S OWN CPU ms (budget 100): median %s, max %s" % (own["median"], own["max"]))
+    print("  of which the mirror (import, open, Next Up read) ms: median %(median)s, max %(max)s"
+          % result["core_cpu_ms"])  # fmt: skip
     print("  own imports ms (-X importtime): %s; heaviest: %s" % (
         result["own_import_ms"], result["heaviest_imports_ms"]))  # fmt: skip
     print("  modules a list must not import, present: %s" % result["modules_not_for_lists"])
