@@ -72,15 +72,85 @@ def test_truncated_file_is_moved_aside(tmp_path):
     _assert_recovered(path)
 
 
-def test_damaged_pages_fail_quick_check_and_are_moved_aside(tmp_path):
-    path = tmp_path / "trakt_sync.db"
+def _damage_pages(path):
     _make_db(path, rows=2000)
+    conn = sqlite3.connect(str(path))
+    (last_root,) = conn.execute("SELECT MAX(rootpage) FROM sqlite_master").fetchone()
+    conn.close()
     data = bytearray(path.read_bytes())
     page = 4096
-    for offset in range(page * 2, len(data) - page, page * 3):
+    # Pages past every table's and index's root: the movies rows. Damage in a root page would
+    # make every open fail (the schema is read), before any read could meet it.
+    for offset in range(last_root * page + page, len(data) - page, page * 3):
         data[offset + 8 : offset + 200] = b"\xff" * 192
     path.write_bytes(bytes(data))
-    _assert_recovered(path)
+
+
+def test_damaged_pages_fail_quick_check_and_are_moved_aside(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _damage_pages(path)
+    moved = connection.check_integrity(str(path))  # the service's check
+    assert moved is not None and os.path.exists(moved)
+    assert not path.exists()
+    assert _corrupt_copies(tmp_path) == [os.path.basename(moved)]
+    db = TraktSyncDatabase(str(path))
+    assert db.recovered is None and db.counts()["movies"] == 0
+    db.close()
+    assert connection.check_integrity(str(path)) is None  # a sound file stays where it is
+    assert path.exists()
+
+
+def test_an_ordinary_open_makes_only_the_cheap_checks(tmp_path, monkeypatch):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path)
+    statements = []
+    real_connect = sqlite3.connect
+
+    def traced_connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(connection.sqlite3, "connect", traced_connect)
+    db = TraktSyncDatabase(str(path))
+    db.next_up()
+    db.close()
+    assert any("application_id" in s for s in statements), statements
+    assert not [s for s in statements if "quick_check" in s.lower()]
+
+
+def test_a_read_that_meets_damage_asks_the_service_for_the_full_check(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _damage_pages(path)
+    assert not connection.integrity_check_wanted(str(path))
+    try:
+        db = TraktSyncDatabase(str(path))
+    except sqlite3.DatabaseError:  # the damage may already show while migrating
+        db = None
+    else:
+        with pytest.raises(sqlite3.DatabaseError):
+            db.snapshot()
+    assert connection.integrity_check_wanted(str(path))
+    assert (tmp_path / connection.INTEGRITY_MARKER).exists()
+    if db is not None:  # the service's own connection: it moves the file aside and goes on
+        moved = db.check_integrity()
+        assert moved is not None and db.recovered == moved and db.counts()["movies"] == 0
+        db.close()
+    else:
+        assert connection.check_integrity(str(path)) is not None
+    assert not connection.integrity_check_wanted(str(path))
+
+
+def test_a_busy_database_is_not_reported_as_damaged(tmp_path):
+    path = tmp_path / "trakt_sync.db"
+    _make_db(path)
+    db = TraktSyncDatabase(str(path))
+    assert not connection.reports_damage(sqlite3.OperationalError("database is locked"))
+    assert not connection.reports_damage(sqlite3.IntegrityError("UNIQUE constraint failed"))
+    assert connection.reports_damage(sqlite3.DatabaseError("database disk image is malformed"))
+    assert db.check_integrity() is None and db.counts()["movies"] == 199
+    db.close()
+    assert not connection.integrity_check_wanted(str(path))
 
 
 def test_wal_from_another_database_is_moved_aside_with_it(tmp_path):

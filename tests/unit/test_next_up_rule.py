@@ -50,7 +50,13 @@ def db(tmp_path):
 
 def _next(db, show):
     rows = queries.next_up(db.connection, include_hidden=True, show_id=show)
-    return (rows[0]["season"], rows[0]["number"]) if rows else None
+    answer = (rows[0]["season"], rows[0]["number"]) if rows else None
+    # The stored answers (next_up table, filled by this read) follow the same rule.
+    stored = [r for r in queries.next_up(db.connection, include_hidden=True)
+              if r["show_trakt_id"] == show]  # fmt: skip
+    assert db.connection.execute("SELECT COUNT(*) FROM next_up").fetchone()[0] > 0
+    assert [(r["season"], r["number"]) for r in stored] == ([answer] if answer else [])
+    return answer
 
 
 def test_back_dated_play_of_a_later_episode_moves_next_up_past_it(db):

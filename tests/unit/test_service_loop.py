@@ -38,6 +38,10 @@ class FakeDb:
     def queued_scrobbles(self):  # the player's outbox (scrobble rows): none
         return []
 
+    def check_integrity(self):  # the service's full check; ``moved_by_check`` scripts damage
+        self.integrity_checks = getattr(self, "integrity_checks", 0) + 1
+        return getattr(self, "moved_by_check", None)
+
     def push_scrobbles(self, client):
         return None
 
@@ -707,4 +711,30 @@ def test_a_new_install_without_a_trakt_app_logs_no_warning(kodi):
     assert service.sync_count == 0
     assert not kodi.log_lines(level=2, contains="No Trakt client id/secret configured")
     assert kodi.log_lines(level=1, contains="No Trakt client id/secret configured")
+    service._shutdown()
+
+
+def test_the_service_checks_the_database_at_start_and_announces_a_moved_file(kodi):
+    db = FakeDb()
+    db.moved_by_check = "/tmp/trakt_sync.db.corrupt-20270101T000000Z-000002"
+    service, db, _, clock = make_service(kodi, db=db)
+    started(service).tick()
+    assert db.integrity_checks == 1
+    assert [args[1] for args, _ in kodi.dialog_calls("notification")] == [kodi.localized(30111)]
+    service._shutdown()
+
+
+def test_damage_a_plugin_call_met_makes_the_service_check_within_30_s(kodi):
+    from resources.lib.database import connection
+
+    service, db, ctx, clock = make_service(kodi)
+    started(service).tick()
+    assert db.integrity_checks == 1  # the start's check
+    clock.advance(31)
+    service.tick()
+    assert db.integrity_checks == 1  # nothing asked: no check
+    connection.request_integrity_check(ctx.paths.db_path)  # a plugin call met a DatabaseError
+    clock.advance(31)
+    service.tick()
+    assert db.integrity_checks == 2
     service._shutdown()

@@ -9,9 +9,15 @@ A database that cannot be trusted is moved aside as ``<name>.corrupt-<timestamp>
 its ``-wal``/``-shm`` files and a fresh one is created. "Cannot be trusted" means: a zero-length
 file, a file without the SQLite header, a file whose size does not match its header (truncated),
 a ``-wal`` file that does not belong to it (bad magic, another page size, or replaying it changes
-the database's ``application_id`` stamp), or a failing
-``PRAGMA quick_check``. Recovery happens at most once per open, so a broken disk raises
-:class:`DatabaseUnavailable` instead of looping.
+the database's ``application_id`` stamp). Recovery happens at most once per open, so a broken
+disk raises :class:`DatabaseUnavailable` instead of looping.
+
+``PRAGMA quick_check`` reads every page (15 ms on a large account, growing with the file), so
+an ordinary open, which every plugin call makes, keeps only the cheap checks above. The Kodi
+service runs :func:`check_integrity` at its start (which is also the first thing after an
+unclean shutdown) and when a plugin call has reported a ``DatabaseError``: the plugin calls
+:func:`request_integrity_check`, which leaves the marker file ``integrity_check_wanted`` in the
+data folder for the service's next tick (:func:`integrity_check_wanted`).
 
 Only a file that may be ours is ever opened for writing or moved aside: a symbolic link, a
 special file or another program's SQLite database raises :class:`ForeignDatabase` before SQLite
@@ -51,7 +57,8 @@ from .storage import (
 
 __all__ = [
     "APPLICATION_ID", "DatabaseUnavailable", "DiskFull", "ForeignDatabase", "ReadOnly",
-    "StorageError", "classify", "move_aside", "open_database", "table_names", "write_transaction",
+    "StorageError", "check_integrity", "classify", "integrity_check_wanted", "move_aside",
+    "open_database", "request_integrity_check", "table_names", "write_transaction",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -145,7 +152,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
 
 
-def _connect(path: str, header_id: int = 0) -> sqlite3.Connection:
+def _connect(path: str, header_id: int = 0, quick_check: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
     )
@@ -158,13 +165,78 @@ def _connect(path: str, header_id: int = 0) -> sqlite3.Connection:
             with contextlib.suppress(sqlite3.OperationalError):  # read-only: stamp it later
                 conn.execute("PRAGMA application_id = 1095323475")  # = APPLICATION_ID
         _configure(conn)
-        result = conn.execute("PRAGMA quick_check").fetchone()
-        if result is None or result[0] != "ok":
-            raise sqlite3.DatabaseError("quick_check: %s" % (result[0] if result else "no answer"))
+        if quick_check:
+            problem = integrity_problem(conn)
+            if problem is not None:
+                raise sqlite3.DatabaseError("quick_check: %s" % problem)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+INTEGRITY_MARKER = "integrity_check_wanted"
+
+
+def integrity_problem(conn: sqlite3.Connection) -> Optional[str]:
+    """``PRAGMA quick_check``'s first complaint, or None when the database is sound."""
+    try:
+        result = conn.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and not _looks_corrupt(exc):
+            raise  # locked, busy, I/O: not an answer about the file
+        return str(exc)
+    if result is None:
+        return "no answer"
+    return None if result[0] == "ok" else str(result[0])
+
+
+def check_integrity(path: str) -> Optional[str]:
+    """The full check the service runs (at its start, and when a plugin call reported damage):
+    the cheap checks of :func:`open_database`, then ``PRAGMA quick_check``. A damaged database
+    is moved aside (the next open creates a new one, which the next sync fills); returns the
+    path it was moved to, or None when it is sound or absent. Clears the plugin's request.
+    Raises what :func:`open_database` raises (a foreign file, a full disk, read-only)."""
+    marker = os.path.join(os.path.dirname(os.path.abspath(path)), INTEGRITY_MARKER)
+    moved: Optional[str] = None
+    if os.path.exists(path):
+        conn, moved = open_database(path)
+        try:
+            problem = integrity_problem(conn) if moved is None else None
+        finally:
+            conn.close()
+        if problem is not None:
+            moved = move_aside(path)
+            log.warning("database %s failed quick_check (%s): moved aside to %s", path, problem,
+                        moved)  # fmt: skip
+    with contextlib.suppress(OSError):
+        os.remove(marker)
+    return moved
+
+
+def request_integrity_check(path: str) -> None:
+    """Ask the service for :func:`check_integrity` of the database at ``path`` (a plugin call
+    met a ``DatabaseError``): leaves the marker file in its folder; never raises."""
+    marker = os.path.join(os.path.dirname(os.path.abspath(path)), INTEGRITY_MARKER)
+    try:
+        with open(marker, "a"):
+            pass
+    except OSError as exc:
+        log.debug("could not ask for an integrity check: %s", exc)
+
+
+def integrity_check_wanted(path: str) -> bool:
+    """True when a plugin call asked for a check of the database at ``path`` (one stat)."""
+    return os.path.exists(os.path.join(os.path.dirname(os.path.abspath(path)), INTEGRITY_MARKER))
+
+
+def reports_damage(exc: BaseException) -> bool:
+    """True for an error that says the file is damaged (not: locked, busy, a constraint)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    if type(exc) is sqlite3.DatabaseError:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and _looks_corrupt(exc)
 
 
 def _header_application_id(path: str) -> int:

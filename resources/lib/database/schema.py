@@ -75,6 +75,12 @@ Migration ``endpoint_not_offered`` adds ``endpoint_not_offered`` (``endpoint`` =
 ``until_ts``: skipped until then because the server answered 404, ``first_seen_ts``,
 ``last_seen_ts``) and ``sync_runs.failures`` (JSON list of ``{unit, part, reason, retry_at}``,
 see ``trakt_sync/failures.py``).
+
+Migration ``next_up_table`` (issue 13) adds ``next_up`` (``show_id``, ``next_key`` = season *
+100000 + number or NULL, a copy of that episode's ids/title/air date/runtime, ``valid_until`` =
+air time of the first regular episode not aired when computed, ``computed_at``) and the
+triggers on ``episodes`` and ``shows`` that delete a show's row when its answer may change;
+see ``trakt_sync/next_up_table.py``.
 """
 
 from __future__ import annotations
@@ -282,6 +288,45 @@ _V8_TRAKT_LISTS = (
     "CREATE INDEX IF NOT EXISTS trakt_list_items_rank ON trakt_list_items (list_id, rank)",
 )
 
+# Issue 13: each show's Next Up answer, stored (trakt_sync/next_up_table.py). The triggers delete
+# a show's row in the transaction of any change its answer depends on; an absent row is
+# recomputed by the sync or the next read. The table keeps a copy of the episode's fields the
+# view shows; an update that changes none of the columns used (plays of another show's
+# episode, say) leaves the row alone.
+_V9_NEXT_UP_TABLE = (
+    """CREATE TABLE next_up (
+        show_id INTEGER PRIMARY KEY,
+        next_key INTEGER,
+        season INTEGER, number INTEGER,
+        trakt_id INTEGER, imdb_id TEXT, tmdb_id INTEGER, tvdb_id INTEGER,
+        title TEXT, first_aired TEXT, runtime INTEGER,
+        valid_until TEXT,
+        computed_at TEXT NOT NULL)""",
+    """CREATE TRIGGER next_up_episode_inserted AFTER INSERT ON episodes BEGIN
+        DELETE FROM next_up WHERE show_id = NEW.show_id; END""",
+    """CREATE TRIGGER next_up_episode_deleted AFTER DELETE ON episodes BEGIN
+        DELETE FROM next_up WHERE show_id = OLD.show_id; END""",
+    """CREATE TRIGGER next_up_episode_updated
+        AFTER UPDATE OF show_id, season, number, plays, last_watched_at, first_aired,
+            has_metadata, trakt_id, imdb_id, tmdb_id, tvdb_id, title, runtime ON episodes
+        WHEN OLD.show_id IS NOT NEW.show_id OR OLD.season IS NOT NEW.season
+            OR OLD.number IS NOT NEW.number OR OLD.plays IS NOT NEW.plays
+            OR OLD.last_watched_at IS NOT NEW.last_watched_at
+            OR OLD.first_aired IS NOT NEW.first_aired OR OLD.has_metadata IS NOT NEW.has_metadata
+            OR OLD.trakt_id IS NOT NEW.trakt_id OR OLD.imdb_id IS NOT NEW.imdb_id
+            OR OLD.tmdb_id IS NOT NEW.tmdb_id OR OLD.tvdb_id IS NOT NEW.tvdb_id
+            OR OLD.title IS NOT NEW.title OR OLD.runtime IS NOT NEW.runtime
+        BEGIN DELETE FROM next_up WHERE show_id IN (OLD.show_id, NEW.show_id); END""",
+    """CREATE TRIGGER next_up_show_inserted AFTER INSERT ON shows BEGIN
+        DELETE FROM next_up WHERE show_id = NEW.trakt_id; END""",
+    """CREATE TRIGGER next_up_show_deleted AFTER DELETE ON shows BEGIN
+        DELETE FROM next_up WHERE show_id = OLD.trakt_id; END""",
+    """CREATE TRIGGER next_up_show_updated AFTER UPDATE OF trakt_id, reset_at, has_metadata ON shows
+        WHEN OLD.trakt_id IS NOT NEW.trakt_id OR OLD.reset_at IS NOT NEW.reset_at
+            OR OLD.has_metadata IS NOT NEW.has_metadata
+        BEGIN DELETE FROM next_up WHERE show_id IN (OLD.trakt_id, NEW.trakt_id); END""",
+)
+
 MIGRATIONS: Tuple[Migration, ...] = (
     (1, "initial", _V1_INITIAL),
     (2, "collection_and_ratings", _V2_COLLECTION_RATINGS),
@@ -291,6 +336,7 @@ MIGRATIONS: Tuple[Migration, ...] = (
     (6, "outbox", _V6_OUTBOX),
     (7, "endpoint_not_offered", _V7_ENDPOINT_NOT_OFFERED),
     (8, "trakt_lists", _V8_TRAKT_LISTS),
+    (9, "next_up_table", _V9_NEXT_UP_TABLE),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 

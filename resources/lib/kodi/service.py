@@ -168,6 +168,7 @@ class AIOStreamsService:
         self._apply_settings(self._safe_load_settings() or self.settings)
         self.ctx = self._context_factory(self.settings, self.should_abort)
         service_mirror.run_migration(self.ctx)
+        self.mirror.check_integrity(self.ctx)
         self._start_playback()
         now = self._clock()
         self.state = initial_state(now, self.mirror.last_sync_at(self.ctx, now))
@@ -239,6 +240,8 @@ class AIOStreamsService:
         for event in events:
             self.state, done = decide.on_event(self.state, event, self.policy)
             self._carry_out(done)
+        if self.mirror.integrity_check_wanted(self.ctx, now):  # a plugin call met damage
+            self.mirror.check_integrity(self.ctx)
         if self.playback is not None:
             # Scrobbles kept while offline: the worker thread sends them, never this loop.
             self.playback.tick(online=self.state.online, now=now)

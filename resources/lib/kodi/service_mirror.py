@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Optional
 
+from resources.lib.database import connection
 from resources.lib.database.trakt_sync.result import SyncResult, SyncStatus
 from resources.lib.kodi.context import AddonContext, announce_recovery
 from resources.lib.service.effects import RunSync
@@ -29,12 +30,16 @@ def run_migration(ctx: AddonContext) -> None:
         log.warning("Migration check failed; the service continues", exc_info=True)
 
 
+INTEGRITY_POLL_SECONDS = 30.0
+
+
 class ServiceMirror:
     """The mirror as the service uses it (the context may be rebuilt between calls)."""
 
     def __init__(self, should_abort: Callable[[], bool]) -> None:
         self.should_abort = should_abort
         self.recovered_notified: Any = None  # the recovered path already announced
+        self._integrity_checked_at = float("-inf")
 
     def open_db(self, ctx: AddonContext) -> Any:
         db = ctx.db
@@ -44,6 +49,26 @@ class ServiceMirror:
             self.recovered_notified = recovered
             announce_recovery(recovered)
         return db
+
+    def check_integrity(self, ctx: AddonContext) -> None:
+        """The full check (``PRAGMA quick_check``) that plugin calls leave to the service: at the
+        service's start (which also follows an unclean shutdown) and when a plugin call met
+        damage. A damaged file is moved aside and announced once; the next sync refills it."""
+        try:
+            moved = ctx.db.check_integrity()
+        except Exception:  # a foreign file, a full disk: the open's own words come with use
+            log.warning("Could not check the database", exc_info=True)
+            return
+        if moved and moved != self.recovered_notified:
+            self.recovered_notified = moved
+            announce_recovery(moved)
+
+    def integrity_check_wanted(self, ctx: AddonContext, now: float) -> bool:
+        """Whether a plugin call asked for the full check (one stat, at most every 30 s)."""
+        if now - self._integrity_checked_at < INTEGRITY_POLL_SECONDS:
+            return False
+        self._integrity_checked_at = now
+        return connection.integrity_check_wanted(ctx.paths.db_path)
 
     def last_sync_at(self, ctx: AddonContext, now: float) -> Optional[float]:
         """The last sync the database remembers (an earlier session's or another process's);

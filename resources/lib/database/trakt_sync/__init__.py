@@ -12,6 +12,7 @@ one module per category (``watched``, ``watchlist``, ``playback``, ``hidden``, `
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -20,12 +21,45 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import schema
-from ..connection import open_database
-from . import engine, lease, queries
-from .engine import CATEGORIES
+from ..connection import (
+    integrity_problem,
+    move_aside,
+    open_database,
+    reports_damage,
+    request_integrity_check,
+)
+from . import queries
 from .result import SyncResult
 
 __all__ = ["CATEGORIES", "SyncResult", "TraktSyncDatabase"]
+
+# A list view opens this package in a new process for every call: it imports only the reads.
+# The sync engine (and with it every category, the outbox push, the metadata fetch and the
+# Trakt client's errors) is imported by the methods that sync.
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CATEGORIES":
+        from .engine import CATEGORIES
+
+        return CATEGORIES
+    raise AttributeError(name)
+
+
+def _reports_damage(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A read that meets a damaged file asks the service for its full check (the plugin's own
+    open makes only the cheap checks), then raises as before."""
+
+    @functools.wraps(method)
+    def wrapper(self: TraktSyncDatabase, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if reports_damage(exc):
+                request_integrity_check(self.path)
+            raise
+
+    return wrapper
 
 
 class TraktSyncDatabase:
@@ -38,9 +72,35 @@ class TraktSyncDatabase:
         self._lock = threading.RLock()
         try:
             schema.migrate(self._conn)
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
             self._conn.close()
+            if reports_damage(exc):
+                request_integrity_check(path)
             raise
+
+    def check_integrity(self) -> Optional[str]:
+        """``PRAGMA quick_check`` (the service: at its start and when a plugin call asked, see
+        ``connection.integrity_check_wanted``). A damaged file is moved aside and this object
+        continues on a new, empty one (the next sync fills it); returns the path it was moved
+        to (also in ``recovered``), or None when the database is sound."""
+        from ..connection import INTEGRITY_MARKER
+
+        with self._lock:
+            problem = integrity_problem(self._conn)
+            moved = None
+            if problem is not None:
+                self._conn.close()
+                moved = move_aside(self.path)
+                self._conn, _ = open_database(self.path)
+                schema.migrate(self._conn)
+                self._identity = _file_identity(self.path)
+                self.recovered = moved
+            marker = os.path.join(os.path.dirname(os.path.abspath(self.path)), INTEGRITY_MARKER)
+            try:
+                os.remove(marker)
+            except OSError:  # not asked for
+                pass
+            return moved
 
     # -- lifecycle -----------------------------------------------------------------------------
     def replaced_on_disk(self) -> bool:
@@ -81,6 +141,8 @@ class TraktSyncDatabase:
 
         ``lease_wait``: seconds to wait for another process's sync instead of returning "busy".
         """
+        from . import engine
+
         with self._lock:
             return engine.run_sync(
                 self._conn, client, on_progress, should_abort, force, trigger, categories,
@@ -89,11 +151,15 @@ class TraktSyncDatabase:
 
     def sync_in_progress(self) -> bool:
         """True while any process holds the sync lease."""
+        from . import lease
+
         with self._lock:
             return lease.holder(self._conn) is not None
 
     def next_allowed_at(self) -> float:
         """Unix time from which a non-forced sync is allowed (0 = now)."""
+        from . import lease
+
         with self._lock:
             return lease.next_allowed_ts(self._conn)
 
@@ -110,7 +176,7 @@ class TraktSyncDatabase:
         """After authorising: record the user from ``/users/settings``; a different user than
         the mirror's wipes the old user's data and queued changes. True if wiped."""
         from ..connection import write_transaction
-        from . import account
+        from . import account, lease
 
         with self._lock:
             wiped = account.adopt_account(self._conn, settings)
@@ -121,6 +187,7 @@ class TraktSyncDatabase:
     def reset_throttle(self) -> None:
         """Let the next sync run at once, whatever ran in the last five minutes."""
         from ..connection import write_transaction
+        from . import lease
 
         with self._lock, write_transaction(self._conn):
             lease.reset_throttle(self._conn)
@@ -175,7 +242,7 @@ class TraktSyncDatabase:
         """Send the queued scrobble writes now, under the sync lease (``outbox_push``); None
         when a sync holds the lease (it pushes them itself, before its pull). Trakt errors
         keep the rows; ``Aborted`` and re-authorisation errors propagate."""
-        from . import outbox_push, scrobble_rows
+        from . import lease, outbox_push, scrobble_rows
         from .context import SyncContext
 
         with self._lock:
@@ -201,18 +268,25 @@ class TraktSyncDatabase:
             return refusals.take(self._conn)
 
     # -- reads ---------------------------------------------------------------------------------
-    def next_up(self, order: str = "last_watched") -> List[Dict[str, Any]]:
+    @_reports_damage
+    def next_up(
+        self, order: str = "last_watched", limit: Optional[int] = None, offset: int = 0
+    ) -> List[Dict[str, Any]]:
+        """Next Up rows (``limit``/``offset``: one page of them)."""
         with self._lock:
-            return queries.next_up(self._conn, order)
+            return queries.next_up(self._conn, order, limit=limit, offset=offset)
 
+    @_reports_damage
     def in_progress(self) -> List[Dict[str, Any]]:
         with self._lock:
             return queries.in_progress(self._conn)
 
+    @_reports_damage
     def watchlist(self, kind: str = "movie", order: str = "rank") -> List[Dict[str, Any]]:
         with self._lock:
             return queries.watchlist(self._conn, kind, order)
 
+    @_reports_damage
     def lists(self, kind: str = "personal") -> List[Dict[str, Any]]:
         """The user's ``personal`` or ``liked`` Trakt lists in Trakt's order: dicts with
         ``list_id, name, slug, item_count, updated_at, kind, owner`` (and ``owner_slug``,
@@ -222,6 +296,7 @@ class TraktSyncDatabase:
         with self._lock:
             return lists.lists(self._conn, kind)
 
+    @_reports_damage
     def list_items(self, list_id: int) -> List[Dict[str, Any]]:
         """The items of one mirrored list in rank order, shaped like watchlist rows."""
         from . import lists
@@ -236,6 +311,7 @@ class TraktSyncDatabase:
         with self._lock:
             return list(list_push.take_notices(self._conn))
 
+    @_reports_damage
     def is_movie_watched(self, trakt_id: int) -> bool:
         with self._lock:
             row = self._conn.execute(
@@ -243,6 +319,7 @@ class TraktSyncDatabase:
             ).fetchone()
         return bool(row and row[0] > 0)
 
+    @_reports_damage
     def is_episode_watched(self, show_id: int, season: int, number: int) -> bool:
         with self._lock:
             row = self._conn.execute(
@@ -251,29 +328,34 @@ class TraktSyncDatabase:
             ).fetchone()
         return bool(row and row[0] > 0)
 
+    @_reports_damage
     def show_progress(self, show_id: int) -> Optional[Dict[str, Any]]:
         with self._lock:
             return queries.show_progress(self._conn, show_id)
 
     # Browse pages (items named by IMDb id): trakt_sync/browse_reads.py
+    @_reports_damage
     def states_by_imdb(self, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
         from . import browse_reads
 
         with self._lock:
             return browse_reads.states_by_imdb(self._conn, imdb_ids)
 
+    @_reports_damage
     def show_id_by_imdb(self, imdb_id: str) -> Optional[int]:
         from . import browse_reads
 
         with self._lock:
             return browse_reads.show_id_by_imdb(self._conn, imdb_id)
 
+    @_reports_damage
     def episode_states(self, show_id: int) -> Dict[str, Any]:
         from . import browse_reads
 
         with self._lock:
             return browse_reads.episode_states(self._conn, show_id)
 
+    @_reports_damage
     def collection(self) -> List[Dict[str, Any]]:
         """Collected movies and shows as list rows, newest first (browse_reads.collection)."""
         from . import browse_reads
@@ -281,6 +363,7 @@ class TraktSyncDatabase:
         with self._lock:
             return browse_reads.collection(self._conn)
 
+    @_reports_damage
     def counts(self) -> Dict[str, int]:
         with self._lock:
             return queries.counts(self._conn)
@@ -301,6 +384,8 @@ class TraktSyncDatabase:
             return schema.current_version(self._conn)
 
     def sync_history(self, limit: int = 50) -> List[Dict[str, Any]]:
+        from . import lease
+
         with self._lock:
             return lease.run_rows(self._conn, limit)
 
@@ -347,6 +432,7 @@ class TraktSyncDatabase:
             "changes": _sum_changes(row[0] for row in change_rows),
         }
 
+    @_reports_damage
     def snapshot(self) -> Dict[str, Any]:
         """The mirror in the sandbox ``truth`` format, read in one read transaction."""
         with self._lock:

@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 from ...trakt import errors
 from .. import storage
 from ..connection import write_transaction
-from . import account, failures, lease, outbox_push, partstate
+from . import account, failures, lease, next_up_table, outbox_push, partstate
 from .context import SyncContext, Unit
 from .hidden import Hidden
 from .items import now_iso
@@ -242,6 +242,7 @@ def run_sync(
             client.fail_fast_connect = previous_fail_fast
         duration = time.time() - started
         requests = max(0, _request_count(client) - requests_before)
+        _refresh_next_up(conn)
         try:
             if status in ("ok", "partial"):
                 _set_last_sync(conn, started)
@@ -322,6 +323,16 @@ def _sync(
         return "ok", None
     # Trakt answered last_activities: this run did not fail as a whole, whatever failed in it.
     return "partial", "; ".join(run.failures)
+
+
+def _refresh_next_up(conn: sqlite3.Connection) -> None:
+    """Store the Next Up answers of every show this run (or anything before it: a play recorded
+    by the service, a context-menu change, a pushed outbox) left stale; see next_up_table."""
+    try:
+        with write_transaction(conn):
+            next_up_table.refresh(conn)
+    except sqlite3.Error as exc:  # the next read computes them instead
+        log.warning("could not store the Next Up answers: %s", exc)
 
 
 def _set_last_sync(conn: sqlite3.Connection, started: float) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Dict, List, Optional
 
+from . import next_up_table
 from .items import now_iso
 
 # Per show (with metadata): the highest counted episode, then the first aired one after it (or
@@ -50,7 +51,7 @@ next_key AS (
 )
 """
 
-_NEXT_UP_BODY = """
+_NEXT_UP_FIELDS = """
 SELECT e.trakt_id, e.imdb_id, e.tmdb_id, e.tvdb_id, e.title, e.season, e.number,
     e.first_aired, COALESCE(e.runtime, s.runtime) AS runtime,
     s.trakt_id AS show_trakt_id, s.title AS show_title, s.year AS show_year,
@@ -58,15 +59,25 @@ SELECT e.trakt_id, e.imdb_id, e.tmdb_id, e.tvdb_id, e.title, e.season, e.number,
     s.aired_episodes, s.completed_episodes, s.last_watched_at,
     COALESCE((SELECT MAX(b.progress) FROM bookmarks b WHERE b.media_type = 'episode'
         AND b.trakt_id = e.trakt_id), 0.0) AS progress
+"""
+_NEXT_UP_NOT_HIDDEN = """
+AND (:include_hidden = 1 OR NOT EXISTS (
+    SELECT 1 FROM hidden h WHERE h.section IN ('progress_watched', 'dropped')
+      AND h.media_type = 'show' AND h.trakt_id = s.trakt_id))
+"""
+_NEXT_UP_SELECT = "".join((_NEXT_UP_CTES, _NEXT_UP_FIELDS, """
 FROM next_key n
 JOIN shows s ON s.trakt_id = n.show_id
 JOIN episodes e ON e.show_id = n.show_id AND e.season = n.next_key / 100000
     AND e.number = n.next_key % 100000
-WHERE n.next_key IS NOT NULL AND (:include_hidden = 1 OR NOT EXISTS (
-    SELECT 1 FROM hidden h WHERE h.section IN ('progress_watched', 'dropped')
-      AND h.media_type = 'show' AND h.trakt_id = s.trakt_id))
-"""
-_NEXT_UP_SELECT = "".join((_NEXT_UP_CTES, _NEXT_UP_BODY))
+WHERE n.next_key IS NOT NULL""", _NEXT_UP_NOT_HIDDEN))  # fmt: skip
+# The same rows from the stored answers (next_up_table.py, which keeps the episode's fields):
+# no per-show range walks, no episode lookups.
+_NEXT_UP_FROM_TABLE = "".join((_NEXT_UP_FIELDS, """
+FROM next_up e
+JOIN shows s ON s.trakt_id = e.show_id
+WHERE e.next_key IS NOT NULL""", _NEXT_UP_NOT_HIDDEN))  # fmt: skip
+_PAGE = " LIMIT :limit OFFSET :offset"
 
 NEXT_UP_ORDERS = {
     "last_watched": " ORDER BY s.last_watched_at DESC, s.trakt_id",
@@ -122,12 +133,21 @@ def next_up(
     include_hidden: bool = False,
     now: Optional[float] = None,
     show_id: Optional[int] = None,
+    limit: Optional[int] = None,
+    offset: int = 0,
 ) -> List[Dict[str, Any]]:
+    """Next Up rows in ``order``; ``limit``/``offset`` give one page of them."""
     if order not in NEXT_UP_ORDERS:
         raise ValueError("order must be one of %s" % sorted(NEXT_UP_ORDERS))
     params = {"now": now_iso(now), "include_hidden": 1 if include_hidden else 0,
-              "show_id": show_id}  # fmt: skip
-    items = _rows(conn, _NEXT_UP_SELECT + NEXT_UP_ORDERS[order], params)
+              "show_id": show_id, "limit": -1 if limit is None else max(0, int(limit)),
+              "offset": max(0, int(offset))}  # fmt: skip
+    items = None
+    if now is None and show_id is None:  # the stored answers hold for "now" (next_up_table)
+        sql = "".join((_NEXT_UP_FROM_TABLE, NEXT_UP_ORDERS[order], _PAGE))
+        items = next_up_table.read(conn, sql, params)
+    if items is None:
+        items = _rows(conn, "".join((_NEXT_UP_SELECT, NEXT_UP_ORDERS[order], _PAGE)), params)
     for item in items:
         item["type"] = "episode"
         item["episode"] = item["number"]

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional
 from ...trakt import errors
 from .. import storage
 from ..connection import write_transaction
-from . import failures, lease, metadata, outbox, partstate
+from . import failures, lease, metadata, next_up_table, outbox, partstate
 from .context import SyncContext, Unit
 from .items import MalformedItem, now_iso
 from .playback import PLAYBACK_PATHS
@@ -175,6 +175,7 @@ class Run:
                     "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                     (FULL_SYNC_META + unit.name, repr(ctx.now)),
                 )
+                next_up_table.refresh(conn)  # the lists read the new answers at once
             partstate.save_pending(conn, unit.name, pending)
         return changes
 
@@ -258,6 +259,7 @@ class Run:
             with write_transaction(self.conn):
                 lease.assert_lease(self.conn, self.owner)
                 metadata.apply_show_seasons(self.conn, show_id, episodes, self.ctx.now)
+                next_up_table.refresh(self.conn, show_id=show_id)  # fills as the sync goes
             written += 1
         if self.conn.execute("SELECT 1 FROM meta WHERE key = ?", (METADATA_TODO_META,)).fetchone():
             with write_transaction(self.conn):
