@@ -31,7 +31,9 @@ LEGACY_CACHE = os.path.join(ROOT, "tests", "fixtures", "legacy_cache", "upgrade_
 def test_sigkill_during_sync_never_corrupts_and_next_sync_converges(tmp_path):
     rng = random.Random(20240501)
     with Sandbox(account="small", seed=21, port=0) as sb:
-        harness = KillHarness(sb, str(tmp_path), rng, delay=0.01)
+        # 40 ms a request: the sync (four metadata fetches at a time) must still be running when
+        # the random-time kill lands, 0.12-0.6 s after its start.
+        harness = KillHarness(sb, str(tmp_path), rng, delay=0.04)
         harness.setup()
         started = time.monotonic()
         while harness.stats["kills"] < CI_KILLS:
