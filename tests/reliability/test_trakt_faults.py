@@ -313,4 +313,4 @@ def test_fault_totals_are_recorded():
         with open(out, "w", encoding="utf-8") as handle:
             json.dump(FAULT_LOG, handle, sort_keys=True)
     assert isinstance(FAULT_LOG, dict)
-    assert errors.AccountLocked.default_user_message
+    assert errors.AccountLocked().user_message
