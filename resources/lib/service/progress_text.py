@@ -1,25 +1,19 @@
 """Sync progress in words, for every front end.
 
-The engine reports progress as ``on_progress(percent, step)`` where ``step`` is a code:
-``("activity", None)``, ``("account", None)``, ``("unit", "watchlist")``, ``("metadata", None)``,
-``("done", None)``. This module maps the codes to strings.po ids; the caller passes its
-``localize`` (Kodi's in the add-on, ``i18n.localize`` on the command line). A step this module
-does not know reads as the generic "Syncing with Trakt", never as the code itself.
+The engine reports progress as ``on_progress(percent, step)`` where ``step`` is a code
+(``database/trakt_sync/progress.py``). This module maps the codes to strings.po ids; the caller
+passes its ``localize`` (Kodi's in the add-on, ``i18n.localize`` on the command line). A step
+this module does not know reads as the generic "Syncing with Trakt", never as the code itself.
 Pure: no Kodi, no files.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable
+
+from ..database.trakt_sync.progress import ACCOUNT, ACTIVITY, DONE, METADATA, UNIT
 
 Localize = Callable[..., str]
-ProgressStep = Tuple[str, Optional[str]]
-
-ACTIVITY = "activity"
-ACCOUNT = "account"
-UNIT = "unit"
-METADATA = "metadata"
-DONE = "done"
 
 SYNCING = 30130  # "Syncing with Trakt"
 SYNCING_UNIT = 30172  # "Syncing {what}"

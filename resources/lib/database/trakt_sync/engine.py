@@ -29,18 +29,19 @@ import sqlite3
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ...service import progress_text
 from ...trakt import errors
 from .. import storage
 from ..connection import write_transaction
 from . import account, failures, lease, outbox_push, partstate
+from . import progress as steps
 from .context import SyncContext, Unit
 from .hidden import Hidden
 from .items import now_iso
 from .library import Collection, Ratings
 from .playback import Playback
+from .progress import ProgressCallback
 from .result import SyncResult
-from .runner import FULL_SYNC_META, SKIPPED_META, ProgressCallback, Run, recall_metadata_work
+from .runner import FULL_SYNC_META, SKIPPED_META, Run, recall_metadata_work
 from .watched import WatchedMovies, WatchedShows
 from .watchlist import Watchlist
 
@@ -251,7 +252,7 @@ def run_sync(
             log.warning("could not release the sync lease (it expires by itself): %s", exc)
     if status == "ok":
         # Never after a failure: the front end says what failed.
-        run.progress(100, (progress_text.DONE, None))
+        run.progress(100, (steps.DONE, None))
     # DEBUG: the caller logs the one INFO line per sync (the service's "Sync finished: ...").
     log.debug("sync %s in %.2f s, %d requests: %s", status, duration, requests, error or "")
     return SyncResult(status, run.changes, requests, duration, error, failures=run.records)
@@ -261,7 +262,7 @@ def _sync(
     run: Run, categories: Optional[Sequence[str]], force: bool = False
 ) -> Tuple[str, Optional[str]]:
     conn, ctx = run.conn, run.ctx
-    run.progress(0, (progress_text.ACTIVITY, None))
+    run.progress(0, (steps.ACTIVITY, None))
     pushed = outbox_push.push_outbox(conn, ctx, run.owner, force=force)
     if pushed.log:
         run.changes["outbox"] = pushed.changes
@@ -297,7 +298,7 @@ def _sync(
     }
     changed_categories = {unit.category for unit in units if unit.name in moved}
     if account.needs_check(conn, activities, changed_categories):
-        run.progress(3, (progress_text.ACCOUNT, None))
+        run.progress(3, (steps.ACCOUNT, None))
         if account.check_and_switch(conn, ctx, activities, run.owner):
             moved = {unit.name for unit in units}
             with write_transaction(conn):  # the old account's failed parts are not ours
@@ -309,10 +310,10 @@ def _sync(
         unit for unit in units if unit.name in moved or partstate.has_pending(conn, unit.name)
     ]
     for index, unit in enumerate(pending):
-        run.progress(5 + 75 * index / max(1, len(pending)), (progress_text.UNIT, unit.name))
+        run.progress(5 + 75 * index / max(1, len(pending)), (steps.UNIT, unit.name))
         run.run_unit(unit, remote_cursor(unit, activities), unit.name in moved)
     if any(unit.category == "watched" for unit in units):
-        run.progress(80, (progress_text.METADATA, None))
+        run.progress(80, (steps.METADATA, None))
         run.run_metadata(80, 98)
     if not run.failures:
         return "ok", None

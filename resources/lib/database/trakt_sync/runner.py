@@ -12,9 +12,8 @@ import json
 import logging
 import sqlite3
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
-from ...service.progress_text import METADATA, ProgressStep
 from ...trakt import errors
 from .. import storage
 from ..connection import write_transaction
@@ -22,6 +21,7 @@ from . import failures, lease, metadata, outbox, partstate
 from .context import SyncContext, Unit
 from .items import MalformedItem, now_iso
 from .playback import PLAYBACK_PATHS
+from .progress import METADATA, ProgressCallback, ProgressStep
 from .store import Changes
 from .watched import WATCHED_MOVIES_PATH, WATCHED_SHOWS_PATH
 from .watchlist import WATCHLIST_PATH
@@ -43,7 +43,6 @@ _ENDPOINTS = {
     "watchlist": WATCHLIST_PATH,
     "playback": PLAYBACK_PATHS[0],
 }
-ProgressCallback = Callable[[int, ProgressStep], None]
 
 
 def failure_level(exc: BaseException) -> int:
