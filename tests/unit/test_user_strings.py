@@ -35,7 +35,7 @@ _DIALOG_CALLS = {"ok", "yesno", "notification", "select", "textviewer", "ask_tex
 _DIALOG_CALLS |= {"multiselect", "contextmenu", "yesnocustom", "browse", "numeric"}
 _PROGRESS_CALLS = {"create", "update"}
 _LABEL_CALLS = {"setLabel", "setLabel2", "addContextMenuItems", "setPlot", "setTitle"}
-_ITEM_CALLS = {"Item", "ListItem", "BackgroundProgress", "CancellableProgress"}
+_ITEM_CALLS = {"Item", "ListItem", "Progress", "BackgroundProgress", "DialogProgress"}
 # Keyword arguments that are never text for the eye (ids, paths, art, settings).
 _NOT_TEXT_KEYWORDS = set(
     "url path icon thumb art mediatype properties unique_ids type option defaultt offscreen"
@@ -168,6 +168,8 @@ def test_no_english_literal_reaches_the_user_in_the_kodi_front_end():
         '_tell(localize(strings.PLAY_FAILED, error="internal error"))',
         'localize(strings.AUTH_DONE, user=user or "Trakt")',
         'item.setLabel2("Aired")',
+        'with Progress("Fetching streams") as bar: pass',
+        'xbmcgui.DialogProgressBG().create("AIOStreams", "Working")',
     ],
 )
 def test_the_scan_finds_english_in_each_kind_of_user_call(source):
