@@ -29,6 +29,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text
 
 from . import cli_browse as browse
 from . import cli_support as support
+from . import i18n
+from .service.progress_text import step_text
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,8 @@ class ProgressBar:
         self.last_label: Optional[str] = None
         self.drawn = False
 
-    def __call__(self, percent: int, label: str) -> None:
+    def __call__(self, percent: int, step: Any) -> None:
+        label = step_text(step, i18n.localize)  # the engine reports a step code
         percent = max(0, min(100, int(percent)))
         if self.tty:
             filled = self.WIDTH * percent // 100

@@ -248,7 +248,7 @@ def test_account_states_get_a_clear_user_message(kind, code, words, rig, sb):
     assert result.status == "error"
     text = result.error.lower()
     assert words in text and str(code) in text, result.error
-    # the manual sync dialog shows the start of this text (syncui.short_error cuts at 160)
+    # the command line shows this text (English from strings.po); its start must say it
     assert words in text[:160]
 
 
@@ -313,4 +313,4 @@ def test_fault_totals_are_recorded():
         with open(out, "w", encoding="utf-8") as handle:
             json.dump(FAULT_LOG, handle, sort_keys=True)
     assert isinstance(FAULT_LOG, dict)
-    assert errors.AccountLocked.default_user_message
+    assert errors.AccountLocked().user_message

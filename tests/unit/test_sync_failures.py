@@ -210,11 +210,11 @@ def test_no_done_progress_after_a_failure(db):
     client.fail["/sync/watchlist"] = errors.ServerError(status=500)
     seen = []
     db.sync_activities(client, force=True, on_progress=lambda p, label: seen.append((p, label)))
-    assert (100, "Done") not in seen
+    assert (100, ("done", None)) not in seen
     seen.clear()
     del client.fail["/sync/watchlist"]
     db.sync_activities(client, force=True, on_progress=lambda p, label: seen.append((p, label)))
-    assert seen[-1] == (100, "Done")
+    assert seen[-1] == (100, ("done", None))
 
 
 # ---- the throttle ----

@@ -217,7 +217,7 @@ def clear_database(db_path: str) -> Dict[str, int]:
 def rebuild_database(
     db_path: str,
     client: Any,
-    on_progress: Optional[Callable[[int, str], None]] = None,
+    on_progress: Optional[Callable[[int, Any], None]] = None,
     should_abort: Optional[Callable[[], bool]] = None,
 ) -> Any:
     """Delete all data and activities, then run a forced manual sync; returns its SyncResult."""

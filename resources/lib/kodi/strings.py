@@ -35,6 +35,7 @@ SYNC_ABORTED = 30135
 SYNC_PARTIAL = 30136
 NOT_AUTHORISED_ACTION = 30137
 NO_CLIENT = 30138
+UNEXPECTED_ERROR = 30716  # "an unexpected error (see the log)", failure_text's "internal"
 # Database maintenance.
 DATABASE_INFO = 30140
 NEVER = 30141

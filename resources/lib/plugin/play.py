@@ -209,7 +209,7 @@ def play(
         outcome = _play(resolver, params, settings, client_factory, resume_lookup)
     except Exception:  # whatever happens, Kodi must not wait on this handle forever
         log.exception("play failed")
-        _tell(localize(strings.PLAY_FAILED, error="internal error"))
+        _tell(localize(strings.PLAY_FAILED, error=localize(strings.UNEXPECTED_ERROR)))
         outcome = "error"
     finally:
         if resolver.answered is None:

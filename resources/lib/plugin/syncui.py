@@ -1,7 +1,8 @@
 """How a sync looks to the user: localized progress labels and the dialog for each outcome.
 
-Shared by the Force Sync and Rebuild buttons. The engine reports progress with English labels
-meant for logs; they are mapped here to strings.po ids, unknown ones to a generic label.
+Shared by the Force Sync and Rebuild buttons. The engine reports progress as step codes
+(``service/progress_text.py``), worded here from strings.po; an unknown step reads as a generic
+label. Trakt errors are shown by their message code (``trakt/messages.py``), never in English.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any, Callable, Dict
 from resources.lib.database.sync_status import SyncStatus
 from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.localize import localize
-from resources.lib.service import failure_text
+from resources.lib.service import failure_text, progress_text
 from resources.lib.service.scheduler import count_changes
 from resources.lib.service.timeutil import local_time, to_epoch
+from resources.lib.trakt import messages as trakt_messages
+from resources.lib.trakt.errors import TraktError
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +31,6 @@ _UNITS = {
     "collection": strings.UNIT_COLLECTION,
     "ratings": strings.UNIT_RATINGS,
 }
-_STEPS = {
-    "checking trakt activity": strings.PROGRESS_ACTIVITY,
-    "checking trakt account": strings.PROGRESS_ACCOUNT,
-    "updating show details": strings.PROGRESS_METADATA,
-    "done": strings.PROGRESS_DONE,
-}
 
 
 def unit_names() -> Dict[str, str]:
@@ -44,27 +41,19 @@ def unit_names() -> Dict[str, str]:
     return names
 
 
-def progress_label(label: Any) -> str:
-    """The localized text for one of the engine's progress labels."""
-    text = str(label or "").strip()
-    lowered = text.lower()
-    if lowered in _STEPS:
-        return localize(_STEPS[lowered])
-    if lowered.startswith("syncing "):
-        unit = lowered[len("syncing ") :].strip()
-        if unit in _UNITS:
-            return localize(strings.PROGRESS_SYNCING, what=localize(_UNITS[unit]))
-    return localize(strings.SYNCING)
+def progress_label(step: Any) -> str:
+    """The localized text of one of the engine's progress steps (a code, never English)."""
+    return progress_text.step_text(step, localize)
 
 
 def progress_callback(bar: Any) -> Callable[[Any, Any], None]:
-    """An engine `on_progress(percent, label)` that drives a BackgroundProgress."""
+    """An engine `on_progress(percent, step)` that drives a BackgroundProgress."""
 
-    def on_progress(percent: Any, label: Any) -> None:
+    def on_progress(percent: Any, step: Any) -> None:
         try:
-            bar.update(float(percent), progress_label(label))
+            bar.update(float(percent), progress_label(step))
         except (TypeError, ValueError):
-            bar.update(0, progress_label(label))
+            bar.update(0, progress_label(step))
 
     return on_progress
 
@@ -135,5 +124,10 @@ def failed_text(records: Any) -> str:
 
 
 def short_error(error: Any) -> str:
-    text = str(getattr(error, "user_message", "") or error or "")
+    """An error for a dialog: a Trakt error's message code in the user's language, anything
+    else (a technical detail) as it is, cut to fit."""
+    if isinstance(error, TraktError):
+        text = localize(trakt_messages.message_id(error))
+    else:
+        text = str(error or "")
     return text if len(text) <= 160 else text[:157] + "..."

@@ -71,7 +71,9 @@ def authorise(ctx: AddonContext) -> str:
                 _save_app(ctx, client_id, secret)
                 user = _adopt_account(session, session.client)
                 set_string("trakt_username", user)
-                dialogs.notification(localize(strings.AUTH_DONE, user=user or "Trakt"))
+                dialogs.notification(
+                    localize(strings.AUTH_DONE, user=user or localize(strings.TRAKT))
+                )
             return result
         finally:
             session.close()

@@ -1,13 +1,18 @@
 """Typed errors of the Trakt client.
 
 Every error the client raises is a :class:`TraktError` (except :class:`Aborted`), carries a
-``user_message`` a user can act on (English; front ends may map ``code`` to a localized string)
-and, where one exists, the HTTP ``status``. Messages never contain tokens or device codes.
+``message_code`` (the class's ``code``, or a finer one such as ``account_deactivated``) and,
+where one exists, the HTTP ``status``. The words a user reads live in strings.po: a front end
+turns the code into its own localized text (``trakt/messages.py``); ``user_message`` is the
+English text of that code for logs and the command line. Messages never contain tokens or
+device codes.
 """
 
 from __future__ import annotations
 
 from typing import Dict, Mapping, Optional, Type
+
+from .messages import message_text
 
 
 class Aborted(Exception):
@@ -19,7 +24,6 @@ class TraktError(Exception):
     """Base class of every error the Trakt client raises."""
 
     code = "trakt_error"
-    default_user_message = "Trakt could not complete the request. Please try again later."
 
     def __init__(
         self,
@@ -28,12 +32,10 @@ class TraktError(Exception):
         status: Optional[int] = None,
         method: Optional[str] = None,
         path: Optional[str] = None,
-        user_message: Optional[str] = None,
     ) -> None:
         self.status = status
         self.method = method
         self.path = path
-        self.user_message = user_message or self.default_user_message
         if message is None:
             where = " ".join(part for part in (method, path) if part)
             message = "{}{}{}".format(
@@ -43,28 +45,27 @@ class TraktError(Exception):
             )
         super().__init__(message)
 
+    @property
+    def message_code(self) -> str:
+        """The code of the message a user reads for this error (``trakt/messages.py``)."""
+        return self.code
+
+    @property
+    def user_message(self) -> str:
+        """The English text of ``message_code`` from strings.po (logs, the command line)."""
+        return message_text(self)
+
 
 class Unauthorized(TraktError):
     code = "unauthorized"
-    default_user_message = (
-        "Trakt rejected the sign-in. Please authorise Trakt again in the add-on settings."
-    )
 
 
 class ReauthorizationRequired(TraktError):
     code = "reauthorization_required"
-    default_user_message = (
-        "Trakt is not connected or the sign-in has expired. "
-        "Please authorise Trakt again in the add-on settings."
-    )
 
 
 class Forbidden(TraktError):
     code = "forbidden"
-    default_user_message = (
-        "Trakt refused the request (403): check the Trakt client id and secret in the "
-        "add-on's Trakt settings and that your Trakt API app is approved."
-    )
 
 
 class AppCredentialsRejected(Forbidden):
@@ -72,28 +73,18 @@ class AppCredentialsRejected(Forbidden):
     secret are wrong. The user's sign-in is not at fault and is kept."""
 
     code = "app_credentials_rejected"
-    default_user_message = (
-        "Trakt rejected the add-on's Trakt app: check its client id and secret in the "
-        "settings. Your Trakt sign-in is kept."
-    )
 
 
 class NotFound(TraktError):
     code = "not_found"
-    default_user_message = "Trakt could not find this item (404)."
 
 
 class Conflict(TraktError):
     code = "conflict"
-    default_user_message = "Trakt already has this (409): nothing was changed."
 
 
 class AccountLimit(TraktError):
     code = "account_limit"
-    default_user_message = (
-        "Trakt account limit reached (420): upgrade to VIP or remove items "
-        "(for example from your watchlist or collection) and try again."
-    )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.upgrade_url = kwargs.pop("upgrade_url", None)
@@ -104,20 +95,22 @@ class AccountLimit(TraktError):
 
 class AccountLocked(TraktError):
     code = "account_locked"
-    default_user_message = (
-        "Your Trakt account is locked or deactivated (423). "
-        "Sign in at trakt.tv or contact Trakt support to unlock it."
-    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.deactivated = bool(kwargs.pop("deactivated", False))
+        super().__init__(*args, **kwargs)
+
+    @property
+    def message_code(self) -> str:
+        return "account_deactivated" if self.deactivated else self.code
 
 
 class VipOnly(TraktError):
     code = "vip_only"
-    default_user_message = "This Trakt feature is VIP only (426): upgrade to Trakt VIP to use it."
 
 
 class RateLimited(TraktError):
     code = "rate_limited"
-    default_user_message = "Trakt is limiting requests right now (429). Please try again later."
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.retry_after = kwargs.pop("retry_after", None)
@@ -126,56 +119,44 @@ class RateLimited(TraktError):
 
 class ServerError(TraktError):
     code = "server_error"
-    default_user_message = "Trakt is having problems right now. Please try again later."
 
 
 class NetworkError(TraktError):
     code = "network_error"
-    default_user_message = "Could not reach Trakt. Check your internet connection and try again."
 
 
 class BadResponse(TraktError):
     code = "bad_response"
-    default_user_message = "Trakt sent an unreadable or incomplete answer. Please try again later."
 
 
 class ClientError(TraktError):
     code = "client_error"
-    default_user_message = "Trakt rejected the request. Please try again later."
 
 
 class LockTimeout(TraktError):
     """The cross-process token lock could not be taken in time (another process holds it)."""
 
     code = "lock_timeout"
-    default_user_message = (
-        "Another part of the add-on is busy signing in to Trakt. Please try again in a moment."
-    )
 
 
 class DeviceCodeExpired(TraktError):
     code = "device_code_expired"
-    default_user_message = "The Trakt code expired before it was entered. Please start again."
 
 
 class DeviceCodeDenied(TraktError):
     code = "device_code_denied"
-    default_user_message = "Trakt authorisation was denied on trakt.tv."
 
 
 class DeviceCodeInvalid(TraktError):
     code = "device_code_invalid"
-    default_user_message = "Trakt did not recognise the code. Please start again."
 
 
 class DeviceCodeUsed(TraktError):
     code = "device_code_used"
-    default_user_message = "This Trakt code was already used. Please start again."
 
 
 class DeviceAuthCancelled(TraktError):
     code = "device_auth_cancelled"
-    default_user_message = "Trakt authorisation was cancelled."
 
 
 _BY_STATUS: Dict[int, Type[TraktError]] = {
@@ -224,9 +205,6 @@ def error_for_status(
             **kwargs,
         )
     if cls is AccountLocked:
-        if (headers.get("x-account-deactivated") or "").lower() == "true":
-            kwargs["user_message"] = (
-                "Your Trakt account is deactivated (423). Contact Trakt support to reactivate it."
-            )
-        return AccountLocked(message, **kwargs)
+        deactivated = (headers.get("x-account-deactivated") or "").lower() == "true"
+        return AccountLocked(message, deactivated=deactivated, **kwargs)
     return cls(message, **kwargs)

@@ -33,12 +33,14 @@ from ...trakt import errors
 from .. import storage
 from ..connection import write_transaction
 from . import account, failures, lease, next_up_table, outbox_push, partstate
+from . import progress as steps
 from .context import SyncContext, Unit
 from .hidden import Hidden
 from .items import now_iso
 from .library import Collection, Ratings
 from .lists import LikedLists, PersonalLists
 from .playback import Playback
+from .progress import ProgressCallback
 from .result import SyncResult
 from .runner import FULL_SYNC_META, SKIPPED_META, Run, recall_metadata_work
 from .watched import WatchedMovies, WatchedShows
@@ -59,7 +61,6 @@ UNITS: Tuple[Unit, ...] = (
     PersonalLists(),
     LikedLists(),
 )
-ProgressCallback = Callable[[int, str], None]
 # Watched shows are fetched in full at least this often, even when nothing moved: that refreshes
 # Trakt's aired-episode counts, which is how new episodes of airing shows reach Next Up.
 FULL_REFRESH_SECONDS = 24 * 3600.0
@@ -256,7 +257,8 @@ def run_sync(
         except sqlite3.Error as exc:
             log.warning("could not release the sync lease (it expires by itself): %s", exc)
     if status == "ok":
-        run.progress(100, "Done")  # never after a failure: the front end says what failed
+        # Never after a failure: the front end says what failed.
+        run.progress(100, (steps.DONE, None))
     # DEBUG: the caller logs the one INFO line per sync (the service's "Sync finished: ...").
     log.debug("sync %s in %.2f s, %d requests: %s", status, duration, requests, error or "")
     return SyncResult(status, run.changes, requests, duration, error, failures=run.records)
@@ -266,7 +268,7 @@ def _sync(
     run: Run, categories: Optional[Sequence[str]], force: bool = False
 ) -> Tuple[str, Optional[str]]:
     conn, ctx = run.conn, run.ctx
-    run.progress(0, "Checking Trakt activity")
+    run.progress(0, (steps.ACTIVITY, None))
     pushed = outbox_push.push_outbox(conn, ctx, run.owner, force=force)
     if pushed.log:
         run.changes["outbox"] = pushed.changes
@@ -302,7 +304,7 @@ def _sync(
     }
     changed_categories = {unit.category for unit in units if unit.name in moved}
     if account.needs_check(conn, activities, changed_categories):
-        run.progress(3, "Checking Trakt account")
+        run.progress(3, (steps.ACCOUNT, None))
         if account.check_and_switch(conn, ctx, activities, run.owner):
             moved = {unit.name for unit in units}
             with write_transaction(conn):  # the old account's failed parts are not ours
@@ -314,10 +316,10 @@ def _sync(
         unit for unit in units if unit.name in moved or partstate.has_pending(conn, unit.name)
     ]
     for index, unit in enumerate(pending):
-        run.progress(5 + 75 * index / max(1, len(pending)), "Syncing %s" % unit.name)
+        run.progress(5 + 75 * index / max(1, len(pending)), (steps.UNIT, unit.name))
         run.run_unit(unit, remote_cursor(unit, activities), unit.name in moved)
     if any(unit.category == "watched" for unit in units):
-        run.progress(80, "Updating show details")
+        run.progress(80, (steps.METADATA, None))
         run.run_metadata(80, 98)
     if not run.failures:
         return "ok", None

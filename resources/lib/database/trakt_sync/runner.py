@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ...trakt import errors
 from .. import storage
@@ -21,6 +21,7 @@ from . import failures, lease, metadata, next_up_table, outbox, partstate
 from .context import SyncContext, Unit
 from .items import MalformedItem, now_iso
 from .playback import PLAYBACK_PATHS
+from .progress import METADATA, ProgressCallback, ProgressStep
 from .store import Changes
 from .watched import WATCHED_MOVIES_PATH, WATCHED_SHOWS_PATH
 from .watchlist import WATCHLIST_PATH
@@ -42,7 +43,6 @@ _ENDPOINTS = {
     "watchlist": WATCHLIST_PATH,
     "playback": PLAYBACK_PATHS[0],
 }
-ProgressCallback = Callable[[int, str], None]
 
 
 def failure_level(exc: BaseException) -> int:
@@ -80,11 +80,11 @@ class Run:
         self.succeeded = 0
         self.lease_renewed_ts = time.time()
 
-    def progress(self, percent: float, label: str) -> None:
+    def progress(self, percent: float, step: ProgressStep) -> None:
         if self.on_progress is None:
             return
         try:
-            self.on_progress(max(0, min(100, int(percent))), label)
+            self.on_progress(max(0, min(100, int(percent))), step)
         except Exception:  # a broken progress dialog must not break the sync
             log.exception("on_progress failed")
 
@@ -239,9 +239,7 @@ class Run:
         for index, show_id in enumerate(show_ids):
             self.ctx.check_abort()
             self.heartbeat()
-            self.progress(
-                start + (end - start) * index / max(1, len(show_ids)), "Updating show details"
-            )
+            self.progress(start + (end - start) * index / max(1, len(show_ids)), (METADATA, None))
             try:
                 episodes = metadata.fetch_show_seasons(self.ctx, show_id)
             except (errors.Unauthorized, errors.ReauthorizationRequired):
