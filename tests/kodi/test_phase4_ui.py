@@ -129,6 +129,11 @@ def episode_key(item: Dict[str, Any]) -> tuple:
 
 
 def trakt_id_of(item: Dict[str, Any]) -> int:
+    """The item's Trakt id: its unique ids as Kodi lists them (a watchlist show opens its show
+    page, whose URL names the IMDb id), else the play URL's."""
+    unique = item.get("uniqueid") or {}
+    if unique.get("trakt"):
+        return int(unique["trakt"])
     return int(query_of(item)["trakt"])
 
 
