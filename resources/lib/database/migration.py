@@ -24,6 +24,7 @@ import tempfile
 import time
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from ..constants import LEGACY_CACHE_DIR, MIGRATION_FLAG_FILENAME
 from .connection import DatabaseUnavailable, open_database, write_transaction
 from .migration_read import MAX_FILE_BYTES, SQLITE_INT_MAX, LegacyData, read_cache
 from .migration_result import COUNT_KINDS, MigrationResult
@@ -34,8 +35,8 @@ __all__ = ["COUNT_KINDS", "FLAG_NAME", "MAX_FILE_BYTES", "MigrationResult", "run
 
 log = logging.getLogger(__name__)
 
-FLAG_NAME = ".migration_complete"
-CACHE_DIR = "cache"
+FLAG_NAME = MIGRATION_FLAG_FILENAME
+CACHE_DIR = LEGACY_CACHE_DIR
 MAX_TEXT = 10000
 # Tables whose rows show that a sync already ran: the mirror is newer than the cache.
 _SYNCED_MARKERS = ("activities",)

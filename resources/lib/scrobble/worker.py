@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Protocol, Tuple
 
+from ..constants import PLAY_RETRY_PROPERTY as RETRY_PROPERTY
 from .inflight import InflightJournal
 from .media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
 from .resume import PLACEHOLDER_SECONDS, progress_percent, seek_target
@@ -26,8 +27,6 @@ from .state import FAILED, PAUSE, START, STOP, Action, Scrobbler
 
 log = logging.getLogger(__name__)
 
-# The plugin's one-time "try the next stream" URL for a placeholder clip (a Home window property).
-RETRY_PROPERTY = "aiostreams.play_retry"
 SAMPLE_SECONDS = 1.0
 SETTLE_SECONDS = 1.5
 # Kodi gives its services about 2 s after System.OnQuit: the worker's thread gets this long to

@@ -16,6 +16,7 @@ import time
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ..constants import DEFAULT_TRAKT_URL
 from . import auth, errors, retry_after
 from .http import HttpTransport, Response, TransportError, build_url, user_agent
 from .ratelimit import RateLimiter
@@ -23,8 +24,6 @@ from .tokens import Tokens, TokenStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.trakt.tv"
-DEFAULT_OAUTH_URL = "https://api.trakt.tv"
 MAX_PAGE_LIMIT = 250
 # Waits are cut into slices this long so should_abort()/should_cancel() are seen quickly.
 WAIT_SLICE = 0.25
@@ -41,8 +40,8 @@ class TraktClient:
         client_id: str,
         client_secret: str,
         token_store: Optional[TokenStore] = None,
-        api_url: str = DEFAULT_API_URL,
-        oauth_url: str = DEFAULT_OAUTH_URL,
+        api_url: str = DEFAULT_TRAKT_URL,
+        oauth_url: str = DEFAULT_TRAKT_URL,
         should_abort: Optional[Callable[[], bool]] = None,
         timeout: float = 30.0,
         *,
