@@ -100,6 +100,11 @@ def list_entries(media_type: str, **ids: Any) -> List[Entry]:
     ]
 
 
+def _entry(label: int, op: str, media_type: str, **ids: Any) -> Entry:
+    """One context entry: a localized label and the command that runs ``op``."""
+    return (label, command(op, media_type, **ids))
+
+
 def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     """The context entries of one list row (``view``: next_up, in_progress, watchlist_movie,
     watchlist_show, collection, list) and "Show page" for episodes and shows."""
@@ -118,8 +123,9 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     trakt = _int(row.get("trakt_id"))
     if view == "watchlist_show":
         if trakt:
-            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                            command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "show", trakt=trakt)
+            )
             entries.extend(list_entries("show", trakt=trakt))
         return entries
     if kind == "episode":
@@ -129,13 +135,12 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
         entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "episode", **ids)))
         show = ids["show"]
         if view == "next_up":
-            entries.append((strings.CONTEXT_HIDE_NEXT_UP,
-                            command("hide_next_up", "show", trakt=show)))  # fmt: skip
-            entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
-                            command("watchlist_add", "show", trakt=show)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_HIDE_NEXT_UP, "hide_next_up", "show", trakt=show))
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=show)
+            )
         if view == "in_progress" or float(row.get("progress") or 0) > 0:
-            entries.append((strings.CONTEXT_REMOVE_RESUME,
-                            command("remove_resume", "episode", **ids)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "episode", **ids))
         entries.extend(list_entries("episode", **ids))
         return entries
     if not trakt:
@@ -143,15 +148,15 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt)))
     if view == "watchlist_movie":
         if _int(row.get("plays")):
-            entries.append((strings.CONTEXT_MARK_UNWATCHED,
-                            command("mark_unwatched", "movie", trakt=trakt)))  # fmt: skip
-        entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                        command("watchlist_remove", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_MARK_UNWATCHED, "mark_unwatched", "movie", trakt=trakt)
+            )
+        entries.append(
+            _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "movie", trakt=trakt)
+        )
     else:
-        entries.append((strings.CONTEXT_REMOVE_RESUME, command("remove_resume", "movie",
-                                                               trakt=trakt)))  # fmt: skip
-        entries.append((strings.CONTEXT_WATCHLIST_ADD,
-                        command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+        entries.append(_entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "movie", trakt=trakt))
+        entries.append(_entry(strings.CONTEXT_WATCHLIST_ADD, "watchlist_add", "movie", trakt=trakt))
     entries.extend(list_entries("movie", trakt=trakt))
     return entries
 
@@ -171,23 +176,28 @@ def item_entries(item: Any) -> List[Entry]:
             else (strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt))
         ]
         if mark.in_watchlist:
-            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                            command("watchlist_remove", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "movie", trakt=trakt)
+            )
         else:
-            entries.append((strings.CONTEXT_WATCHLIST_ADD,
-                            command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_ADD, "watchlist_add", "movie", trakt=trakt)
+            )
         if mark.resume_percent:
-            entries.append((strings.CONTEXT_REMOVE_RESUME,
-                            command("remove_resume", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "movie", trakt=trakt)
+            )
         return entries + list_entries("movie", trakt=trakt)
     entries = []
     if trakt:
         if mark.in_watchlist:
-            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                            command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "show", trakt=trakt)
+            )
         else:
-            entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
-                            command("watchlist_add", "show", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=trakt)
+            )
         entries.append((strings.CONTEXT_HIDE_NEXT_UP, command("hide_next_up", "show", trakt=trakt)))
         entries.extend(list_entries("show", trakt=trakt))
     return entries
@@ -201,16 +211,14 @@ def episode_entries(show: Any, episode: Any) -> List[Entry]:
     if show_id and episode.aired:
         ids = {"show": show_id, "season": episode.season, "number": episode.number}
         if episode.mark.playcount:
-            entries.append((strings.CONTEXT_MARK_UNWATCHED,
-                            command("mark_unwatched", "episode", **ids)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_MARK_UNWATCHED, "mark_unwatched", "episode", **ids)
+            )
         else:
-            entries.append((strings.CONTEXT_MARK_WATCHED,
-                            command("mark_watched", "episode", **ids)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_MARK_WATCHED, "mark_watched", "episode", **ids))
         if episode.mark.resume_percent:
-            entries.append((strings.CONTEXT_REMOVE_RESUME,
-                            command("remove_resume", "episode", **ids)))  # fmt: skip
-        entries.append((strings.CONTEXT_HIDE_NEXT_UP,
-                        command("hide_next_up", "show", trakt=show_id)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "episode", **ids))
+        entries.append(_entry(strings.CONTEXT_HIDE_NEXT_UP, "hide_next_up", "show", trakt=show_id))
         entries.extend(list_entries("episode", **ids))
     return entries + show_page_entry(show.stremio_id if show.stremio_id else None, show.media_type)
 
@@ -256,5 +264,13 @@ def run(params: Dict[str, str]) -> str:
     return result
 
 
-__all__ = ["LIST_OPS", "OPS", "command", "episode_entries", "item_entries", "menu_entries",
-           "parse_action", "run"]  # fmt: skip
+__all__ = [
+    "LIST_OPS",
+    "OPS",
+    "command",
+    "episode_entries",
+    "item_entries",
+    "menu_entries",
+    "parse_action",
+    "run",
+]
