@@ -257,8 +257,12 @@ class ScrobbleWorker:
         target = seek_target(session.now_playing.seek_percent, session.total)
         if target <= 0 or session.last_time >= target - 5.0:
             return False
-        log.info("resuming at %.1f%% of %.0f s: seeking to %.0f s",
-                 session.now_playing.seek_percent, session.total, target)  # fmt: skip
+        log.info(
+            "resuming at %.1f%% of %.0f s: seeking to %.0f s",
+            session.now_playing.seek_percent,
+            session.total,
+            target,
+        )
         self.playback.seek(target)
         session.last_time = target
         session.settled = False
@@ -275,8 +279,13 @@ class ScrobbleWorker:
             before = len(self.sent)
             self._emit(session, session.scrobbler.quit())
             for kind, progress, status in self.sent[before:]:
-                log.info("quit during playback: %s %.2f%% %s in %.2f s",
-                         kind, progress, status, self._mono() - started)  # fmt: skip
+                log.info(
+                    "quit during playback: %s %.2f%% %s in %.2f s",
+                    kind,
+                    progress,
+                    status,
+                    self._mono() - started,
+                )
             self._end_session()
         self.quit_done.set()
 
