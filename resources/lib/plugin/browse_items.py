@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.browse.records import Art, Episode, Item, Mark, Status
+from resources.lib.constants import ADDON_ID
 from resources.lib.kodi.directory import Item as Entry
 from resources.lib.kodi.localize import localize
 from resources.lib.plugin import texts
 from resources.lib.plugin.urls import play_url, url_for
 
 DIM = "FF808080"  # unaired episodes: grey, like Kodi's own "unavailable" items
-SETTINGS_BUILTIN = "Addon.OpenSettings(plugin.video.aiostreams)"
+SETTINGS_BUILTIN = f"Addon.OpenSettings({ADDON_ID})"
 
 _STATUS_TEXT = {
     Status.EMPTY: texts.CATALOG_EMPTY,
