@@ -40,7 +40,13 @@ check-addon: zip
 test-core-imports:
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit/test_core_imports_without_kodi.py
 
-check: lint vermin check-addon test-core-imports
+# Import circles (also through imports inside functions) and the 400-line cap, both over ast/text.
+.PHONY: import-cycles
+import-cycles:
+	$(PYTHON) tools/import_cycles.py
+	$(PYTHON) tools/module_sizes.py
+
+check: lint vermin check-addon test-core-imports import-cycles
 
 test-unit:
 	$(PYTHON) -m pytest -q tests/unit

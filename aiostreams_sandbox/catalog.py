@@ -194,32 +194,64 @@ def streams_for(media_type: str, stremio_id: str, base: str) -> Optional[List[Di
     if media_type == "series" and stremio_id == EPISODE_ID:
         return [
             _stream(
-                base, "/playback/rd-bb-1080.mkv", resolution="1080p", quality="BluRay",
-                encode="HEVC", size=int(1.9 * GB), service="realdebrid", cached=True,
-                group="GalaxyTV", languages=["English"],
+                base,
+                "/playback/rd-bb-1080.mkv",
+                resolution="1080p",
+                quality="BluRay",
+                encode="HEVC",
+                size=int(1.9 * GB),
+                service="realdebrid",
+                cached=True,
+                group="GalaxyTV",
+                languages=["English"],
                 filename="Breaking.Bad.S01E01.Pilot.1080p.BluRay.x265-GalaxyTV.mkv",
             ),
             _stream(
-                base, "/playback/tb-bb-720.mp4", resolution="720p", quality="HDTV", encode="AVC",
-                size=700 * 1024**2, service="torbox", cached=False, group="CTU",
-                languages=["English"], filename="Breaking.Bad.S01E01.720p.HDTV.x264-CTU.mkv",
+                base,
+                "/playback/tb-bb-720.mp4",
+                resolution="720p",
+                quality="HDTV",
+                encode="AVC",
+                size=700 * 1024**2,
+                service="torbox",
+                cached=False,
+                group="CTU",
+                languages=["English"],
+                filename="Breaking.Bad.S01E01.720p.HDTV.x264-CTU.mkv",
             ),
             _stream(
-                base, "/media/clip.mp4", resolution="480p", quality="DVDRip", encode="XviD",
-                size=350 * 1024**2, service=None, cached=None, group="SAiNTS",
-                languages=["English", "Spanish"], kind="http",
+                base,
+                "/media/clip.mp4",
+                resolution="480p",
+                quality="DVDRip",
+                encode="XviD",
+                size=350 * 1024**2,
+                service=None,
+                cached=None,
+                group="SAiNTS",
+                languages=["English", "Spanish"],
+                kind="http",
                 filename="Breaking.Bad.S01E01.DVDRip.XviD-SAiNTS.avi",
             ),
-        ]  # fmt: skip
+        ]
     if media_type == "movie" and stremio_id == PROBE_MOVIE_ID:
         return [
             _stream(
-                base, None, resolution="1080p", quality="BluRay", encode="AVC", size=8 * GB,
-                service=None, cached=None, group="AMIABLE", languages=["English"], kind="p2p",
+                base,
+                None,
+                resolution="1080p",
+                quality="BluRay",
+                encode="AVC",
+                size=8 * GB,
+                service=None,
+                cached=None,
+                group="AMIABLE",
+                languages=["English"],
+                kind="p2p",
                 filename="The.Godfather.1972.1080p.BluRay.x264-AMIABLE.mkv",
                 extra={"infoHash": "89abcdef0123456789abcdef0123456789abcdef", "fileIdx": 1},
             )
-        ]  # fmt: skip
+        ]
     return None
 
 

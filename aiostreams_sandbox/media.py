@@ -42,13 +42,12 @@ def ensure_clip(cache_dir: str, name: str) -> str:
         seconds = CLIPS[name]
         fd, tmp = tempfile.mkstemp(prefix=".gen-", suffix=".mp4", dir=cache_dir)
         os.close(fd)
-        command = [
-            ffmpeg, "-y", "-loglevel", "error",
-            "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size=320x240:rate=25",
-            "-f", "lavfi", "-i", f"sine=duration={seconds}",
-            "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest",
-            "-movflags", "+faststart", tmp,
-        ]  # fmt: skip
+        video = f"testsrc=duration={seconds}:size=320x240:rate=25"
+        audio = f"sine=duration={seconds}"
+        command = [ffmpeg, "-y", "-loglevel", "error"]
+        command += ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", audio]
+        command += "-c:v libx264 -preset ultrafast -c:a aac -shortest -movflags +faststart".split()
+        command.append(tmp)
         try:
             done = subprocess.run(command, capture_output=True, timeout=120, check=False)  # noqa: S603
         except (OSError, subprocess.TimeoutExpired) as exc:

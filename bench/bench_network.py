@@ -46,9 +46,15 @@ from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
 # An account at Trakt's play cap (100K plays for free and VIP accounts alike):
 # ~90K episode plays over 1,800 shows plus ~9.6K movie plays.
 CAP_PROFILE = dict(
-    shows=1800, movies=8600, plays=90000, watchlist=250, playback=100, hidden=200, extra=150,
+    shows=1800,
+    movies=8600,
+    plays=90000,
+    watchlist=250,
+    playback=100,
+    hidden=200,
+    extra=150,
     seasons=8,
-)  # fmt: skip
+)
 RECENT_SHOWS = 50
 
 
@@ -101,9 +107,10 @@ def recent_expectation(sb: Any) -> Dict[int, Any]:
             last[show] = max(last.get(show, 0), max(plays.values()))
     recent = sorted(last, key=lambda show: (-last[show], show))[:RECENT_SHOWS]
     left_out = {
-        int(item) for section, kind, item in truth["hidden"]
+        int(item)
+        for section, kind, item in truth["hidden"]
         if kind == "show" and section in ("progress_watched", "dropped")
-    }  # fmt: skip
+    }
     out: Dict[int, Any] = {}
     for show in recent:
         nxt = truth["next_up"].get(str(show))
@@ -221,14 +228,28 @@ def machine() -> str:
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return "nproc=%d, CPU: %s, Python %s, load %.1f" % (
-        os.cpu_count() or 0, cpu, platform.python_version(), load,
-    )  # fmt: skip
+        os.cpu_count() or 0,
+        cpu,
+        platform.python_version(),
+        load,
+    )
 
 
 COLUMNS = (
-    "account", "network", "limit", "status", "requests", "list_requests", "pagination_min",
-    "metadata_requests", "sync_s", "rate_limited_429", "peak_rss_mb", "next50_s", "equals_truth",
-)  # fmt: skip
+    "account",
+    "network",
+    "limit",
+    "status",
+    "requests",
+    "list_requests",
+    "pagination_min",
+    "metadata_requests",
+    "sync_s",
+    "rate_limited_429",
+    "peak_rss_mb",
+    "next50_s",
+    "equals_truth",
+)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -54,8 +54,11 @@ PAGES = (
 def _call(profile: str, manifest: str, query: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, ROOT, profile, manifest, query],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -75,7 +78,7 @@ def main() -> None:
             TokenStore(os.path.join(data, "trakt_tokens.json")).save(
                 Tokens.from_response(
                     {"access_token": "a", "refresh_token": "r", "expires_in": 86400}
-                )  # fmt: skip
+                )
             )
             _call(profile, aio.manifest_url, "?action=catalogs")  # the manifest, cached
             for name, query in PAGES:

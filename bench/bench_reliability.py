@@ -66,11 +66,15 @@ def soak(cycles: int, seed: int, fault_rate: float, account: str) -> dict:
     with Sandbox(account=account, seed=seed, port=0) as sb:
         authorise(sb, data_dir)
         client = TraktClient(
-            sb.client_id, sb.client_secret,
+            sb.client_id,
+            sb.client_secret,
             token_store=TokenStore(os.path.join(data_dir, "trakt_tokens.json")),
-            api_url=sb.url, oauth_url=sb.url, retry_base=0.01, timeout=2.0,
+            api_url=sb.url,
+            oauth_url=sb.url,
+            retry_base=0.01,
+            timeout=2.0,
             get_budget=10**9,  # the sandbox has no rate limit; the pacing is tested elsewhere
-        )  # fmt: skip
+        )
         db = TraktSyncDatabase(db_path)
         max_db = max_wal = 0
         start = {}
@@ -122,8 +126,7 @@ def kills(count: int, seed: int) -> dict:
         harness.setup()
         while harness.stats["kills"] < count:
             harness.cycle()
-    return dict(harness.stats, points=harness.points,
-                seconds=round(time.monotonic() - started, 1))  # fmt: skip
+    return dict(harness.stats, points=harness.points, seconds=round(time.monotonic() - started, 1))
 
 
 def main(argv=None) -> int:

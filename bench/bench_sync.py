@@ -120,11 +120,18 @@ def pagination_minimum(sb: Any) -> Dict[str, int]:
     truth = sb.truth()
     state = sb.state
     catalog = state.catalog
-    collected_shows = {catalog.episodes[t].show.trakt for t in state.collection
-                       if t in catalog.episodes}  # fmt: skip
+    collected_shows = {
+        catalog.episodes[t].show.trakt for t in state.collection if t in catalog.episodes
+    }
     collected_movies = sum(1 for t in state.collection if t in catalog.movies)
-    sections = ("progress_watched", "progress_watched_reset", "progress_collected", "calendar",
-                "dropped", "recommendations")  # fmt: skip
+    sections = (
+        "progress_watched",
+        "progress_watched_reset",
+        "progress_collected",
+        "calendar",
+        "dropped",
+        "recommendations",
+    )
 
     def pages(count: int, limit: int = 250) -> int:
         return max(1, math.ceil(count / limit))
@@ -263,9 +270,15 @@ def print_table(rows: List[Dict[str, Any]]) -> None:
 
 
 # -- soak ------------------------------------------------------------------------------------
-FAULT_PATHS = ("^/sync/watched/shows", "^/sync/watched/movies", "^/sync/watchlist",
-               "^/sync/playback", "^/users/hidden", "^/shows/[0-9]+/seasons",
-               "^/sync/last_activities")  # fmt: skip
+FAULT_PATHS = (
+    "^/sync/watched/shows",
+    "^/sync/watched/movies",
+    "^/sync/watchlist",
+    "^/sync/playback",
+    "^/users/hidden",
+    "^/shows/[0-9]+/seasons",
+    "^/sync/last_activities",
+)
 FAULT_KINDS = ("500", "502", "badjson", "truncate", "drop", "429")
 
 
@@ -273,9 +286,21 @@ def _random_mutation(sb: Any, rng: random.Random) -> None:
     state = sb.state
     catalog = state.catalog
     now = time.time() * 1000
-    op = rng.choice(("watch_episode", "unwatch_episode", "watch_movie", "unwatch_movie",
-                     "watchlist_add", "watchlist_remove", "playback_set", "playback_remove",
-                     "hide", "unhide", "reset_show"))  # fmt: skip
+    op = rng.choice(
+        (
+            "watch_episode",
+            "unwatch_episode",
+            "watch_movie",
+            "unwatch_movie",
+            "watchlist_add",
+            "watchlist_remove",
+            "playback_set",
+            "playback_remove",
+            "hide",
+            "unhide",
+            "reset_show",
+        )
+    )
     show = catalog.shows[rng.choice(sorted(catalog.shows))]
     episodes = [e for e in show.ordered_episodes() if e.first_aired and e.first_aired <= now]
     if op == "watch_episode" and episodes:
@@ -303,8 +328,12 @@ def _random_mutation(sb: Any, rng: random.Random) -> None:
         kind = "movie" if trakt in catalog.movies else "show"
         sb.mutate(op, type=kind, id=trakt)
     elif op == "playback_set":
-        sb.mutate(op, type="movie", movie=rng.choice(sorted(catalog.movies)),
-                  progress=round(rng.uniform(1, 95), 2))  # fmt: skip
+        sb.mutate(
+            op,
+            type="movie",
+            movie=rng.choice(sorted(catalog.movies)),
+            progress=round(rng.uniform(1, 95), 2),
+        )
     elif op == "playback_remove" and state.playback:
         sb.mutate(op, id=rng.choice(sorted(state.playback)))
     elif op == "hide":
@@ -316,8 +345,9 @@ def _random_mutation(sb: Any, rng: random.Random) -> None:
     elif op == "reset_show":
         # Only shows with plays: Trakt reports reset_at through /sync/watched/shows, which lists
         # watched shows only (the sandbox truth also lists resets of unwatched shows).
-        watched = sorted({catalog.episodes[t].show.trakt for t in state.plays
-                          if t in catalog.episodes})  # fmt: skip
+        watched = sorted(
+            {catalog.episodes[t].show.trakt for t in state.plays if t in catalog.episodes}
+        )
         if watched:
             sb.mutate(op, show=rng.choice(watched))
 
@@ -338,8 +368,9 @@ def soak(rounds: int, seed: int) -> int:
             for _ in range(rng.randint(0, 4)):
                 _random_mutation(sb, rng)
             if rng.random() < 0.3:
-                sb.add_fault(rng.choice(FAULT_KINDS), path=rng.choice(FAULT_PATHS),
-                             count=rng.randint(1, 6))  # fmt: skip
+                sb.add_fault(
+                    rng.choice(FAULT_KINDS), path=rng.choice(FAULT_PATHS), count=rng.randint(1, 6)
+                )
             result = db.sync_activities(client, force=rng.random() < 0.8, trigger="soak")
             statuses[result.status] = statuses.get(result.status, 0) + 1
             if number % 10 == 0 or number == rounds:
@@ -354,8 +385,10 @@ def soak(rounds: int, seed: int) -> int:
                 differ = sorted(key for key in truth if snap.get(key) != truth[key])
                 if final.status != "ok" or differ:
                     failures += 1
-                    print("round %d: status %s (%s), differs: %s"
-                          % (number, final.status, final.error, differ))  # fmt: skip
+                    print(
+                        "round %d: status %s (%s), differs: %s"
+                        % (number, final.status, final.error, differ)
+                    )
         print(
             "soak: %d rounds in %.1f s, statuses %s, failed checks %d"
             % (rounds, time.time() - started, statuses, failures)

@@ -36,9 +36,14 @@ def _show(index: int, plays: int) -> Dict[str, Any]:
         for number in range(1, EPISODES_PER_SEASON + 1):
             if left <= 0:
                 break
-            episodes.append({"number": number, "plays": 1,
-                             "last_watched_at": "2024-%02d-%02dT20:%02d:00.000Z" % (
-                                 1 + number % 12, 1 + season, number % 60)})  # fmt: skip
+            episodes.append(
+                {
+                    "number": number,
+                    "plays": 1,
+                    "last_watched_at": "2024-%02d-%02dT20:%02d:00.000Z"
+                    % (1 + number % 12, 1 + season, number % 60),
+                }
+            )
             left -= 1
         if episodes:
             seasons.append({"number": season, "episodes": episodes})
@@ -48,21 +53,38 @@ def _show(index: int, plays: int) -> Dict[str, Any]:
         "last_updated_at": "2024-02-11T22:00:00.000Z",
         "reset_at": None,
         "show": {
-            "title": "Show number %d" % index, "year": 2000 + index % 25,
-            "ids": {"trakt": trakt, "slug": "show-number-%d" % index, "tvdb": 70000 + index,
-                    "imdb": "tt%07d" % (900000 + index), "tmdb": 1000 + index, "tvrage": None},
-            "tagline": "Remember my name.", "overview": OVERVIEW,
+            "title": "Show number %d" % index,
+            "year": 2000 + index % 25,
+            "ids": {
+                "trakt": trakt,
+                "slug": "show-number-%d" % index,
+                "tvdb": 70000 + index,
+                "imdb": "tt%07d" % (900000 + index),
+                "tmdb": 1000 + index,
+                "tvrage": None,
+            },
+            "tagline": "Remember my name.",
+            "overview": OVERVIEW,
             "first_aired": "2008-01-21T02:00:00.000Z",
             "airs": {"day": "Sunday", "time": "21:00", "timezone": "America/New_York"},
-            "runtime": 45, "certification": "TV-MA", "network": "AMC", "country": "us",
-            "trailer": None, "homepage": "http://www.amc.com/shows/breaking-bad",
-            "status": "ended", "rating": 9.2, "votes": 100000, "comment_count": 300,
-            "updated_at": "2024-01-01T00:00:00.000Z", "language": "en",
+            "runtime": 45,
+            "certification": "TV-MA",
+            "network": "AMC",
+            "country": "us",
+            "trailer": None,
+            "homepage": "http://www.amc.com/shows/breaking-bad",
+            "status": "ended",
+            "rating": 9.2,
+            "votes": 100000,
+            "comment_count": 300,
+            "updated_at": "2024-01-01T00:00:00.000Z",
+            "language": "en",
             "available_translations": ["en", "de", "fr", "es", "it", "nl", "pt", "ru"],
-            "genres": ["drama", "crime", "thriller"], "aired_episodes": plays,
+            "genres": ["drama", "crime", "thriller"],
+            "aired_episodes": plays,
         },
         "seasons": seasons,
-    }  # fmt: skip
+    }
 
 
 def write_cache(data_dir: str, plays: int) -> str:
@@ -73,8 +95,16 @@ def write_cache(data_dir: str, plays: int) -> str:
     shows = [_show(i, min(per_show, plays - i * per_show)) for i in range(-(-plays // per_show))]
     path = os.path.join(cache, WATCHED_SHOWS_NAME)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"timestamp": 1767000000.0, "cache_type": "watched_shows",
-                   "identifier": "trakt", "data": shows}, handle, indent=4)  # fmt: skip
+        json.dump(
+            {
+                "timestamp": 1767000000.0,
+                "cache_type": "watched_shows",
+                "identifier": "trakt",
+                "data": shows,
+            },
+            handle,
+            indent=4,
+        )
     return path
 
 
@@ -85,16 +115,27 @@ def _child(data_dir: str) -> None:
     result = run_migration(data_dir, os.path.join(data_dir, "trakt_sync.db"))
     with open("/proc/self/status", encoding="ascii") as handle:
         peak = next(int(line.split()[1]) for line in handle if line.startswith("VmHWM:"))
-    print(json.dumps({"peak_rss_mb": round(peak / 1024.0, 1), "counts": result.counts,
-                      "skipped": result.skipped, "error": result.error}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "peak_rss_mb": round(peak / 1024.0, 1),
+                "counts": result.counts,
+                "skipped": result.skipped,
+                "error": result.error,
+            }
+        )
+    )
 
 
 def measure(data_dir: str) -> Dict[str, Any]:
     """Import ``data_dir``'s cache in a child process; its peak RSS and counts."""
     out = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--child", data_dir],
-        check=True, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -30,13 +30,11 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 5.0
 # Mirror data, in delete order (episodes before the shows they belong to).
-DATA_TABLES = (
-    "episodes", "shows", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",
-    "trakt_list_items", "trakt_lists",
-)  # fmt: skip
-INFO_TABLES = (
-    "shows", "episodes", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",
-)  # fmt: skip
+DATA_TABLES = tuple(
+    "episodes shows movies watchlist bookmarks hidden collection ratings"
+    " trakt_list_items trakt_lists".split()
+)
+INFO_TABLES = tuple("shows episodes movies watchlist bookmarks hidden collection ratings".split())
 ACTIVITIES_TABLE = "activities"
 # A cursor that matches no remote timestamps: the engine sees every unit as changed.
 EMPTY_CURSOR = "{}"

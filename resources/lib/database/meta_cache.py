@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
+from ..constants import META_CACHE_FILENAME
 from .connection import move_aside, open_database, write_transaction
 from .meta_cache_schema import (
     chmod_private,
@@ -43,7 +44,7 @@ from .meta_cache_schema import (
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "meta_cache.db"
+FILE_NAME = META_CACHE_FILENAME
 # Payload bytes: with indexes, free pages and a full -wal the files stay under 50 MB.
 DEFAULT_MAX_BYTES = 36 * 1024 * 1024
 HISTORY_LIMIT = 20

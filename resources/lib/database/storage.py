@@ -129,8 +129,9 @@ def ensure_reserve(db_path: str) -> bool:
     if os.path.isfile(path) and os.path.getsize(path) >= RESERVE_BYTES:
         return True
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                     FILE_MODE)  # fmt: skip
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), FILE_MODE
+        )
         try:
             os.write(fd, b"\0" * RESERVE_BYTES)  # written, not sparse: the room is really held
         finally:
@@ -172,8 +173,9 @@ def make_private_folder(folder: str) -> None:
 def create_private_file(path: str) -> bool:
     """Create an empty ``path`` with mode 0600 when it does not exist; True if created."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                     FILE_MODE)  # fmt: skip
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE
+        )
     except FileExistsError:
         return False
     os.close(fd)

@@ -13,8 +13,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import xbmcgui
 import xbmcplugin
 
-ADDON_URL = "plugin://plugin.video.aiostreams/"
-
 
 @dataclass
 class Item:

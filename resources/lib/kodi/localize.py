@@ -6,7 +6,7 @@ from typing import Any
 
 import xbmcaddon
 
-ADDON_ID = "plugin.video.aiostreams"
+from resources.lib.constants import ADDON_ID
 
 _addon = None
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import xbmcvfs
 
-ADDON_ID = "plugin.video.aiostreams"
+from resources.lib.constants import ADDON_ID, DB_FILENAME, TOKEN_FILENAME
+
 DATA_DIR_URL = f"special://profile/addon_data/{ADDON_ID}/"
-DB_FILENAME = "trakt_sync.db"
-TOKEN_FILENAME = "trakt_tokens.json"
 
 
 @dataclass(frozen=True)

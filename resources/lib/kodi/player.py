@@ -21,10 +21,11 @@ import xbmc
 import xbmcgui
 import xbmcplugin
 
-from resources.lib.kodi.scrobble_worker import HOME_WINDOW_ID, KodiPlayback, PlayerMonitor
+from resources.lib.kodi.scrobble_worker import KodiPlayback, PlayerMonitor
 from resources.lib.kodi.scrobbling import QUIT_SEND_SECONDS, PlaybackScrobbling
-from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, NowPlaying
-from resources.lib.scrobble.worker import RETRY_PROPERTY
+from resources.lib.kodi.window import HOME_WINDOW_ID, NOW_PLAYING_PROPERTY
+from resources.lib.kodi.window import PLAY_RETRY_PROPERTY as RETRY_PROPERTY
+from resources.lib.scrobble.media import NowPlaying
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any, Callable, Optional, Tuple
 import xbmc
 import xbmcgui
 
-log = logging.getLogger(__name__)
+from resources.lib.kodi.window import HOME_WINDOW_ID
 
-HOME_WINDOW_ID = 10000
+log = logging.getLogger(__name__)
 
 
 class PlayerMonitor(xbmc.Player):
@@ -97,4 +97,4 @@ class KodiPlayback:
         dialogs.notification(message, icon=dialogs.WARNING, time_ms=7000)
 
 
-__all__ = ["HOME_WINDOW_ID", "KodiPlayback", "PlayerMonitor"]
+__all__ = ["KodiPlayback", "PlayerMonitor"]

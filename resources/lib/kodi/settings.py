@@ -14,11 +14,8 @@ from typing import Any, Optional, Tuple
 
 import xbmcaddon
 
+from resources.lib.constants import ADDON_ID, DEFAULT_TRAKT_URL
 from resources.lib.service.scheduler import sync_interval_seconds
-
-ADDON_ID = "plugin.video.aiostreams"
-DEFAULT_API_URL = "https://api.trakt.tv"
-DEFAULT_OAUTH_URL = "https://api.trakt.tv"
 
 # Selective-sync setting id -> the engine's category name.
 CATEGORY_SETTINGS = (
@@ -52,8 +49,8 @@ class Settings:
     trakt_sync_hidden: bool = True
     trakt_sync_collection: bool = True
     trakt_sync_ratings: bool = True
-    trakt_api_url: str = DEFAULT_API_URL
-    trakt_oauth_url: str = DEFAULT_OAUTH_URL
+    trakt_api_url: str = DEFAULT_TRAKT_URL
+    trakt_oauth_url: str = DEFAULT_TRAKT_URL
     trakt_client_id: str = ""
     trakt_client_secret: str = ""
     service_tick_seconds: int = 30
@@ -86,10 +83,10 @@ class Settings:
         return chosen + ALWAYS_SYNCED
 
     def api_url(self) -> str:
-        return (self.trakt_api_url or DEFAULT_API_URL).strip().rstrip("/") or DEFAULT_API_URL
+        return (self.trakt_api_url or DEFAULT_TRAKT_URL).strip().rstrip("/") or DEFAULT_TRAKT_URL
 
     def oauth_url(self) -> str:
-        return (self.trakt_oauth_url or DEFAULT_OAUTH_URL).strip().rstrip("/") or DEFAULT_OAUTH_URL
+        return (self.trakt_oauth_url or DEFAULT_TRAKT_URL).strip().rstrip("/") or DEFAULT_TRAKT_URL
 
 
 def setting_ids() -> Tuple[str, ...]:

@@ -11,6 +11,11 @@ from typing import Any, Optional
 
 import xbmcgui
 
+# Every property our processes share is named here: these two are read by the Kodi-free scrobble
+# worker, so their names live in constants.py (the plugin writes them before a playback starts).
+from resources.lib.constants import NOW_PLAYING_PROPERTY as NOW_PLAYING_PROPERTY
+from resources.lib.constants import PLAY_RETRY_PROPERTY as PLAY_RETRY_PROPERTY
+
 HOME_WINDOW_ID = 10000
 LAST_SYNC = "aiostreams.last_sync"
 DATABASE_INFO = "aiostreams.database_info"

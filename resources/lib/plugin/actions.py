@@ -17,10 +17,11 @@ from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.log import setup_logging
-from resources.lib.kodi.progress import BackgroundProgress, Progress
+from resources.lib.kodi.progress import BackgroundProgress
 from resources.lib.kodi.settings import set_string
 from resources.lib.kodi.system import abort_requested
 from resources.lib.plugin import syncui
+from resources.lib.plugin.aiostreams_actions import aiostreams_sign_in, aiostreams_test
 from resources.lib.service.scheduler import count_changes
 from resources.lib.service.timeutil import local_time, to_epoch
 
@@ -324,53 +325,6 @@ def sync_history(ctx: AddonContext) -> str:
         return "ok runs=0"
     dialogs.select(lines, heading=localize(strings.SYNC_HISTORY))
     return f"ok runs={len(lines) - 1}"
-
-
-# --------------------------------------------------------------- AIOStreams
-
-
-def aiostreams_test(ctx: AddonContext) -> str:
-    """Fetch the manifest and say in plain words what is wrong (or that it works)."""
-    from resources.lib.aiostreams.manifest import test_connection
-
-    with Progress(localize(strings.AIOSTREAMS_TEST), heading=localize(strings.AIOSTREAMS)) as bar:
-        report = test_connection(
-            ctx.settings.aiostreams_manifest_url,
-            should_abort=lambda: bar.iscanceled() or abort_requested(),
-        )
-    text = strings.CONNECTION_OK if report.ok else strings.CONNECTION_FAILED
-    dialogs.ok(localize(text, message=report.message), heading=localize(strings.AIOSTREAMS_TEST))
-    return report.status
-
-
-def aiostreams_sign_in(ctx: AddonContext) -> str:
-    """UUID + password -> the manifest URL (``aiostreams.signin``). The password moves from the
-    settings file into the private ``aiostreams_login.json`` (0600); a later sign-in with the
-    password field empty reuses it."""
-    from resources.lib.aiostreams.credentials import CredentialStore, Login
-    from resources.lib.aiostreams.signin import sign_in
-
-    settings, store = ctx.settings, CredentialStore.in_folder(ctx.paths.data_dir)
-    saved = store.load()
-    password = settings.aiostreams_password or (saved.password if saved else "")
-    with Progress(
-        localize(strings.AIOSTREAMS_SIGN_IN), heading=localize(strings.AIOSTREAMS)
-    ) as bar:
-        result = sign_in(settings.aiostreams_instance_url, settings.aiostreams_uuid, password,
-                         should_abort=lambda: bar.iscanceled() or abort_requested())  # fmt: skip
-    if not result.ok:
-        reason = localize(strings.sign_in_reason_id(result.code))
-        if result.detail:
-            reason = f"{reason} ({result.detail})"
-        dialogs.ok(localize(strings.AIOSTREAMS_SIGN_IN_FAILED, reason=reason),
-                   heading=localize(strings.AIOSTREAMS_SIGN_IN))  # fmt: skip
-        return result.code
-    store.save(Login(settings.aiostreams_instance_url.strip(), settings.aiostreams_uuid.strip(),
-                     password, result.manifest_url))  # fmt: skip
-    set_string("aiostreams_manifest_url", result.manifest_url)
-    set_string("aiostreams_password", "")  # Kodi's settings file is not private
-    dialogs.ok(localize(strings.AIOSTREAMS_SIGNED_IN), heading=localize(strings.AIOSTREAMS_SIGN_IN))
-    return "ok"
 
 
 # RunScript action keys (used by settings.xml and the plugin routes) -> functions; the

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.browse.records import Art, Episode, Item, Mark, Status
+from resources.lib.constants import ADDON_ID
 from resources.lib.kodi.directory import Item as Entry
 from resources.lib.kodi.localize import localize
 from resources.lib.plugin import texts
 from resources.lib.plugin.urls import play_url, url_for
 
 DIM = "FF808080"  # unaired episodes: grey, like Kodi's own "unavailable" items
-SETTINGS_BUILTIN = "Addon.OpenSettings(plugin.video.aiostreams)"
+SETTINGS_BUILTIN = f"Addon.OpenSettings({ADDON_ID})"
 
 _STATUS_TEXT = {
     Status.EMPTY: texts.CATALOG_EMPTY,
@@ -104,19 +105,36 @@ def media_entry(item: Item) -> Entry:
         total_seconds=total,
     )
     if item.is_movie:
-        url = play_url(type="movie", imdb=item.imdb_id, trakt=item.mark.trakt_id,
-                       title=item.title, runtime=item.runtime)  # fmt: skip
-        entry = Entry(_label(item), url, playable=bool(item.imdb_id), mediatype="movie",
-                      playcount=item.mark.playcount if item.mark.watched else 0,
-                      resume_seconds=resume, **common)  # fmt: skip
+        url = play_url(
+            type="movie",
+            imdb=item.imdb_id,
+            trakt=item.mark.trakt_id,
+            title=item.title,
+            runtime=item.runtime,
+        )
+        entry = Entry(
+            _label(item),
+            url,
+            playable=bool(item.imdb_id),
+            mediatype="movie",
+            playcount=item.mark.playcount if item.mark.watched else 0,
+            resume_seconds=resume,
+            **common,
+        )
         if not item.imdb_id:  # the play route needs an IMDb or TMDB id
             entry.url = url_for("show", id=item.stremio_id, type=item.media_type)
     else:
         url = url_for("show", id=item.stremio_id, type=item.media_type)
         common["total_seconds"] = None
-        entry = Entry(_label(item), url, is_folder=True, mediatype="tvshow",
-                      tvshowtitle=item.title, playcount=1 if item.mark.watched else 0,
-                      **common)  # fmt: skip
+        entry = Entry(
+            _label(item),
+            url,
+            is_folder=True,
+            mediatype="tvshow",
+            tvshowtitle=item.title,
+            playcount=1 if item.mark.watched else 0,
+            **common,
+        )
     from resources.lib.plugin.context_menu import item_entries
 
     entry.context_menu = [(localize(label), cmd) for label, cmd in item_entries(item)]
@@ -149,9 +167,16 @@ def episode_entry(show: Item, episode: Episode) -> Entry:
         label2 = localize(texts.NEXT_UP_MARK)
         properties["AIOStreams.NextUp"] = "true"
     if episode.aired and show.imdb_id:
-        url = play_url(type="episode", show_imdb=show.imdb_id, show=show.mark.trakt_id,
-                       season=episode.season, episode=episode.number, title=episode.title,
-                       show_title=show.title, runtime=show.runtime)  # fmt: skip
+        url = play_url(
+            type="episode",
+            show_imdb=show.imdb_id,
+            show=show.mark.trakt_id,
+            season=episode.season,
+            episode=episode.number,
+            title=episode.title,
+            show_title=show.title,
+            runtime=show.runtime,
+        )
     else:  # the play route needs the show's IMDb id (a kitsu-only anime cannot be played)
         url = url_for("noop", reason="not_aired" if not episode.aired else "no_imdb_id")
     if not episode.aired:

@@ -146,6 +146,11 @@ def list_entries(media_type: str, list_id: Optional[int] = None, **ids: Any) -> 
     ]
 
 
+def _entry(label: int, op: str, media_type: str, **ids: Any) -> Entry:
+    """One context entry: a localized label and the command that runs ``op``."""
+    return (label, command(op, media_type, **ids))
+
+
 def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     """The context entries of one list row (``view``: next_up, in_progress, watchlist_movie,
     watchlist_show, collection, list) and "Show page" for episodes and shows."""
@@ -164,8 +169,9 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     trakt = _int(row.get("trakt_id"))
     if view == "watchlist_show":
         if trakt:
-            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                            command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "show", trakt=trakt)
+            )
             entries.extend(list_entries("show", trakt=trakt))
         return entries
     if kind == "episode":
@@ -175,36 +181,35 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
         entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "episode", **ids)))
         show = ids["show"]
         if view == "next_up":
-            entries.append((strings.CONTEXT_HIDE_NEXT_UP,
-                            command("hide_next_up", "show", trakt=show)))  # fmt: skip
-            entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
-                            command("watchlist_add", "show", trakt=show)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_HIDE_NEXT_UP, "hide_next_up", "show", trakt=show))
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=show)
+            )
         if view == "in_progress" or float(row.get("progress") or 0) > 0:
-            entries.append((strings.CONTEXT_REMOVE_RESUME,
-                            command("remove_resume", "episode", **ids)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "episode", **ids))
         entries.extend(list_entries("episode", **ids))
         return entries
     if not trakt:
         return entries
     in_list = _int(row.get("list_id")) if view == "list" else None
     if kind == "show":  # a show of a Trakt list or the collection
-        entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
-                        command("watchlist_add", "show", trakt=trakt)))  # fmt: skip
-        entries.append((strings.CONTEXT_HIDE_NEXT_UP,
-                        command("hide_next_up", "show", trakt=trakt)))  # fmt: skip
+        entries.append(
+            _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=trakt)
+        )
+        entries.append(_entry(strings.CONTEXT_HIDE_NEXT_UP, "hide_next_up", "show", trakt=trakt))
         return entries + list_entries("show", list_id=in_list, trakt=trakt)
     entries.append((strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt)))
     if view == "watchlist_movie":
         if _int(row.get("plays")):
-            entries.append((strings.CONTEXT_MARK_UNWATCHED,
-                            command("mark_unwatched", "movie", trakt=trakt)))  # fmt: skip
-        entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                        command("watchlist_remove", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_MARK_UNWATCHED, "mark_unwatched", "movie", trakt=trakt)
+            )
+        entries.append(
+            _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "movie", trakt=trakt)
+        )
     else:
-        entries.append((strings.CONTEXT_REMOVE_RESUME, command("remove_resume", "movie",
-                                                               trakt=trakt)))  # fmt: skip
-        entries.append((strings.CONTEXT_WATCHLIST_ADD,
-                        command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+        entries.append(_entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "movie", trakt=trakt))
+        entries.append(_entry(strings.CONTEXT_WATCHLIST_ADD, "watchlist_add", "movie", trakt=trakt))
     entries.extend(list_entries("movie", list_id=in_list, trakt=trakt))
     return entries
 
@@ -224,23 +229,28 @@ def item_entries(item: Any) -> List[Entry]:
             else (strings.CONTEXT_MARK_WATCHED, command("mark_watched", "movie", trakt=trakt))
         ]
         if mark.in_watchlist:
-            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                            command("watchlist_remove", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "movie", trakt=trakt)
+            )
         else:
-            entries.append((strings.CONTEXT_WATCHLIST_ADD,
-                            command("watchlist_add", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_ADD, "watchlist_add", "movie", trakt=trakt)
+            )
         if mark.resume_percent:
-            entries.append((strings.CONTEXT_REMOVE_RESUME,
-                            command("remove_resume", "movie", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "movie", trakt=trakt)
+            )
         return entries + list_entries("movie", trakt=trakt)
     entries = []
     if trakt:
         if mark.in_watchlist:
-            entries.append((strings.CONTEXT_WATCHLIST_REMOVE,
-                            command("watchlist_remove", "show", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "show", trakt=trakt)
+            )
         else:
-            entries.append((strings.CONTEXT_WATCHLIST_ADD_SHOW,
-                            command("watchlist_add", "show", trakt=trakt)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=trakt)
+            )
         entries.append((strings.CONTEXT_HIDE_NEXT_UP, command("hide_next_up", "show", trakt=trakt)))
         entries.extend(list_entries("show", trakt=trakt))
     return entries
@@ -254,16 +264,14 @@ def episode_entries(show: Any, episode: Any) -> List[Entry]:
     if show_id and episode.aired:
         ids = {"show": show_id, "season": episode.season, "number": episode.number}
         if episode.mark.playcount:
-            entries.append((strings.CONTEXT_MARK_UNWATCHED,
-                            command("mark_unwatched", "episode", **ids)))  # fmt: skip
+            entries.append(
+                _entry(strings.CONTEXT_MARK_UNWATCHED, "mark_unwatched", "episode", **ids)
+            )
         else:
-            entries.append((strings.CONTEXT_MARK_WATCHED,
-                            command("mark_watched", "episode", **ids)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_MARK_WATCHED, "mark_watched", "episode", **ids))
         if episode.mark.resume_percent:
-            entries.append((strings.CONTEXT_REMOVE_RESUME,
-                            command("remove_resume", "episode", **ids)))  # fmt: skip
-        entries.append((strings.CONTEXT_HIDE_NEXT_UP,
-                        command("hide_next_up", "show", trakt=show_id)))  # fmt: skip
+            entries.append(_entry(strings.CONTEXT_REMOVE_RESUME, "remove_resume", "episode", **ids))
+        entries.append(_entry(strings.CONTEXT_HIDE_NEXT_UP, "hide_next_up", "show", trakt=show_id))
         entries.extend(list_entries("episode", **ids))
     return entries + show_page_entry(show.stremio_id if show.stremio_id else None, show.media_type)
 
@@ -311,5 +319,13 @@ def run(params: Dict[str, str]) -> str:
     return result
 
 
-__all__ = ["LIST_OPS", "OPS", "command", "episode_entries", "item_entries", "menu_entries",
-           "parse_action", "run"]  # fmt: skip
+__all__ = [
+    "LIST_OPS",
+    "OPS",
+    "command",
+    "episode_entries",
+    "item_entries",
+    "menu_entries",
+    "parse_action",
+    "run",
+]

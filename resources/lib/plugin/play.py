@@ -13,10 +13,8 @@ cancel, no streams, or any error), which :class:`~resources.lib.kodi.player.Reso
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from resources.lib.aiostreams import errors as aio_errors
@@ -40,14 +38,14 @@ from resources.lib.kodi import dialogs, player, strings
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.settings import Settings, load_settings
 from resources.lib.kodi.system import abort_requested
+from resources.lib.plugin.play_request import PlayRequest, stream_key
 from resources.lib.plugin.urls import play_url
-from resources.lib.scrobble.media import MediaRef, NowPlaying
+from resources.lib.scrobble.media import NowPlaying
 from resources.lib.scrobble.resume import resume_seconds
 
 log = logging.getLogger(__name__)
 
 STREAM_TIMEOUT = 90.0
-_KINDS = ("movie", "episode")
 CACHED_COLOUR = "FF2FB344"  # green: starts at once
 UNCACHED_COLOUR = "FFE0A030"  # amber: the service must download it first
 
@@ -68,119 +66,6 @@ def _tell(message: str, modal: bool = False) -> None:
         dialogs.ok(message)
     else:
         dialogs.notification(message, icon=dialogs.ERROR)
-
-
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> Optional[float]:
-    try:
-        number = float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    return number if number is not None and number == number and number > 0 else None
-
-
-@dataclass
-class PlayRequest:
-    """What to play, read from the query (all values are untrusted text)."""
-
-    kind: str
-    trakt: Optional[int] = None
-    imdb: str = ""
-    tmdb: Optional[int] = None
-    show: Optional[int] = None
-    show_imdb: str = ""
-    show_tmdb: Optional[int] = None
-    season: Optional[int] = None
-    episode: Optional[int] = None
-    title: str = ""
-    show_title: str = ""
-    runtime: Optional[float] = None
-    attempt: int = 1
-    exclude: str = ""
-    extra: Dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_params(cls, params: Dict[str, str]) -> Optional[PlayRequest]:
-        kind = params.get("type", "")
-        if kind not in _KINDS:
-            return None
-        request = cls(
-            kind=kind,
-            trakt=_int(params.get("trakt")),
-            imdb=_imdb(params.get("imdb")),
-            tmdb=_int(params.get("tmdb")),
-            show=_int(params.get("show")),
-            show_imdb=_imdb(params.get("show_imdb")),
-            show_tmdb=_int(params.get("show_tmdb")),
-            season=_int(params.get("season")),
-            episode=_int(params.get("episode")),
-            title=params.get("title", "")[:200],
-            show_title=params.get("show_title", "")[:200],
-            runtime=_float(params.get("runtime")),
-            attempt=max(1, _int(params.get("attempt")) or 1),
-            exclude=params.get("exclude", "")[:40],
-        )
-        return request if request.stremio_id() else None
-
-    def stremio_id(self) -> str:
-        """``tt…`` / ``tt…:S:E`` (or the ``tmdb:`` forms AIOStreams also accepts)."""
-        if self.kind == "movie":
-            if self.imdb:
-                return self.imdb
-            return f"tmdb:{self.tmdb}" if self.tmdb else ""
-        if self.season is None or self.episode is None:
-            return ""
-        if self.show_imdb:
-            return f"{self.show_imdb}:{self.season}:{self.episode}"
-        return f"tmdb:{self.show_tmdb}:{self.season}:{self.episode}" if self.show_tmdb else ""
-
-    @property
-    def stremio_type(self) -> str:
-        return "movie" if self.kind == "movie" else "series"
-
-    def media(self) -> Optional[MediaRef]:
-        """The scrobble target, None when Trakt could not identify it."""
-        try:
-            if self.kind == "movie":
-                return MediaRef.movie({"trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb})
-            return MediaRef.episode(
-                {"trakt": self.show, "imdb": self.show_imdb, "tmdb": self.show_tmdb},
-                self.season,
-                self.episode,
-                ids={"trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb},
-            )
-        except ValueError:
-            return None
-
-    def unique_ids(self) -> Dict[str, str]:
-        ids = {"trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb}
-        return {k: str(v) for k, v in ids.items() if v}
-
-    def retry_url(self, failed: Stream) -> str:
-        params = {
-            "type": self.kind, "trakt": self.trakt, "imdb": self.imdb, "tmdb": self.tmdb,
-            "show": self.show, "show_imdb": self.show_imdb, "show_tmdb": self.show_tmdb,
-            "season": self.season, "episode": self.episode, "title": self.title,
-            "show_title": self.show_title, "runtime": self.runtime,
-            "attempt": self.attempt + 1, "exclude": stream_key(failed),
-        }  # fmt: skip
-        return play_url(**params)
-
-
-def _imdb(value: Optional[str]) -> str:
-    text = (value or "").strip()
-    return text if text.startswith("tt") and text[2:].isdigit() else ""
-
-
-def stream_key(stream: Stream) -> str:
-    """A short, stable key of a stream (its URL's hash) for "skip the one that failed"."""
-    return hashlib.sha1((stream.url or stream.name).encode("utf-8")).hexdigest()[:12]  # noqa: S324
 
 
 def preferences(settings: Settings) -> StreamPreferences:
@@ -350,10 +235,14 @@ def _resolve(
     media = request.media()
     if media is not None:
         now_playing = NowPlaying(
-            media, path=path, runtime_minutes=runtime, resume_percent=progress, title=title,
+            media,
+            path=path,
+            runtime_minutes=runtime,
+            resume_percent=progress,
+            title=title,
             # No runtime, no resume point: the player monitor seeks once Kodi knows the length.
             seek_percent=progress if resume <= 0 and progress >= 1.0 else 0.0,
-        )  # fmt: skip
+        )
         retry = ""
         if prefs.autoplay and request.attempt < 2 and len(offered) > 1:
             retry = request.retry_url(stream)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-ADDON_URL = "plugin://plugin.video.aiostreams/"
+from resources.lib.constants import ADDON_ID
+
+ADDON_URL = f"plugin://{ADDON_ID}/"
 PLAY_URL = ADDON_URL + "play"
 
 

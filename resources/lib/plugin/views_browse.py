@@ -68,6 +68,13 @@ def _show(handle: int, items: List[Item], content: str, category: str) -> None:
     directory.show(handle, items, content=content, category=category)
 
 
+def _show_status(
+    handle: int, status: Status, message: str, category: str, retry: Optional[str] = None
+) -> None:
+    """A list that holds only the entry saying why there is nothing (and how to retry)."""
+    _show(handle, [browse_items.status_item(status, message, retry=retry)], "files", category)
+
+
 def catalogs(handle: int, params: Dict[str, str]) -> None:
     """Without ``type``: one folder per type (one type: its catalogs at once); with it: the
     catalogs of that type, named as the manifest names them."""
@@ -80,8 +87,7 @@ def catalogs(handle: int, params: Dict[str, str]) -> None:
     category = localize(texts.CATALOGS)
     if menu.status is not Status.OK:
         retry = url_for("catalogs", refresh=1)
-        _show(handle, [browse_items.status_item(menu.status, menu.message, retry=retry)],
-              "files", category)  # fmt: skip
+        _show_status(handle, menu.status, menu.message, category, retry=retry)
         return
     groups = menu.groups
     wanted = params.get("type")
@@ -105,7 +111,7 @@ def catalogs(handle: int, params: Dict[str, str]) -> None:
             catalog.name or catalog.id,
             url_for("catalog", type=catalog.type, id=catalog.id),
             is_folder=True,
-        )  # fmt: skip
+        )
         for catalog in defs
     ]
     _show(handle, items, "files", browse_items.type_label(defs[0].type))
@@ -125,8 +131,9 @@ def catalog(handle: int, params: Dict[str, str]) -> None:
     kind, catalog_id = params.get("type", ""), params.get("id", "")
     genre = params.get("genre") or None
     skip, size = _number(params.get("skip")), _number(params.get("size"))
-    here = url_for("catalog", type=kind, id=catalog_id, genre=genre, skip=skip or None,
-                   size=size or None)  # fmt: skip
+    here = url_for(
+        "catalog", type=kind, id=catalog_id, genre=genre, skip=skip or None, size=size or None
+    )
     ctx = build_context()
     try:
         page = open_browser(ctx).catalog_page(kind, catalog_id, genre, skip, size)
@@ -134,8 +141,7 @@ def catalog(handle: int, params: Dict[str, str]) -> None:
         ctx.close()
     name = page.catalog.name if page.catalog is not None else catalog_id
     if page.status is not Status.OK:
-        _show(handle, [browse_items.status_item(page.status, page.message, retry=here)],
-              "files", name)  # fmt: skip
+        _show_status(handle, page.status, page.message, name, retry=here)
         return
     items: List[Item] = []
     if page.catalog is not None and page.catalog.genres and skip == 0:
@@ -143,14 +149,28 @@ def catalog(handle: int, params: Dict[str, str]) -> None:
         items.append(Item(label, url_for("genres", type=kind, id=catalog_id), is_folder=True))
     items.extend(browse_items.media_entry(item) for item in page.items)
     if page.next_skip is not None:
-        url = url_for("catalog", type=kind, id=catalog_id, genre=page.genre,
-                      skip=page.next_skip, size=page.page_size)  # fmt: skip
-        items.append(Item(localize(texts.NEXT_PAGE), url, is_folder=True,
-                          properties={"SpecialSort": "bottom"}))  # fmt: skip
+        url = url_for(
+            "catalog",
+            type=kind,
+            id=catalog_id,
+            genre=page.genre,
+            skip=page.next_skip,
+            size=page.page_size,
+        )
+        items.append(
+            Item(
+                localize(texts.NEXT_PAGE), url, is_folder=True, properties={"SpecialSort": "bottom"}
+            )
+        )
     content = "movies" if kind == "movie" else "tvshows"
-    _show(handle, browse_items.with_status_on_top(Status.INSTANCE_ERROR, items,
-                                                  page.errors[0] if page.errors else ""),
-          content, name)  # fmt: skip
+    _show(
+        handle,
+        browse_items.with_status_on_top(
+            Status.INSTANCE_ERROR, items, page.errors[0] if page.errors else ""
+        ),
+        content,
+        name,
+    )
 
 
 def genres(handle: int, params: Dict[str, str]) -> None:
@@ -164,16 +184,16 @@ def genres(handle: int, params: Dict[str, str]) -> None:
     found = menu.find(kind, catalog_id) if menu.status is Status.OK else None
     if found is None or not found.genres:
         status = menu.status if menu.status is not Status.OK else Status.UNKNOWN_CATALOG
-        _show(handle, [browse_items.status_item(status, menu.message)], "files",
-              localize(texts.CHOOSE_GENRE))  # fmt: skip
+        _show_status(handle, status, menu.message, localize(texts.CHOOSE_GENRE))
         return
     items = []
     if found.default_genre is None:  # genre optional: "all genres" is the catalog itself
         first = url_for("catalog", type=kind, id=catalog_id)
         items.append(Item(localize(texts.ALL_GENRES), first, is_folder=True))
     for option in found.genres:
-        items.append(Item(option, url_for("catalog", type=kind, id=catalog_id, genre=option),
-                          is_folder=True))  # fmt: skip
+        items.append(
+            Item(option, url_for("catalog", type=kind, id=catalog_id, genre=option), is_folder=True)
+        )
     _show(handle, items, "files", localize(texts.CHOOSE_GENRE))
 
 
@@ -184,13 +204,15 @@ def show(handle: int, params: Dict[str, str]) -> None:
     ctx = build_context()
     try:
         browser = open_browser(ctx)
-        page = browser.movie_page(stremio_id) if kind == "movie" else browser.show_page(
-            stremio_id, kind)  # fmt: skip
+        page = (
+            browser.movie_page(stremio_id)
+            if kind == "movie"
+            else browser.show_page(stremio_id, kind)
+        )
     finally:
         ctx.close()
     if page.status is not Status.OK:
-        _show(handle, [browse_items.status_item(page.status, page.message, retry=here)],
-              "files", "")  # fmt: skip
+        _show_status(handle, page.status, page.message, "", retry=here)
         return
     if kind == "movie":
         _show(handle, [browse_items.media_entry(page.movie)], "movies", page.movie.title)
@@ -199,8 +221,9 @@ def show(handle: int, params: Dict[str, str]) -> None:
     art = browse_items.art_dict(item.art)
     items = []
     for season in page.seasons:
-        label2 = localize(texts.SEASON_WATCHED, watched=season.watched_count,
-                          count=season.episode_count)  # fmt: skip
+        label2 = localize(
+            texts.SEASON_WATCHED, watched=season.watched_count, count=season.episode_count
+        )
         watched = season.aired_count > 0 and season.watched_count >= season.aired_count
         items.append(
             Item(
@@ -233,8 +256,7 @@ def season(handle: int, params: Dict[str, str]) -> None:
     finally:
         ctx.close()
     if page.status is not Status.OK:
-        _show(handle, [browse_items.status_item(page.status, page.message, retry=here)],
-              "files", "")  # fmt: skip
+        _show_status(handle, page.status, page.message, "", retry=here)
         return
     items = [browse_items.episode_entry(page.show, episode) for episode in page.episodes]
     category = "%s - %s" % (page.show.title, browse_items.season_label(number))

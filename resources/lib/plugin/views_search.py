@@ -25,8 +25,11 @@ from resources.lib.plugin.views_browse import open_browser
 log = logging.getLogger(__name__)
 
 TYPES = ("all", "movie", "series")
-_NEW = ((texts.NEW_SEARCH_ALL, "all"), (texts.NEW_SEARCH_MOVIES, "movie"),
-        (texts.NEW_SEARCH_SHOWS, "series"))  # fmt: skip
+_NEW = (
+    (texts.NEW_SEARCH_ALL, "all"),
+    (texts.NEW_SEARCH_MOVIES, "movie"),
+    (texts.NEW_SEARCH_SHOWS, "series"),
+)
 _HISTORY_LABEL = {"movie": texts.HISTORY_MOVIES, "series": texts.HISTORY_SHOWS}
 MAX_QUERY = 100
 
@@ -42,8 +45,10 @@ def results_url(query: str, kind: str, new: bool = False) -> str:
 
 def menu(handle: int, params: Dict[str, str]) -> None:
     """New searches, then the history (newest first), then "Clear search history"."""
-    items = [Item(localize(label), url_for("search_new", type=kind), is_folder=True)
-             for label, kind in _NEW]  # fmt: skip
+    items = [
+        Item(localize(label), url_for("search_new", type=kind), is_folder=True)
+        for label, kind in _NEW
+    ]
     ctx = build_context()
     try:
         entries = open_browser(ctx).cache.searches()
@@ -59,7 +64,7 @@ def menu(handle: int, params: Dict[str, str]) -> None:
                 results_url(entry.query, entry.media_type),
                 is_folder=True,
                 context_menu=[(localize(texts.REMOVE_SEARCH), remove), clear],
-            )  # fmt: skip
+            )
         )
     if entries:
         items.append(Item(localize(texts.CLEAR_HISTORY), url_for("search_clear")))
@@ -91,8 +96,13 @@ def results(handle: int, params: Dict[str, str]) -> None:
         found = open_browser(ctx).search(query, kind, remember=params.get("new") == "1")
     finally:
         ctx.close()
-    log.info("search: %s, %d items, %d requests, %d failed catalogs", found.status.value,
-             len(found.items), found.requests, len(found.failed))  # fmt: skip
+    log.info(
+        "search: %s, %d items, %d requests, %d failed catalogs",
+        found.status.value,
+        len(found.items),
+        found.requests,
+        len(found.failed),
+    )
     category = "%s: %s" % (localize(texts.SEARCH), query)
     if found.status is not Status.OK:
         item = browse_items.status_item(found.status, found.message, query, retry=here)

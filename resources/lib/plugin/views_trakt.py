@@ -102,9 +102,13 @@ def _entry(row: Dict[str, Any], view: str) -> Item:
 
 
 def _rows_view(
-    handle: int, category: int, content: str, rows_of: Callable[[Any], List[Dict[str, Any]]],
-    view: str, empty: int,
-) -> None:  # fmt: skip
+    handle: int,
+    category: int,
+    content: str,
+    rows_of: Callable[[Any], List[Dict[str, Any]]],
+    view: str,
+    empty: int,
+) -> None:
     def read(ctx: AddonContext) -> List[Item]:
         rows = rows_of(ctx.db)
         return with_art(ctx, rows, [_entry(row, view) for row in rows])
@@ -113,27 +117,57 @@ def _rows_view(
 
 
 def next_up(handle: int) -> None:
-    _rows_view(handle, strings.NEXT_UP, "episodes", lambda db: db.next_up(), "next_up",
-               strings.NEXT_UP_EMPTY)  # fmt: skip
+    _rows_view(
+        handle,
+        strings.NEXT_UP,
+        "episodes",
+        lambda db: db.next_up(),
+        "next_up",
+        strings.NEXT_UP_EMPTY,
+    )
 
 
 def in_progress(handle: int) -> None:
-    _rows_view(handle, strings.IN_PROGRESS, "videos", lambda db: db.in_progress(),
-               "in_progress", strings.IN_PROGRESS_EMPTY)  # fmt: skip
+    _rows_view(
+        handle,
+        strings.IN_PROGRESS,
+        "videos",
+        lambda db: db.in_progress(),
+        "in_progress",
+        strings.IN_PROGRESS_EMPTY,
+    )
 
 
 def watchlist(handle: int, kind: str) -> None:
     if kind == "movie":
-        _rows_view(handle, strings.WATCHLIST_MOVIES, "movies", lambda db: db.watchlist("movie"),
-                   "watchlist_movie", strings.WATCHLIST_MOVIES_EMPTY)  # fmt: skip
+        _rows_view(
+            handle,
+            strings.WATCHLIST_MOVIES,
+            "movies",
+            lambda db: db.watchlist("movie"),
+            "watchlist_movie",
+            strings.WATCHLIST_MOVIES_EMPTY,
+        )
     else:
-        _rows_view(handle, strings.WATCHLIST_SHOWS, "tvshows", lambda db: db.watchlist("show"),
-                   "watchlist_show", strings.WATCHLIST_SHOWS_EMPTY)  # fmt: skip
+        _rows_view(
+            handle,
+            strings.WATCHLIST_SHOWS,
+            "tvshows",
+            lambda db: db.watchlist("show"),
+            "watchlist_show",
+            strings.WATCHLIST_SHOWS_EMPTY,
+        )
 
 
 def collection(handle: int) -> None:
-    _rows_view(handle, texts.COLLECTION, "videos", lambda db: db.collection(), "collection",
-               texts.COLLECTION_EMPTY)  # fmt: skip
+    _rows_view(
+        handle,
+        texts.COLLECTION,
+        "videos",
+        lambda db: db.collection(),
+        "collection",
+        texts.COLLECTION_EMPTY,
+    )
 
 
 # ---------------------------------------------------------------- Trakt lists

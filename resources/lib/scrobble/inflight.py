@@ -20,13 +20,13 @@ import os
 import tempfile
 from typing import Any, Optional
 
+from ..constants import INFLIGHT_FILENAME
 from .media import MediaRef
 from .pending import PendingItem, PendingStore, pending_for_failure
 from .state import MIN_PROGRESS, PAUSE, Action
 
 log = logging.getLogger(__name__)
 
-INFLIGHT_FILENAME = "scrobble_inflight.json"
 WRITE_SECONDS = 15.0
 WRITE_JUMP = 2.0
 MAX_BYTES = 16 * 1024  # a journal is a few hundred bytes: anything bigger is not ours

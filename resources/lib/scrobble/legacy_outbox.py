@@ -16,11 +16,12 @@ import os
 import time
 from typing import List, Optional
 
+from ..constants import LEGACY_OUTBOX_FILENAME
 from .pending import PendingItem, PendingStore
 
 log = logging.getLogger(__name__)
 
-LEGACY_FILENAME = "scrobble_outbox.json"
+LEGACY_FILENAME = LEGACY_OUTBOX_FILENAME
 # A few hundred pending items take a few hundred KB; a file far larger is not one we wrote.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 

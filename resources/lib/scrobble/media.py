@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from ..constants import NOW_PLAYING_PROPERTY
+
 ID_KEYS = ("trakt", "imdb", "tmdb", "tvdb", "slug")
-NOW_PLAYING_PROPERTY = "aiostreams.now_playing"
 
 
 def clean_ids(ids: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

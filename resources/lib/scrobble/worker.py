@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Protocol, Tuple
 
+from ..constants import PLAY_RETRY_PROPERTY as RETRY_PROPERTY
 from .inflight import InflightJournal
 from .media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
 from .resume import PLACEHOLDER_SECONDS, progress_percent, seek_target
@@ -26,8 +27,6 @@ from .state import FAILED, PAUSE, START, STOP, Action, Scrobbler
 
 log = logging.getLogger(__name__)
 
-# The plugin's one-time "try the next stream" URL for a placeholder clip (a Home window property).
-RETRY_PROPERTY = "aiostreams.play_retry"
 SAMPLE_SECONDS = 1.0
 SETTLE_SECONDS = 1.5
 # Kodi gives its services about 2 s after System.OnQuit: the worker's thread gets this long to
@@ -258,8 +257,12 @@ class ScrobbleWorker:
         target = seek_target(session.now_playing.seek_percent, session.total)
         if target <= 0 or session.last_time >= target - 5.0:
             return False
-        log.info("resuming at %.1f%% of %.0f s: seeking to %.0f s",
-                 session.now_playing.seek_percent, session.total, target)  # fmt: skip
+        log.info(
+            "resuming at %.1f%% of %.0f s: seeking to %.0f s",
+            session.now_playing.seek_percent,
+            session.total,
+            target,
+        )
         self.playback.seek(target)
         session.last_time = target
         session.settled = False
@@ -276,8 +279,13 @@ class ScrobbleWorker:
             before = len(self.sent)
             self._emit(session, session.scrobbler.quit())
             for kind, progress, status in self.sent[before:]:
-                log.info("quit during playback: %s %.2f%% %s in %.2f s",
-                         kind, progress, status, self._mono() - started)  # fmt: skip
+                log.info(
+                    "quit during playback: %s %.2f%% %s in %.2f s",
+                    kind,
+                    progress,
+                    status,
+                    self._mono() - started,
+                )
             self._end_session()
         self.quit_done.set()
 

@@ -134,9 +134,12 @@ def whole_run_reason(records: Optional[Iterable[Any]]) -> Optional[str]:
 
 
 def run_result_text(
-    status: Any, records: Optional[Iterable[Any]], error: Any, localize: Localize,
+    status: Any,
+    records: Optional[Iterable[Any]],
+    error: Any,
+    localize: Localize,
     now: Optional[float] = None,
-) -> str:  # fmt: skip
+) -> str:
     """A run's result for the history: "OK", "Partly synced: Watchlist: ...", "Failed: Trakt
     could not be reached". The stored error text (technical, English) is never shown: a run
     recorded before failure records existed shows its status word alone (the log has the rest)."""

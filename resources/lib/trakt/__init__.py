@@ -6,6 +6,5 @@ Kodi-free: nothing in this package imports ``xbmc``. Front ends build a
 
 from __future__ import annotations
 
-ADDON_ID = "plugin.video.aiostreams"
 # Kept in step with addon.xml by tests/unit/test_trakt_http.py.
 ADDON_VERSION = "2.9.0"

@@ -10,23 +10,20 @@ injectable so tests run without real waiting.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import time
-from datetime import datetime
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
-from . import auth, errors
+from ..constants import DEFAULT_TRAKT_URL
+from . import auth, errors, retry_after
 from .http import HttpTransport, Response, TransportError, build_url, user_agent
 from .ratelimit import RateLimiter
 from .tokens import Tokens, TokenStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.trakt.tv"
-DEFAULT_OAUTH_URL = "https://api.trakt.tv"
 MAX_PAGE_LIMIT = 250
 # Waits are cut into slices this long so should_abort()/should_cancel() are seen quickly.
 WAIT_SLICE = 0.25
@@ -43,8 +40,8 @@ class TraktClient:
         client_id: str,
         client_secret: str,
         token_store: Optional[TokenStore] = None,
-        api_url: str = DEFAULT_API_URL,
-        oauth_url: str = DEFAULT_OAUTH_URL,
+        api_url: str = DEFAULT_TRAKT_URL,
+        oauth_url: str = DEFAULT_TRAKT_URL,
         should_abort: Optional[Callable[[], bool]] = None,
         timeout: float = 30.0,
         *,
@@ -365,36 +362,10 @@ class TraktClient:
 
     def _retry_after(self, resp: Response, attempt: int) -> float:
         """Seconds to wait after a 429 (or a 5xx with Retry-After), capped."""
-        delay: Optional[float] = None
-        value = resp.headers.get("retry-after")
-        if value is not None:
-            value = value.strip()
-            try:
-                delay = float(value)
-            except ValueError:
-                try:
-                    when = email.utils.parsedate_to_datetime(value)
-                    delay = when.timestamp() - self._now()
-                except (TypeError, ValueError, IndexError):
-                    delay = None
-        if delay is None:
-            delay = self._ratelimit_until(resp.headers.get("x-ratelimit"))
+        delay = retry_after.seconds_to_wait(resp.headers, self._now())
         if delay is None or delay != delay:  # missing or NaN
             delay = self._backoff(attempt)
         return max(0.0, min(delay, self.retry_after_cap))
-
-    def _ratelimit_until(self, header: Optional[str]) -> Optional[float]:
-        if not header:
-            return None
-        try:
-            info = json.loads(header)
-            until = info.get("until") if isinstance(info, dict) else None
-            if not isinstance(until, str):
-                return None
-            when = until.replace("Z", "+00:00")
-            return datetime.fromisoformat(when).timestamp() - self._now()
-        except (ValueError, TypeError):
-            return None
 
     def _check_abort(self) -> None:
         if self.should_abort is not None and self.should_abort():

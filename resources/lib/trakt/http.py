@@ -23,7 +23,8 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlencode, urlsplit
 
-from . import ADDON_ID, ADDON_VERSION, errors, sockets
+from ..constants import ADDON_ID
+from . import ADDON_VERSION, errors, sockets
 from .sockets import IO_SLICE, AbortCheck, Connection
 
 __all__ = ["IO_SLICE", "HttpTransport", "Response", "TransportError", "build_url", "user_agent"]

@@ -116,8 +116,9 @@ class TokenStore:
         try:
             size = os.path.getsize(self.path)
             if size > MAX_FILE_BYTES:  # a token file is under 1 KB: this is not ours
-                self._warn_corrupt("%d bytes, more than the %d a token file may have" % (
-                    size, MAX_FILE_BYTES))  # fmt: skip
+                self._warn_corrupt(
+                    "%d bytes, more than the %d a token file may have" % (size, MAX_FILE_BYTES)
+                )
                 return None
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)

@@ -12,7 +12,6 @@ one module per category (``watched``, ``watchlist``, ``playback``, ``hidden``, `
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sqlite3
@@ -29,6 +28,9 @@ from ..connection import (
     request_integrity_check,
 )
 from . import queries
+from .browse_facade import BrowseReads
+from .damage import _reports_damage
+from .player_facade import PlayerWrites
 from .result import SyncResult
 
 __all__ = ["CATEGORIES", "SyncResult", "TraktSyncDatabase"]
@@ -46,23 +48,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def _reports_damage(method: Callable[..., Any]) -> Callable[..., Any]:
-    """A read that meets a damaged file asks the service for its full check (the plugin's own
-    open makes only the cheap checks), then raises as before."""
-
-    @functools.wraps(method)
-    def wrapper(self: TraktSyncDatabase, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            if reports_damage(exc):
-                request_integrity_check(self.path)
-            raise
-
-    return wrapper
-
-
-class TraktSyncDatabase:
+class TraktSyncDatabase(BrowseReads, PlayerWrites):
     """One connection to ``trakt_sync.db``; safe to share between threads (serialised)."""
 
     def __init__(self, path: str) -> None:
@@ -199,66 +185,6 @@ class TraktSyncDatabase:
         with self._lock:
             return outbox.rows(self._conn)
 
-    # -- the player's writes (scrobble/): the mirror at once, Trakt through the outbox ---------
-    def record_stop(
-        self, item: Any, progress: float, watched_at: Optional[float] = None, queue: bool = False
-    ) -> Any:
-        """A playback stopped at ``progress`` percent: ``local_changes.record_stop`` (one
-        transaction; ``queue`` also queues a watched stop's play for Trakt)."""
-        from . import local_changes
-
-        with self._lock:
-            return local_changes.record_stop(self._conn, item, progress, watched_at, queue)
-
-    def bookmark_progress(self, item: Any) -> Optional[float]:
-        """The mirror's saved progress (percent) of a ``local_changes.PlayedItem``, or None."""
-        from . import local_changes
-
-        with self._lock:
-            return local_changes.bookmark_progress(self._conn, item)
-
-    def queue_scrobble(self, write: Any) -> bool:
-        """Keep a ``scrobble_rows.ScrobbleWrite`` in the outbox (False: not kept, see there)."""
-        from . import scrobble_rows
-
-        with self._lock:
-            return scrobble_rows.queue(self._conn, write)
-
-    def queued_scrobbles(self) -> List[Any]:
-        """The queued scrobble writes (``outbox.OutboxRow``), oldest first."""
-        from . import scrobble_rows
-
-        with self._lock:
-            return scrobble_rows.rows(self._conn)
-
-    def discard_scrobble(self, key: str) -> int:
-        """Forget the queued scrobble writes of ``key`` (a newer scrobble reached Trakt)."""
-        from . import scrobble_rows
-
-        with self._lock:
-            return scrobble_rows.discard(self._conn, key)
-
-    def push_scrobbles(self, client: Any, now: Optional[float] = None) -> Optional[Any]:
-        """Send the queued scrobble writes now, under the sync lease (``outbox_push``); None
-        when a sync holds the lease (it pushes them itself, before its pull). Trakt errors
-        keep the rows; ``Aborted`` and re-authorisation errors propagate."""
-        from . import lease, outbox_push, scrobble_rows
-        from .context import SyncContext
-
-        with self._lock:
-            if not scrobble_rows.rows(self._conn):
-                return None
-            owner = lease.new_owner()
-            if not lease.acquire(self._conn, owner):
-                return None
-            try:
-                ctx = SyncContext(client, None, now)
-                return outbox_push.push_outbox(
-                    self._conn, ctx, owner, force=True, now=now, kinds=scrobble_rows.KINDS
-                )
-            finally:
-                lease.release(self._conn, owner)
-
     def take_notices(self) -> List[Dict[str, Any]]:
         """Notices for the user (codes, e.g. a change refused by an account limit), each
         returned once: see ``refusals``."""
@@ -287,31 +213,6 @@ class TraktSyncDatabase:
             return queries.watchlist(self._conn, kind, order)
 
     @_reports_damage
-    def lists(self, kind: str = "personal") -> List[Dict[str, Any]]:
-        """The user's ``personal`` or ``liked`` Trakt lists in Trakt's order: dicts with
-        ``list_id, name, slug, item_count, updated_at, kind, owner`` (and ``owner_slug``,
-        ``liked_at``, ``privacy``, ``description``). Raises ValueError for another kind."""
-        from . import lists
-
-        with self._lock:
-            return lists.lists(self._conn, kind)
-
-    @_reports_damage
-    def list_items(self, list_id: int) -> List[Dict[str, Any]]:
-        """The items of one mirrored list in rank order, shaped like watchlist rows."""
-        from . import lists
-
-        with self._lock:
-            return lists.list_items(self._conn, list_id)
-
-    def take_list_notices(self) -> List[Dict[str, Any]]:
-        """The waiting account-limit notices (each returned once, then deleted)."""
-        from . import list_push
-
-        with self._lock:
-            return list(list_push.take_notices(self._conn))
-
-    @_reports_damage
     def is_movie_watched(self, trakt_id: int) -> bool:
         with self._lock:
             row = self._conn.execute(
@@ -334,35 +235,6 @@ class TraktSyncDatabase:
             return queries.show_progress(self._conn, show_id)
 
     # Browse pages (items named by IMDb id): trakt_sync/browse_reads.py
-    @_reports_damage
-    def states_by_imdb(self, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
-        from . import browse_reads
-
-        with self._lock:
-            return browse_reads.states_by_imdb(self._conn, imdb_ids)
-
-    @_reports_damage
-    def show_id_by_imdb(self, imdb_id: str) -> Optional[int]:
-        from . import browse_reads
-
-        with self._lock:
-            return browse_reads.show_id_by_imdb(self._conn, imdb_id)
-
-    @_reports_damage
-    def episode_states(self, show_id: int) -> Dict[str, Any]:
-        from . import browse_reads
-
-        with self._lock:
-            return browse_reads.episode_states(self._conn, show_id)
-
-    @_reports_damage
-    def collection(self) -> List[Dict[str, Any]]:
-        """Collected movies and shows as list rows, newest first (browse_reads.collection)."""
-        from . import browse_reads
-
-        with self._lock:
-            return browse_reads.collection(self._conn)
-
     @_reports_damage
     def counts(self) -> Dict[str, int]:
         with self._lock:

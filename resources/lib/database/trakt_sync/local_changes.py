@@ -14,16 +14,13 @@ resume point, a ``remove_playback`` row) in the ``outbox`` table, with the real 
 and without letting the outbox apply the play a second time. Whichever process syncs next
 pushes it, exactly once (``outbox_push`` checks the history for a row left "sending").
 
-Agreement with the next delta sync
-----------------------------------
-The watched units' delta (``watched.py``) fetches the history since the stored cursor and checks
-``local plays + new plays == Trakt's total``. The play recorded here is already counted locally
-and would be counted again as "new", so that check fails and the unit falls back to a full
-fetch anyway. To avoid fetching twice (history + stats, then every page), the same transaction
-clears the unit's "last full sync" stamp (``meta`` ``full_sync_ts:<unit>``): the engine then
-skips the delta and runs the full fetch directly, which replaces the watched set with Trakt's
-and so agrees with this change (or corrects it, if Trakt never got the play). The cursors are
-left alone, so nothing that happened elsewhere is ever skipped.
+The next sync
+-------------
+The watched units have no delta path (see ``watched.py``): when Trakt's watched cursor moves,
+which the scrobble or the queued ``watch`` row makes it do, the next sync fetches the whole
+watched set and replaces the local one, which then agrees with the play recorded here. Watched
+shows are also fetched in full at least daily (``engine.FULL_REFRESH_SECONDS``), so a play Trakt
+never got does not stay. Nothing here touches the sync's cursors or stamps.
 
 A locally created bookmark has a negative ``playback_id`` (Trakt's id is unknown until the next
 ``/sync/playback`` fetch, whose full replace then swaps it for Trakt's row).
@@ -38,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 from ..connection import write_transaction
-from .engine import FULL_SYNC_META
 from .items import now_iso
 from .watched import update_show_counts
 
@@ -169,12 +165,6 @@ def _remove_bookmarks(conn: sqlite3.Connection, item: PlayedItem) -> int:
     return conn.execute("DELETE FROM bookmarks WHERE " + where, params).rowcount  # noqa: S608
 
 
-def _force_full_fetch(conn: sqlite3.Connection, unit: str) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (FULL_SYNC_META + unit, "0.0")
-    )
-
-
 def _mark_watched(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> LocalChange:
     if item.kind == "movie":
         updated = conn.execute(
@@ -188,7 +178,6 @@ def _mark_watched(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> Loc
                 "last_updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
                 (item.trakt_id, item.imdb_id, item.tmdb_id, item.title, stamp, stamp),
             )
-        _force_full_fetch(conn, "watched_movies")
     else:
         updated = conn.execute(
             "UPDATE shows SET plays = plays + 1, last_watched_at = MAX(COALESCE("
@@ -210,7 +199,6 @@ def _mark_watched(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> Loc
             (item.show_id, item.season, item.number, item.trakt_id, stamp),
         )
         update_show_counts(conn, [item.show_id])
-        _force_full_fetch(conn, "watched_shows")
     return LocalChange("watched", bookmarks_removed=_remove_bookmarks(conn, item))
 
 

@@ -1,0 +1,70 @@
+"""The facade's reads for browsing: Trakt lists, and the mirror's state by IMDb id.
+
+A mixin of :class:`~resources.lib.database.trakt_sync.TraktSyncDatabase`: it uses that class's
+``_lock`` and ``_conn``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from .damage import _reports_damage
+
+
+class BrowseReads:
+    _lock: Any
+    _conn: Any
+
+    @_reports_damage
+    def lists(self, kind: str = "personal") -> List[Dict[str, Any]]:
+        """The user's ``personal`` or ``liked`` Trakt lists in Trakt's order: dicts with
+        ``list_id, name, slug, item_count, updated_at, kind, owner`` (and ``owner_slug``,
+        ``liked_at``, ``privacy``, ``description``). Raises ValueError for another kind."""
+        from . import lists
+
+        with self._lock:
+            return lists.lists(self._conn, kind)
+
+    @_reports_damage
+    def list_items(self, list_id: int) -> List[Dict[str, Any]]:
+        """The items of one mirrored list in rank order, shaped like watchlist rows."""
+        from . import lists
+
+        with self._lock:
+            return lists.list_items(self._conn, list_id)
+
+    def take_list_notices(self) -> List[Dict[str, Any]]:
+        """The waiting account-limit notices (each returned once, then deleted)."""
+        from . import list_push
+
+        with self._lock:
+            return list(list_push.take_notices(self._conn))
+
+    @_reports_damage
+    def states_by_imdb(self, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.states_by_imdb(self._conn, imdb_ids)
+
+    @_reports_damage
+    def show_id_by_imdb(self, imdb_id: str) -> Optional[int]:
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.show_id_by_imdb(self._conn, imdb_id)
+
+    @_reports_damage
+    def episode_states(self, show_id: int) -> Dict[str, Any]:
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.episode_states(self._conn, show_id)
+
+    @_reports_damage
+    def collection(self) -> List[Dict[str, Any]]:
+        """Collected movies and shows as list rows, newest first (browse_reads.collection)."""
+        from . import browse_reads
+
+        with self._lock:
+            return browse_reads.collection(self._conn)
