@@ -125,6 +125,9 @@ def prefetch(ctx: SyncContext, show_ids: List[int], parallel: Optional[int] = No
         ctx.seasons_ahead = _Prefetch(ctx, show_ids, parallel)  # type: ignore[attr-defined]
 
 
+_NOT_FETCHED = object()  # a show left to the sync's own thread after another fetch failed
+
+
 class _Prefetch:
     """Up to ``parallel`` fetches in flight, each in a daemon thread that ends with its request,
     and at most :data:`FETCH_AHEAD` fetched or in flight but not yet taken (memory stays bounded
@@ -166,9 +169,12 @@ class _Prefetch:
     def _fetch(self, show_id: int) -> None:
         try:
             if self._stopped:
-                raise errors.Aborted("sync stopped")
-            with ratelimit.background():
-                outcome: Any = _fetch_now(self._ctx, show_id)
+                # Another fetch failed first: leave this show to the sync's own thread, which
+                # asks for it (or stops) itself. Never hand it an error that is not its own.
+                outcome: Any = _NOT_FETCHED
+            else:
+                with ratelimit.background():
+                    outcome = _fetch_now(self._ctx, show_id)
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
             outcome = exc
             if not isinstance(exc, (errors.NotFound, MalformedItem)):
@@ -195,7 +201,7 @@ class _Prefetch:
             self._taken.add(show_id)
             outcome = self._results.pop(show_id)
         self._fill()
-        return outcome
+        return None if outcome is _NOT_FETCHED else outcome
 
 
 def fetch_show_seasons(ctx: SyncContext, show_id: int) -> List[Dict[str, Any]]:
