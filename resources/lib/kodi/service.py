@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterable, List, Optional
 
 import xbmc
 
-from resources.lib.database.trakt_sync.result import SyncResult
 from resources.lib.constants import ADDON_ID
+from resources.lib.database.trakt_sync.result import SyncResult
 from resources.lib.kodi import freshness, prefetch, service_mirror, service_notify
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.log import setup_logging
