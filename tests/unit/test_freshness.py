@@ -188,3 +188,25 @@ def test_a_play_on_another_device_shows_in_the_open_next_up_within_5_s(kodi, san
     finally:
         kodi.abort.set()
         thread.join(5.0)
+
+
+def test_a_freshness_check_that_finds_nothing_new_is_one_request_and_no_refresh(kodi, sandbox):
+    authorise(kodi, sandbox)
+    kodi.clock = None  # real waits
+    lag = [120.0]
+    service = service_module.AIOStreamsService(clock=lambda: time.time() - lag[0])
+    thread = threading.Thread(target=service.run, daemon=True)
+    thread.start()
+    try:
+        assert kodi.wait_for_log("Sync finished: status=ok trigger=auto", timeout=30)
+        lag[0] = 0.0
+        kodi.info_labels["Container.FolderPath"] = URL + "?action=next_up"
+        sandbox.reset_requests()
+        browse(kodi, "?action=next_up")
+        service.monitor.onNotification("plugin.video.aiostreams", "Other.freshness", "")
+        assert kodi.wait_for_log("Sync finished: status=ok trigger=fresh changes=0 requests=1")
+        assert sandbox.requests().get("total") == 1
+        assert "Container.Refresh" not in kodi.builtins
+    finally:
+        kodi.abort.set()
+        thread.join(5.0)
