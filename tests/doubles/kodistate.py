@@ -105,6 +105,7 @@ class KodiState:
         self.resolved: List[Tuple[int, bool, Any]] = []
         self.content: List[Tuple[int, str]] = []
         self.builtins: List[str] = []
+        self.info_labels: Dict[str, str] = {}
         self.abort = threading.Event()
         self.clock: Optional[FakeClock] = None
         self.fake_slice_real_seconds = 0.001

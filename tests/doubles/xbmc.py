@@ -90,7 +90,7 @@ def getCondVisibility(condition: str) -> bool:
 def getInfoLabel(label: str) -> str:
     if label == "System.BuildVersion":
         return f"{STATE.kodi_version}.1 (fake)"
-    return ""
+    return STATE.info_labels.get(label, "")
 
 
 def sleep(milliseconds: int) -> None:

@@ -18,6 +18,7 @@ from resources.lib.service.effects import (
     Notify,
     PublishLastSync,
     PublishServiceState,
+    RefreshLists,
     ReloadSettings,
     RunSync,
 )
@@ -435,3 +436,74 @@ def test_reloaded_settings_stop_what_they_switched_off(new, field, value):
     state, effects = decide.settings_changed(state, old, new, T0 + 10)
     assert getattr(state, field) == value
     assert effects == [PublishServiceState()]
+
+
+# ------------------------------------------------------------- a list's freshness request
+
+FRESH_S = scheduler.FRESH_SECONDS
+
+
+@pytest.mark.parametrize(
+    "name, fields, settings, authorised, expected",
+    [
+        ("stale mirror: one check past the throttle", {}, DEFAULTS, True, [("fresh", True)]),
+        ("never synced", {"last_sync_at": None}, DEFAULTS, True, [("fresh", True)]),
+        ("synced 59 s ago", {"last_sync_at": T0 - 59}, DEFAULTS, True, []),
+        ("checked 30 s ago", {"last_fresh_at": T0 - 30}, DEFAULTS, True, []),
+        ("checked 60 s ago", {"last_fresh_at": T0 - FRESH_S}, DEFAULTS, True, [("fresh", True)]),
+        ("auto-sync off", {}, ServiceSettings(auto_sync=False), True, []),
+        ("not authorised", {}, DEFAULTS, False, []),
+        (
+            "backing off from an outage",
+            {"backoff": scheduler.Backoff(failures=2, until=T0 + 100), "not_before": T0 + 100},
+            DEFAULTS,
+            True,
+            [],
+        ),
+        (
+            "a 5-minute throttle does not hold it",
+            {"not_before": T0 + 200},
+            DEFAULTS,
+            True,
+            [("fresh", True)],
+        ),
+    ],
+)
+def test_a_freshness_request_runs_one_check_at_most_once_a_minute(
+    name, fields, settings, authorised, expected
+):
+    base = {"last_sync_at": T0 - 120, "next_check_at": T0 + 30}
+    base.update(fields)
+    state, _ = decide.on_event(at(**base), Event("fresh", "list", T0 - 1), settings)
+    state, effects = tick(state, T0, settings, authorised)
+    assert runs(effects) == expected, name
+    assert state.fresh_requested_at is None  # answered or dropped, never left pending
+    assert (state.last_fresh_at == T0) == bool(expected)
+
+
+def test_a_burst_of_freshness_requests_is_one_check():
+    state = at(last_sync_at=T0 - 120, next_check_at=T0 + 30)
+    for offset in (0.0, 0.2, 0.4):
+        state, _ = decide.on_event(state, Event("fresh", "list", T0 + offset), DEFAULTS)
+    state, first = tick(state, T0 + 1)
+    for offset in (2.0, 3.0):  # the widgets that the open list's refresh reloads
+        state, _ = decide.on_event(state, Event("fresh", "list", T0 + offset), DEFAULTS)
+    _, second = tick(state, T0 + 4)
+    assert (runs(first), runs(second)) == ([("fresh", True)], [])
+
+
+@pytest.mark.parametrize(
+    "trigger, status, changes, refresh",
+    [
+        ("fresh", "ok", CHANGED, True),
+        ("fresh", "ok", {}, False),  # nothing new: the list on screen is right already
+        ("fresh", "error", {}, False),
+        ("auto", "ok", CHANGED, False),  # interval syncs refresh the widgets only (prefetch)
+    ],
+)
+def test_a_freshness_check_that_changed_something_refreshes_the_lists(
+    trigger, status, changes, refresh
+):
+    _, effects = finish(at(), status, trigger, changes=changes)
+    assert any(isinstance(e, RefreshLists) for e in effects) == refresh
+    assert notes(effects) == []  # the refreshed list is the news; no notification

@@ -17,8 +17,9 @@ from typing import Any, Callable, Iterable, List, Optional
 
 import xbmc
 
+from resources.lib.constants import ADDON_ID
 from resources.lib.database.trakt_sync.result import SyncResult
-from resources.lib.kodi import prefetch, service_mirror, service_notify
+from resources.lib.kodi import freshness, prefetch, service_mirror, service_notify
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.log import setup_logging
 from resources.lib.kodi.settings import Settings, load_settings
@@ -76,7 +77,9 @@ class AIOStreamsMonitor(xbmc.Monitor):
         self._post("wake", "screensaver")
 
     def onNotification(self, sender: str, method: str, data: str) -> None:  # noqa: N802
-        if method == "System.OnWake":
+        if method == "Other." + freshness.METHOD and sender == ADDON_ID:
+            self._post("fresh", "list")  # a list opened on a stale mirror (kodi/freshness.py)
+        elif method == "System.OnWake":
             self._post("wake", "system")
         elif method == "System.OnQuit":
             # Kodi raises its abort flag only after stopping its network services, which can
@@ -284,6 +287,8 @@ class AIOStreamsService:
                 service_notify.notify(effect)
             elif isinstance(effect, effects.PublishLastSync):
                 service_notify.publish_last_sync(effect)
+            elif isinstance(effect, effects.RefreshLists):
+                service_notify.refresh_lists(self._clock())  # widgets: prefetch.after_sync
             elif isinstance(effect, effects.PublishServiceState):
                 reloads = self.state.settings_reloads
                 service_notify.publish_running(self.started_at, self.settings, reloads)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 from typing import Any, List, Tuple
 
+import xbmc
+
+from resources.lib.constants import ADDON_ID
 from resources.lib.kodi import dialogs, strings, window
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.settings import Settings
@@ -90,3 +93,22 @@ def _publish_state(value: dict) -> None:
         window.set_json(window.SERVICE_STATE, value)
     except Exception:
         log.debug("Could not publish the service state", exc_info=True)
+
+
+def refresh_lists(now: float) -> bool:
+    """A freshness check changed something: remember when (the renders this causes must not ask
+    again), then refresh the open list if it is one of ours. The widgets get their refresh from
+    prefetch.after_sync, which follows every sync that changed something. True when the open
+    list was refreshed."""
+    try:
+        window.set_text(window.FRESH_REFRESHED, "%.3f" % now)
+        folder = xbmc.getInfoLabel("Container.FolderPath") or ""
+        ours = "plugin://%s" % ADDON_ID
+        if not (folder == ours or folder.startswith(ours + "/")):
+            return False
+        xbmc.executebuiltin("Container.Refresh")
+        log.info("Refreshed the open list after a freshness check")
+        return True
+    except Exception:  # a refresh is a nicety: never costs the service its loop
+        log.debug("Could not refresh the open list", exc_info=True)
+        return False

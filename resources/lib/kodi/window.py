@@ -18,6 +18,10 @@ from resources.lib.constants import PLAY_RETRY_PROPERTY as PLAY_RETRY_PROPERTY
 
 HOME_WINDOW_ID = 10000
 LAST_SYNC = "aiostreams.last_sync"
+# A list asked the service for a freshness check (Unix seconds), and the service refreshed the
+# lists after one (Unix seconds): the renders that refresh causes must not ask again.
+FRESH_REQUESTED = "aiostreams.fresh_requested"
+FRESH_REFRESHED = "aiostreams.fresh_refreshed"
 DATABASE_INFO = "aiostreams.database_info"
 SERVICE_STATE = "aiostreams.service"
 # The path a corrupt database was moved to (plain text): the user is told once across processes.

@@ -212,6 +212,9 @@ def list_view(handle: int, category: int, content: str, read: Any, empty: int) -
         directory.show(handle, items, content=content, category=localize(category))
     finally:
         ctx.close()
+    from resources.lib.kodi import freshness  # after the list is shown: it never waits
+
+    freshness.request_if_stale()
 
 
 # -------------------------------------------------------------------- views

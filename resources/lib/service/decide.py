@@ -24,12 +24,15 @@ from .effects import (
     Notify,
     PublishLastSync,
     PublishServiceState,
+    RefreshLists,
     ReloadSettings,
     RunSync,
 )
 from .state import (
     AUTO,
     DEFERRABLE,
+    FRESH,
+    FRESH_TRIGGER,
     LIBRARY,
     LIBRARY_TRIGGER,
     SCHEDULE,
@@ -61,6 +64,10 @@ def on_event(state: ServiceState, event: Event, settings: ServiceSettings) -> Ou
     if event.kind == LIBRARY:
         first = state.library_first_at if state.library_first_at is not None else event.at
         return replace(state, library_first_at=first, library_last_at=event.at), []
+    if event.kind == FRESH:
+        # Bursts (several lists and widgets opening at once) collapse into one request.
+        pending = state.fresh_requested_at
+        return replace(state, fresh_requested_at=event.at if pending is None else pending), []
     if event.kind == WAKE:
         if not settings.auto_sync:
             log.debug("Wake ignored: auto-sync is off")
@@ -95,9 +102,10 @@ def on_tick(
         return replace(state, last_sync_at=now), []
     # A wake sync bypasses the engine's throttle (spec: Wake Sync Flow); its bursts are already
     # debounced. The seconds override is a developer setting that sets the pace itself: the
-    # engine's 5-minute throttle would otherwise turn most of its syncs into no-ops. Interval,
-    # schedule and library syncs stay throttled.
-    force = trigger == WAKE_TRIGGER or settings.interval_override
+    # engine's 5-minute throttle would otherwise turn most of its syncs into no-ops. A freshness
+    # check is one request when nothing changed and is bounded to one per minute by
+    # scheduler.should_fresh_sync. Interval, schedule and library syncs stay throttled.
+    force = trigger in (WAKE_TRIGGER, FRESH_TRIGGER) or settings.interval_override
     return state, [RunSync(trigger, force, settings.categories)]
 
 
@@ -134,8 +142,9 @@ def _once(probe: Callable[[], bool]) -> Callable[[], bool]:
 def _due_trigger(
     state: ServiceState, now: float, settings: ServiceSettings, authorised: Callable[[], bool]
 ) -> Tuple[ServiceState, Optional[str]]:
-    """The sync that is due now, if any, in order: wake, library, a deferred one, then the
-    daily schedule and the interval (those two only every ``tick_seconds``)."""
+    """The sync that is due now, if any, in order: wake, a list's freshness request, library, a
+    deferred one, then the daily schedule and the interval (those two only every
+    ``tick_seconds``)."""
     if state.wake_due_at is not None and now >= state.wake_due_at:
         state = replace(state, wake_due_at=None)
         decision = scheduler.should_wake_sync(
@@ -144,6 +153,19 @@ def _due_trigger(
         log.debug("Wake sync: %s", decision.reason)
         if decision:
             return state, WAKE_TRIGGER
+    if state.fresh_requested_at is not None:
+        state = replace(state, fresh_requested_at=None)
+        decision = scheduler.should_fresh_sync(
+            now,
+            state.last_sync_at,
+            state.last_fresh_at,
+            auto_sync=settings.auto_sync,
+            authorised=authorised(),
+            backoff_until=None if state.online else state.not_before,
+        )
+        log.debug("Freshness check: %s", decision.reason)
+        if decision:
+            return replace(state, last_fresh_at=now), FRESH_TRIGGER
     if state.library_first_at is not None:
         decision = scheduler.should_library_sync(
             now,
@@ -274,6 +296,8 @@ def after_sync(
             playing_video=playing_video,
         ):
             effects.append(Notify(NOTIFY_CHANGES, announced=tuple(announced)))
+        if trigger == FRESH_TRIGGER and changes:
+            effects.append(RefreshLists())
     elif status is SyncStatus.THROTTLED:
         allowed = to_epoch(result.next_allowed_at)
         not_before = allowed if allowed and allowed > now else now + THROTTLE_FALLBACK_SECONDS

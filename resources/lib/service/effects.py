@@ -51,3 +51,9 @@ class PublishLastSync:
 @dataclass(frozen=True)
 class PublishServiceState:
     """Publish ``aiostreams.service`` again (the settings in effect changed)."""
+
+
+@dataclass(frozen=True)
+class RefreshLists:
+    """A freshness check changed something: refresh the open list (if it is ours) and the
+    widgets. The front end remembers when, so the renders it causes do not ask again."""

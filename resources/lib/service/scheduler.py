@@ -33,6 +33,9 @@ BACKOFF_BASE_SECONDS = 60.0
 BACKOFF_CAP_SECONDS = 3600.0
 # When another process holds the sync lease, try again after this long.
 BUSY_RETRY_SECONDS = 60.0
+# A list opened on a stale mirror asks for a freshness check: at most one per this long, and
+# none when the mirror checked Trakt this recently (the plugin applies the same age).
+FRESH_SECONDS = 60.0
 
 # Triggers whose completion may be announced by a notification (never "manual": the user who
 # pressed the button already sees a progress dialog).
@@ -122,6 +125,33 @@ def should_wake_sync(
     if last_wake_sync_at is not None and 0 <= now - last_wake_sync_at < debounce_seconds:
         return Decision(False, "debounced")
     return Decision(True, "woke up")
+
+
+def should_fresh_sync(
+    now: float,
+    last_sync_at: Optional[float],
+    last_fresh_at: Optional[float],
+    *,
+    auto_sync: bool,
+    authorised: bool,
+    backoff_until: Optional[float],
+    fresh_seconds: float = FRESH_SECONDS,
+) -> Decision:
+    """Decide whether a list's freshness request earns a check of Trakt. A check whose answer is
+    "nothing new" is one request (``last_activities``), so it passes the engine's 5-minute
+    throttle; it is bounded here instead: at most one per ``fresh_seconds``, none when any sync
+    ended within ``fresh_seconds``, none while an outage is backed off from."""
+    if not auto_sync:
+        return Decision(False, "auto-sync is off")
+    if not authorised:
+        return Decision(False, "not authorised")
+    if last_sync_at is not None and 0 <= now - last_sync_at < fresh_seconds:
+        return Decision(False, "the mirror checked Trakt recently")
+    if last_fresh_at is not None and 0 <= now - last_fresh_at < fresh_seconds:
+        return Decision(False, "throttled (one per minute)")
+    if backoff_until is not None and now < backoff_until:
+        return Decision(False, "backing off from an outage")
+    return Decision(True, "a list opened on a stale mirror")
 
 
 def merge_wake(pending_due_at: Optional[float], now: float, delay: float) -> float:

@@ -16,6 +16,8 @@ from .scheduler import Backoff
 SETTINGS = "settings"
 WAKE = "wake"
 LIBRARY = "library"
+# A list opened on a mirror whose last check of Trakt is over a minute old (the plugin asks).
+FRESH = "fresh"
 # Wake sources: System.OnWake (the network may still be down) or the screensaver going away.
 WAKE_SYSTEM = "system"
 WAKE_SCREENSAVER = "screensaver"
@@ -25,6 +27,7 @@ AUTO = "auto"
 WAKE_TRIGGER = "wake"
 LIBRARY_TRIGGER = "library"
 SCHEDULE = "schedule"
+FRESH_TRIGGER = "fresh"
 # Triggers that are owed when they could not run (the interval and wake syncs simply come again).
 DEFERRABLE = (LIBRARY_TRIGGER, SCHEDULE)
 
@@ -100,6 +103,9 @@ class ServiceState:
     schedule_baseline: _dt.datetime = _dt.datetime(1970, 1, 2)
     # A library or scheduled sync that was throttled, busy or failed: it runs once allowed.
     deferred: Optional[str] = None
+    # A list asked for a freshness check (when the request arrived), and when the last one ran.
+    fresh_requested_at: Optional[float] = None
+    last_fresh_at: Optional[float] = None
     unauthorised_notified: bool = False
     # Whether Trakt was authorised at the last interval check (None: not checked yet).
     was_authorised: Optional[bool] = None
