@@ -17,7 +17,7 @@ from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
-from resources.lib.plugin import browse_items, texts, views
+from resources.lib.plugin import texts, views
 from resources.lib.plugin.urls import url_for
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,10 @@ def with_art(ctx: AddonContext, rows: List[Dict[str, Any]], items: List[Item]) -
     except Exception:  # art is an extra: an unreadable cache leaves the text list
         log.warning("The meta cache could not be read; listing without art", exc_info=True)
         return items
+    if not any(found):
+        return items
+    from resources.lib.plugin import browse_items  # only with art to show: a cold cache skips it
+
     for row, item, art in zip(rows, items, found):
         if art is None:
             continue
@@ -108,6 +112,15 @@ def page_number(params: Dict[str, str]) -> int:
     """The page a URL asks for (``page=2``); anything but a number from 1 to 9999 is page 1."""
     text = (params or {}).get("page", "")
     return int(text) if text.isdigit() and 0 < len(text) <= 4 and int(text) > 0 else 1
+
+
+def _route(action: str, params: Optional[Dict[str, str]], **extra: Any) -> Dict[str, Any]:
+    """The action and parameters of a list's next page: a widget path's ``widget=1`` stays."""
+    route: Dict[str, Any] = dict(extra, action=action)
+    widget = (params or {}).get("widget")
+    if widget in ("1", "true"):
+        route["widget"] = widget
+    return route
 
 
 def _all_rows(rows: List[Dict[str, Any]], limit: int, offset: int) -> List[Dict[str, Any]]:
@@ -150,7 +163,7 @@ def next_up(handle: int, params: Optional[Dict[str, str]] = None) -> None:
         "next_up",
         strings.NEXT_UP_EMPTY,
         page_number(params),
-        {"action": "next_up"},
+        _route("next_up", params),
     )
 
 
@@ -163,7 +176,7 @@ def in_progress(handle: int, params: Optional[Dict[str, str]] = None) -> None:
         "in_progress",
         strings.IN_PROGRESS_EMPTY,
         page_number(params),
-        {"action": "in_progress"},
+        _route("in_progress", params),
     )
 
 
@@ -177,7 +190,7 @@ def watchlist(handle: int, kind: str, params: Optional[Dict[str, str]] = None) -
             "watchlist_movie",
             strings.WATCHLIST_MOVIES_EMPTY,
             page_number(params),
-            {"action": "watchlist_movies"},
+            _route("watchlist_movies", params),
         )
     else:
         _rows_view(
@@ -188,7 +201,7 @@ def watchlist(handle: int, kind: str, params: Optional[Dict[str, str]] = None) -
             "watchlist_show",
             strings.WATCHLIST_SHOWS_EMPTY,
             page_number(params),
-            {"action": "watchlist_shows"},
+            _route("watchlist_shows", params),
         )
 
 
@@ -201,7 +214,7 @@ def collection(handle: int, params: Optional[Dict[str, str]] = None) -> None:
         "collection",
         texts.COLLECTION_EMPTY,
         page_number(params),
-        {"action": "collection"},
+        _route("collection", params),
     )
 
 
@@ -245,7 +258,7 @@ def list_items(handle: int, params: Dict[str, str]) -> None:
         "list",
         texts.LIST_EMPTY,
         page_number(params),
-        {"action": "list_items", "id": list_id},
+        _route("list_items", params, id=list_id),
     )
 
 
