@@ -83,6 +83,17 @@ def _with_params(module: str, name: str) -> Callable[[int, Params], None]:
     return route
 
 
+def _paged(name: str, *args: object) -> Callable[[int, Params], None]:
+    """A paged Trakt list: ``views_trakt.<name>(handle, *args, params)`` (``page=N`` in params)."""
+
+    def route(handle: int, params: Params) -> None:
+        from resources.lib.plugin import views_trakt
+
+        getattr(views_trakt, name)(handle, *args, params)
+
+    return route
+
+
 def _play(handle: int, params: Params) -> None:
     from resources.lib.plugin import play
 
@@ -130,11 +141,11 @@ ROUTES: Dict[str, Callable[[int, Params], None]] = {
     "search_remove": _search_change("remove"),
     "search_clear": _search_change("clear"),
     "trakt": _view("views_trakt", "trakt_menu"),
-    "next_up": _view("views_trakt", "next_up"),
-    "in_progress": _view("views_trakt", "in_progress"),
-    "watchlist_movies": _view("views_trakt", "watchlist", "movie"),
-    "watchlist_shows": _view("views_trakt", "watchlist", "show"),
-    "collection": _view("views_trakt", "collection"),
+    "next_up": _paged("next_up"),
+    "in_progress": _paged("in_progress"),
+    "watchlist_movies": _paged("watchlist", "movie"),
+    "watchlist_shows": _paged("watchlist", "show"),
+    "collection": _paged("collection"),
     "lists_personal": _view("views_trakt", "lists", "personal"),
     "lists_liked": _view("views_trakt", "lists", "liked"),
     "list_items": _with_params("views_trakt", "list_items"),

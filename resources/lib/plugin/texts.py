@@ -58,3 +58,6 @@ NEEDS_MANIFEST = 31053
 LIST_CHOOSE = 31060
 LIST_CHOICE_NONE = 31061
 LIST_NOT_IN_ANY = 31062
+
+# h20-fast-items (strings.po 31400-31409)
+PAGE_CATEGORY = 31400  # "{category}, page {page}"

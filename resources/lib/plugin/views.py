@@ -17,6 +17,7 @@ from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
+from resources.lib.plugin import texts
 from resources.lib.plugin.urls import play_url, url_for
 
 log = logging.getLogger(__name__)
@@ -200,8 +201,17 @@ def _unreadable_item(exc: Exception, what: str) -> Item:
     return Item(label, url_for("noop"))
 
 
-def list_view(handle: int, category: int, content: str, read: Any, empty: int) -> None:
-    """Show one list; a list is never an empty folder (``empty``: its genuinely-empty label)."""
+def _category(category: int, page: int) -> str:
+    """The list's name, with the page number from page 2 on."""
+    name = localize(category)
+    return name if page <= 1 else localize(texts.PAGE_CATEGORY, category=name, page=page)
+
+
+def list_view(
+    handle: int, category: int, content: str, read: Any, empty: int, page: int = 1
+) -> None:
+    """Show one list; a list is never an empty folder (``empty``: its genuinely-empty label).
+    ``page``: the page of a paged list (its number shows in the category from page 2 on)."""
     ctx = build_context()
     try:
         try:
@@ -209,7 +219,7 @@ def list_view(handle: int, category: int, content: str, read: Any, empty: int) -
         except Exception as exc:  # a broken database: say so in the list, details in the log
             items = [_unreadable_item(exc, localize(category))]
             content = "files"
-        directory.show(handle, items, content=content, category=localize(category))
+        directory.show(handle, items, content=content, category=_category(category, page))
     finally:
         ctx.close()
     from resources.lib.kodi import freshness  # after the list is shown: it never waits

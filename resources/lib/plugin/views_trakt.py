@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
-from resources.lib.plugin import browse_items, texts, views
+from resources.lib.plugin import texts, views
 from resources.lib.plugin.urls import url_for
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,10 @@ def with_art(ctx: AddonContext, rows: List[Dict[str, Any]], items: List[Item]) -
     except Exception:  # art is an extra: an unreadable cache leaves the text list
         log.warning("The meta cache could not be read; listing without art", exc_info=True)
         return items
+    if not any(found):
+        return items
+    from resources.lib.plugin import browse_items  # only with art to show: a cold cache skips it
+
     for row, item, art in zip(rows, items, found):
         if art is None:
             continue
@@ -101,72 +105,116 @@ def _entry(row: Dict[str, Any], view: str) -> Item:
     return views.with_menu(item, row, view)
 
 
+PAGE_SIZE = 100  # rows a page shows; a "Next page" item opens the next hundred
+
+
+def page_number(params: Dict[str, str]) -> int:
+    """The page a URL asks for (``page=2``); anything but a number from 1 to 9999 is page 1."""
+    text = (params or {}).get("page", "")
+    return int(text) if text.isdigit() and 0 < len(text) <= 4 and int(text) > 0 else 1
+
+
+def _route(action: str, params: Optional[Dict[str, str]], **extra: Any) -> Dict[str, Any]:
+    """The action and parameters of a list's next page: a widget path's ``widget=1`` stays."""
+    route: Dict[str, Any] = dict(extra, action=action)
+    widget = (params or {}).get("widget")
+    if widget in ("1", "true"):
+        route["widget"] = widget
+    return route
+
+
+def _all_rows(rows: List[Dict[str, Any]], limit: int, offset: int) -> List[Dict[str, Any]]:
+    return rows[offset : offset + limit]
+
+
 def _rows_view(
     handle: int,
     category: int,
     content: str,
-    rows_of: Callable[[Any], List[Dict[str, Any]]],
+    rows_of: Callable[[Any, int, int], List[Dict[str, Any]]],
     view: str,
     empty: int,
+    page: int = 1,
+    route: Optional[Dict[str, Any]] = None,
 ) -> None:
+    """One page of a list: ``rows_of(db, limit, offset)`` reads one row more than a page holds,
+    so a "Next page" item (``route``: the action and parameters of this list) is added only
+    when there is a next page."""
+
     def read(ctx: AddonContext) -> List[Item]:
-        rows = rows_of(ctx.db)
-        return with_art(ctx, rows, [_entry(row, view) for row in rows])
+        rows = rows_of(ctx.db, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        items = with_art(ctx, rows, [_entry(row, view) for row in rows])
+        if more and route:
+            url = url_for(**dict(route, page=page + 1))
+            items.append(Item(localize(texts.NEXT_PAGE), url, is_folder=True))
+        return items
 
-    views.list_view(handle, category, content, read, empty)
+    views.list_view(handle, category, content, read, empty, page=page)
 
 
-def next_up(handle: int) -> None:
+def next_up(handle: int, params: Optional[Dict[str, str]] = None) -> None:
     _rows_view(
         handle,
         strings.NEXT_UP,
         "episodes",
-        lambda db: db.next_up(),
+        lambda db, limit, offset: db.next_up(limit=limit, offset=offset),
         "next_up",
         strings.NEXT_UP_EMPTY,
+        page_number(params),
+        _route("next_up", params),
     )
 
 
-def in_progress(handle: int) -> None:
+def in_progress(handle: int, params: Optional[Dict[str, str]] = None) -> None:
     _rows_view(
         handle,
         strings.IN_PROGRESS,
         "videos",
-        lambda db: db.in_progress(),
+        lambda db, limit, offset: _all_rows(db.in_progress(), limit, offset),
         "in_progress",
         strings.IN_PROGRESS_EMPTY,
+        page_number(params),
+        _route("in_progress", params),
     )
 
 
-def watchlist(handle: int, kind: str) -> None:
+def watchlist(handle: int, kind: str, params: Optional[Dict[str, str]] = None) -> None:
     if kind == "movie":
         _rows_view(
             handle,
             strings.WATCHLIST_MOVIES,
             "movies",
-            lambda db: db.watchlist("movie"),
+            lambda db, limit, offset: _all_rows(db.watchlist("movie"), limit, offset),
             "watchlist_movie",
             strings.WATCHLIST_MOVIES_EMPTY,
+            page_number(params),
+            _route("watchlist_movies", params),
         )
     else:
         _rows_view(
             handle,
             strings.WATCHLIST_SHOWS,
             "tvshows",
-            lambda db: db.watchlist("show"),
+            lambda db, limit, offset: _all_rows(db.watchlist("show"), limit, offset),
             "watchlist_show",
             strings.WATCHLIST_SHOWS_EMPTY,
+            page_number(params),
+            _route("watchlist_shows", params),
         )
 
 
-def collection(handle: int) -> None:
+def collection(handle: int, params: Optional[Dict[str, str]] = None) -> None:
     _rows_view(
         handle,
         texts.COLLECTION,
         "videos",
-        lambda db: db.collection(),
+        lambda db, limit, offset: _all_rows(db.collection(), limit, offset),
         "collection",
         texts.COLLECTION_EMPTY,
+        page_number(params),
+        _route("collection", params),
     )
 
 
@@ -206,9 +254,11 @@ def list_items(handle: int, params: Dict[str, str]) -> None:
         handle,
         texts.MY_LISTS,
         "videos",
-        lambda db: db.list_items(int(list_id)),
+        lambda db, limit, offset: _all_rows(db.list_items(int(list_id)), limit, offset),
         "list",
         texts.LIST_EMPTY,
+        page_number(params),
+        _route("list_items", params, id=list_id),
     )
 
 
