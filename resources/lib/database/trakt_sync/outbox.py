@@ -40,7 +40,7 @@ from typing import Any, Dict, List, Optional
 
 from ..connection import write_transaction
 from .items import now_iso
-from .watched import update_show_counts
+from .show_counts import update_show_counts
 
 log = logging.getLogger(__name__)
 
