@@ -107,8 +107,9 @@ def _read_password() -> str:
 def cmd_connect(ctx: Any) -> int:
     """Save the manifest URL: given as is, or from a UUID + password sign-in."""
     from .aiostreams import errors
+    from .aiostreams.connection import test_connection
     from .aiostreams.credentials import CredentialStore, Login
-    from .aiostreams.manifest import parse_manifest_url, test_connection
+    from .aiostreams.manifest import parse_manifest_url
     from .aiostreams.signin import sign_in
 
     ctx.require_writable("connect")

@@ -18,8 +18,9 @@ from aiostreams_sandbox.media import MediaUnavailable
 from aiostreams_sandbox.server import AIOStreamsSandbox
 from resources.lib.aiostreams import errors
 from resources.lib.aiostreams.client import AIOStreamsClient
+from resources.lib.aiostreams.connection import test_connection
 from resources.lib.aiostreams.http import RequestSpacer
-from resources.lib.aiostreams.manifest import USER_AGENT, test_connection
+from resources.lib.aiostreams.manifest import USER_AGENT
 from resources.lib.aiostreams.ranking import StreamPreferences, autoplay_choice, offered_streams
 from resources.lib.aiostreams.streams import playback_url
 from resources.lib.scrobble.resume import is_placeholder_clip

@@ -17,9 +17,10 @@ from aiostreams_sandbox.userapi import ALIAS, PLAIN_PASSWORD
 from resources.lib.aiostreams import errors
 from resources.lib.aiostreams.catalog_client import StremioResources
 from resources.lib.aiostreams.client import AIOStreamsClient
+from resources.lib.aiostreams.connection import test_connection
 from resources.lib.aiostreams.credentials import CredentialStore, Login
 from resources.lib.aiostreams.http import RequestSpacer
-from resources.lib.aiostreams.manifest import USER_AGENT, test_connection
+from resources.lib.aiostreams.manifest import USER_AGENT
 from resources.lib.aiostreams.signin import basic_header, sign_in
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from resources.lib.aiostreams import errors
+from resources.lib.aiostreams.connection import test_connection
 from resources.lib.aiostreams.http import redact_url
 from resources.lib.aiostreams.manifest import (
     USER_AGENT,
@@ -15,7 +16,6 @@ from resources.lib.aiostreams.manifest import (
     looks_like_aiostreams,
     manifest_url_for,
     parse_manifest_url,
-    test_connection,
 )
 
 ADDON_XML = os.path.join(os.path.dirname(__file__), "..", "..", "addon.xml")

@@ -189,6 +189,10 @@ MODULES = [
     pathlib.Path(outbox.__file__),
     pathlib.Path(outbox.__file__).with_name("outbox_push.py"),
     pathlib.Path(outbox.__file__).with_name("conflicts.py"),
+    pathlib.Path(outbox.__file__).with_name("outbox_writes.py"),
+    pathlib.Path(outbox.__file__).with_name("outbox_rows.py"),
+    pathlib.Path(outbox.__file__).with_name("outbox_mirror.py"),
+    pathlib.Path(outbox.__file__).with_name("plays.py"),
 ]
 
 

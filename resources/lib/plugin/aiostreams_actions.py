@@ -12,7 +12,7 @@ from resources.lib.kodi.system import abort_requested
 
 def aiostreams_test(ctx: AddonContext) -> str:
     """Fetch the manifest and say in plain words what is wrong (or that it works)."""
-    from resources.lib.aiostreams.manifest import test_connection
+    from resources.lib.aiostreams.connection import test_connection
 
     with Progress(localize(strings.AIOSTREAMS_TEST), heading=localize(strings.AIOSTREAMS)) as bar:
         report = test_connection(

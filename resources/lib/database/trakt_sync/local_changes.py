@@ -31,53 +31,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 from ..connection import write_transaction
 from .items import now_iso
-from .watched import update_show_counts
+from .outbox import WATCH, LocalAction, queue_in_transaction
+from .plays import LocalChange, PlayedItem, add_play, bookmark_match, mark_watched
 
 log = logging.getLogger(__name__)
 
 WATCHED_PERCENT = 80.0
 MIN_PERCENT = 1.0
-
-
-@dataclass(frozen=True)
-class PlayedItem:
-    """The movie or episode that was played, by Trakt ids.
-
-    A movie needs ``trakt_id``; an episode needs ``show_id``, ``season`` and ``number`` (its
-    own ``trakt_id`` is optional: the mirror keys episodes by show and numbers).
-    """
-
-    kind: str
-    trakt_id: Optional[int] = None
-    show_id: Optional[int] = None
-    season: Optional[int] = None
-    number: Optional[int] = None
-    imdb_id: Optional[str] = None
-    tmdb_id: Optional[int] = None
-    title: Optional[str] = None
-
-    @property
-    def usable(self) -> bool:
-        if self.kind == "movie":
-            return self.trakt_id is not None
-        if self.kind == "episode":
-            return None not in (self.show_id, self.season, self.number)
-        return False
-
-
-@dataclass
-class LocalChange:
-    """What :func:`record_stop` did (for logs and tests)."""
-
-    action: str = "none"  # "watched" | "bookmark" | "none"
-    bookmarks_removed: int = 0
-    playback_id: Optional[int] = None
-    queued: bool = False  # the play was also queued in the outbox for Trakt
 
 
 def record_stop(
@@ -101,7 +65,7 @@ def record_stop(
         if progress >= WATCHED_PERCENT:
             if queue:
                 _queue_play(conn, item, watched_at)
-            change = _mark_watched(conn, item, stamp)
+            change = mark_watched(conn, item, stamp)
             change.queued = queue
         else:
             change = _save_bookmark(conn, item, min(100.0, float(progress)), stamp)
@@ -109,14 +73,9 @@ def record_stop(
     return change
 
 
-def add_play(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> LocalChange:
-    """One play at ``stamp`` (ISO), inside the caller's write transaction (see ``outbox``)."""
-    return _mark_watched(conn, item, stamp)
-
-
 def bookmark_progress(conn: sqlite3.Connection, item: PlayedItem) -> Optional[float]:
     """The mirror's saved progress (percent) for ``item``, None without a bookmark."""
-    where, params = _bookmark_match(item)
+    where, params = bookmark_match(item)
     if not where:
         return None
     row = conn.execute(
@@ -135,77 +94,18 @@ def _describe(item: PlayedItem) -> str:
     return f"show {item.show_id} {item.season}x{item.number}"
 
 
-def _bookmark_match(item: PlayedItem) -> Tuple[str, Dict[str, Any]]:
-    if item.kind == "movie" and item.trakt_id is not None:
-        return "media_type = 'movie' AND trakt_id = :trakt", {"trakt": item.trakt_id}
-    if item.kind == "episode" and item.usable:
-        where = "media_type = 'episode' AND ((show_id = :show AND season = :season AND " \
-            "number = :number)"  # fmt: skip
-        params: Dict[str, Any] = {"show": item.show_id, "season": item.season,
-                                  "number": item.number}  # fmt: skip
-        if item.trakt_id is not None:
-            where += " OR trakt_id = :trakt"
-            params["trakt"] = item.trakt_id
-        return where + ")", params
-    return "", {}
-
-
 def _queue_play(conn: sqlite3.Connection, item: PlayedItem, watched_at: float) -> None:
     """Queue the play (before the mirror changes: the row records the state the last sync saw);
     the caller applies it to the mirror, once."""
-    from .outbox import WATCH, LocalAction, queue_in_transaction
-
     action = LocalAction(WATCH, item.kind, trakt_id=item.trakt_id, show_id=item.show_id,
                          season=item.season, number=item.number)  # fmt: skip
     queue_in_transaction(conn, action, watched_at, apply=False)
 
 
-def _remove_bookmarks(conn: sqlite3.Connection, item: PlayedItem) -> int:
-    where, params = _bookmark_match(item)
-    return conn.execute("DELETE FROM bookmarks WHERE " + where, params).rowcount  # noqa: S608
-
-
-def _mark_watched(conn: sqlite3.Connection, item: PlayedItem, stamp: str) -> LocalChange:
-    if item.kind == "movie":
-        updated = conn.execute(
-            "UPDATE movies SET plays = plays + 1, last_watched_at = MAX(COALESCE("
-            "last_watched_at, ''), ?), last_updated_at = ? WHERE trakt_id = ?",
-            (stamp, stamp, item.trakt_id),
-        ).rowcount
-        if not updated:
-            conn.execute(
-                "INSERT INTO movies (trakt_id, imdb_id, tmdb_id, title, plays, last_watched_at, "
-                "last_updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
-                (item.trakt_id, item.imdb_id, item.tmdb_id, item.title, stamp, stamp),
-            )
-    else:
-        updated = conn.execute(
-            "UPDATE shows SET plays = plays + 1, last_watched_at = MAX(COALESCE("
-            "last_watched_at, ''), ?), last_updated_at = ? WHERE trakt_id = ?",
-            (stamp, stamp, item.show_id),
-        ).rowcount
-        if not updated:
-            # A show watched for the first time: the next sync fills in its details.
-            conn.execute(
-                "INSERT INTO shows (trakt_id, plays, last_watched_at, last_updated_at) "
-                "VALUES (?, 1, ?, ?)",
-                (item.show_id, stamp, stamp),
-            )
-        conn.execute(
-            "INSERT INTO episodes (show_id, season, number, trakt_id, plays, last_watched_at) "
-            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (show_id, season, number) DO UPDATE SET "
-            "plays = plays + 1, last_watched_at = MAX(COALESCE(last_watched_at, ''), "
-            "excluded.last_watched_at), trakt_id = COALESCE(trakt_id, excluded.trakt_id)",
-            (item.show_id, item.season, item.number, item.trakt_id, stamp),
-        )
-        update_show_counts(conn, [item.show_id])
-    return LocalChange("watched", bookmarks_removed=_remove_bookmarks(conn, item))
-
-
 def _save_bookmark(
     conn: sqlite3.Connection, item: PlayedItem, progress: float, stamp: str
 ) -> LocalChange:
-    where, params = _bookmark_match(item)
+    where, params = bookmark_match(item)
     select = "SELECT playback_id FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
     row = conn.execute(select + " ORDER BY paused_at DESC LIMIT 1", params).fetchone()
     if row is not None:

@@ -35,7 +35,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 from ...trakt import errors, ratelimit
 from .context import SyncContext
 from .items import MalformedItem, as_dict, as_int, as_list, as_str, iso_time, now_iso
-from .watched import update_show_counts
+from .show_counts import update_show_counts
 
 log = logging.getLogger(__name__)
 

@@ -35,178 +35,34 @@ import json
 import logging
 import sqlite3
 import uuid
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Optional
 
 from ..connection import write_transaction
 from .items import now_iso
-from .watched import update_show_counts
+from .outbox_mirror import apply_action, before_state, bookmark_where
+from .outbox_rows import (
+    HIDDEN_SECTION,
+    HIDE,
+    KINDS,
+    LIST_ADD,
+    LIST_KINDS,
+    LIST_REMOVE,
+    MEDIA_TYPES,
+    OPPOSITE,
+    PENDING,
+    REMOVE_PLAYBACK,
+    SENDING,
+    UNWATCH,
+    WATCH,
+    WATCHLIST_ADD,
+    WATCHLIST_REMOVE,
+    LocalAction,
+    OutboxRow,
+    count,
+    rows,
+)
 
 log = logging.getLogger(__name__)
-
-WATCH = "watch"
-UNWATCH = "unwatch"
-WATCHLIST_ADD = "watchlist_add"
-WATCHLIST_REMOVE = "watchlist_remove"
-HIDE = "hide"
-REMOVE_PLAYBACK = "remove_playback"
-LIST_ADD = "list_add"
-LIST_REMOVE = "list_remove"
-LIST_KINDS = (LIST_ADD, LIST_REMOVE)
-
-MEDIA_TYPES = {
-    WATCH: ("movie", "episode"),
-    UNWATCH: ("movie", "episode"),
-    WATCHLIST_ADD: ("movie", "show"),
-    WATCHLIST_REMOVE: ("movie", "show"),
-    HIDE: ("show",),
-    REMOVE_PLAYBACK: ("movie", "episode"),
-    LIST_ADD: ("movie", "show"),
-    LIST_REMOVE: ("movie", "show"),
-}
-KINDS = tuple(MEDIA_TYPES)
-OPPOSITE = {WATCHLIST_ADD: WATCHLIST_REMOVE, WATCHLIST_REMOVE: WATCHLIST_ADD,
-            LIST_ADD: LIST_REMOVE, LIST_REMOVE: LIST_ADD}  # fmt: skip
-HIDDEN_SECTION = "progress_watched"
-
-PENDING = "pending"
-SENDING = "sending"
-
-
-def _positive(value: Any, name: str, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("%s must be an integer" % name)
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError("%s must be positive" % name)
-    return value
-
-
-@dataclass(frozen=True)
-class LocalAction:
-    """One context-menu action on one item.
-
-    ``media_type`` movie: ``trakt_id`` is the movie; show: ``trakt_id`` is the show; episode:
-    ``show_id``, ``season`` (0 = specials) and ``number`` (``trakt_id`` optional).
-    ``list_id``: the personal list of a ``list_add`` / ``list_remove``.
-    """
-
-    kind: str
-    media_type: str
-    trakt_id: Optional[int] = None
-    show_id: Optional[int] = None
-    season: Optional[int] = None
-    number: Optional[int] = None
-    list_id: Optional[int] = None
-
-    def validate(self) -> LocalAction:
-        """Raise ValueError unless this action is well formed; returns self."""
-        if self.kind not in MEDIA_TYPES:
-            raise ValueError("unknown kind")
-        if self.media_type not in MEDIA_TYPES[self.kind]:
-            raise ValueError("%s does not apply to a %s" % (self.kind, self.media_type))
-        if self.media_type == "episode":
-            _positive(self.show_id, "show")
-            _positive(self.season, "season", allow_zero=True)
-            _positive(self.number, "episode")
-            if self.trakt_id is not None:
-                _positive(self.trakt_id, "trakt")
-        else:
-            _positive(self.trakt_id, "trakt")
-        if self.kind in LIST_KINDS:
-            _positive(self.list_id, "list")
-        return self
-
-    @property
-    def item_key(self) -> str:
-        if self.kind in LIST_KINDS:  # add and remove cancel out on the same list only
-            return "list:%d:%s:%d" % (self.list_id, self.media_type, self.trakt_id)
-        if self.media_type == "episode":
-            return "episode:%d:%d:%d" % (self.show_id, self.season, self.number)
-        return "%s:%d" % (self.media_type, self.trakt_id)
-
-    @property
-    def unit(self) -> str:
-        """The sync unit whose pull covers this change."""
-        if self.kind in (WATCH, UNWATCH):
-            return "watched_movies" if self.media_type == "movie" else "watched_shows"
-        if self.kind in LIST_KINDS:
-            return "lists_personal"
-        if self.kind in OPPOSITE:
-            return "watchlist"
-        return "hidden" if self.kind == HIDE else "playback"
-
-    def to_payload(self) -> Dict[str, Any]:
-        return {
-            "type": self.media_type,
-            "trakt": self.trakt_id,
-            "show": self.show_id,
-            "season": self.season,
-            "number": self.number,
-            "list": self.list_id,
-        }
-
-    @classmethod
-    def from_row(cls, kind: str, payload: Dict[str, Any]) -> LocalAction:
-        return cls(
-            kind=kind,
-            media_type=str(payload.get("type")),
-            trakt_id=payload.get("trakt"),
-            show_id=payload.get("show"),
-            season=payload.get("season"),
-            number=payload.get("number"),
-            list_id=payload.get("list"),
-        ).validate()
-
-
-@dataclass
-class OutboxRow:
-    """One queued change as stored."""
-
-    id: int
-    key: str
-    kind: str
-    item_key: str
-    payload: Dict[str, Any]
-    created_at: str
-    attempts: int
-    last_error: Optional[str]
-    state: str
-    next_attempt_ts: float
-
-    @property
-    def action(self) -> LocalAction:
-        return LocalAction.from_row(self.kind, self.payload)
-
-
-_COLUMNS = (
-    "id, idempotency_key, kind, item_key, payload, created_at, attempts, last_error, state, "
-    "next_attempt_ts"
-)
-_SELECT_ROWS = "SELECT " + _COLUMNS + " FROM outbox ORDER BY id"  # noqa: S608 - fixed text
-
-
-def _to_row(record: Any) -> Optional[OutboxRow]:
-    try:
-        payload = json.loads(record[4])
-    except (TypeError, ValueError):
-        payload = None
-    if not isinstance(payload, dict):
-        log.warning("outbox row %s has an unreadable payload", record[0])
-        return None
-    return OutboxRow(
-        int(record[0]), record[1], record[2], record[3], payload, record[5],
-        int(record[6] or 0), record[7], record[8], float(record[9] or 0.0),
-    )  # fmt: skip
-
-
-def rows(conn: sqlite3.Connection) -> List[OutboxRow]:
-    """Every queued change, oldest first (unreadable rows are skipped)."""
-    found = (_to_row(record) for record in conn.execute(_SELECT_ROWS).fetchall())
-    return [row for row in found if row is not None]
-
-
-def count(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
 
 # -- queueing ------------------------------------------------------------------------------------
@@ -247,7 +103,7 @@ def queue_in_transaction(
     if action.kind == WATCH:
         clear_resume = LocalAction(REMOVE_PLAYBACK, action.media_type, action.trakt_id,
                                    action.show_id, action.season, action.number)  # fmt: skip
-        where, params = _bookmark_where(clear_resume)
+        where, params = bookmark_where(clear_resume)
         select = "SELECT COUNT(*) FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
         if not conn.execute(select, params).fetchone()[0]:
             clear_resume = None
@@ -266,11 +122,11 @@ def _queue(
     """Inside the transaction: apply ``action`` to the mirror (unless not ``apply``) and insert
     its row."""
     payload = action.to_payload()
-    payload.update(_before_state(conn, action))
+    payload.update(before_state(conn, action))
     if action.kind == WATCH:
         payload["watched_at"] = created_at
     if apply:
-        _apply(conn, action, created_at, overlay=False)
+        apply_action(conn, action, created_at, overlay=False)
     if not _coalesce(conn, action):
         return None
     cursor = conn.execute(
@@ -301,137 +157,6 @@ def _coalesce(conn: sqlite3.Connection, action: LocalAction) -> bool:
     return True
 
 
-def _before_state(conn: sqlite3.Connection, action: LocalAction) -> Dict[str, Any]:
-    """The mirror's state of the item before the change (what the last sync saw)."""
-    if action.kind in (WATCH, UNWATCH):
-        if action.media_type == "movie":
-            row = conn.execute(
-                "SELECT plays FROM movies WHERE trakt_id = ?", (action.trakt_id,)
-            ).fetchone()
-        else:
-            row = conn.execute(
-                "SELECT plays FROM episodes WHERE show_id = ? AND season = ? AND number = ?",
-                (action.show_id, action.season, action.number),
-            ).fetchone()
-        return {"before_plays": int(row[0]) if row and row[0] else 0}
-    if action.kind == WATCHLIST_REMOVE:
-        row = conn.execute(
-            "SELECT listed_at FROM watchlist WHERE media_type = ? AND trakt_id = ?",
-            (action.media_type, action.trakt_id),
-        ).fetchone()
-        return {"before_listed_at": row[0] if row else None}
-    if action.kind == REMOVE_PLAYBACK:
-        where, params = _bookmark_where(action)
-        select = "SELECT playback_id FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
-        found = conn.execute(select, params).fetchall()
-        return {"playback_ids": sorted(int(r[0]) for r in found if int(r[0]) > 0)}
-    return {}
-
-
-# -- mirror effects --------------------------------------------------------------------------------
-
-
-def _bookmark_where(action: LocalAction) -> Any:
-    if action.media_type == "movie":
-        return "media_type = 'movie' AND trakt_id = ?", (action.trakt_id,)
-    where = "media_type = 'episode' AND ((show_id = ? AND season = ? AND number = ?)"
-    params: List[Any] = [action.show_id, action.season, action.number]
-    if action.trakt_id is not None:
-        where += " OR trakt_id = ?"
-        params.append(action.trakt_id)
-    return where + ")", tuple(params)
-
-
-def _plays(conn: sqlite3.Connection, action: LocalAction) -> int:
-    return int(_before_state(conn, LocalAction(WATCH, action.media_type, action.trakt_id,
-                                                action.show_id, action.season,
-                                                action.number))["before_plays"])  # fmt: skip
-
-
-def _apply(conn: sqlite3.Connection, action: LocalAction, stamp: str, overlay: bool) -> None:
-    """The change's effect on the mirror. ``overlay``: re-applied after a pull replaced the
-    unit (a queued play then only makes sure the item counts as watched)."""
-    kind = action.kind
-    if kind == WATCH:
-        if overlay and _plays(conn, action) > 0:
-            return
-        from .local_changes import PlayedItem, add_play  # local_changes imports the engine
-
-        add_play(conn, PlayedItem(action.media_type, trakt_id=action.trakt_id,
-                                  show_id=action.show_id, season=action.season,
-                                  number=action.number), stamp)  # fmt: skip
-    elif kind == UNWATCH:
-        _unwatch(conn, action)
-    elif kind == WATCHLIST_ADD:
-        _watchlist_add(conn, action, stamp)
-    elif kind == WATCHLIST_REMOVE:
-        conn.execute(
-            "DELETE FROM watchlist WHERE media_type = ? AND trakt_id = ?",
-            (action.media_type, action.trakt_id),
-        )
-    elif kind == HIDE:
-        show = conn.execute(
-            "SELECT slug, title, year FROM shows WHERE trakt_id = ?", (action.trakt_id,)
-        ).fetchone()
-        conn.execute(
-            "INSERT OR IGNORE INTO hidden (section, media_type, trakt_id, hidden_at, slug, title, "
-            "year) VALUES (?, 'show', ?, ?, ?, ?, ?)",
-            (HIDDEN_SECTION, action.trakt_id, stamp) + (tuple(show) if show else (None,) * 3),
-        )
-    elif kind == REMOVE_PLAYBACK:
-        where, params = _bookmark_where(action)
-        conn.execute("DELETE FROM bookmarks WHERE " + where, params)  # noqa: S608 - fixed text
-    elif kind in LIST_KINDS:
-        from .lists import apply_change
-
-        apply_change(conn, kind == LIST_ADD, int(action.list_id or 0), action.media_type,
-                     int(action.trakt_id or 0), stamp)  # fmt: skip
-
-
-def _unwatch(conn: sqlite3.Connection, action: LocalAction) -> None:
-    if action.media_type == "movie":
-        conn.execute(
-            "UPDATE movies SET plays = 0, last_watched_at = NULL WHERE trakt_id = ?",
-            (action.trakt_id,),
-        )
-        return
-    removed = conn.execute(
-        "SELECT plays FROM episodes WHERE show_id = ? AND season = ? AND number = ?",
-        (action.show_id, action.season, action.number),
-    ).fetchone()
-    conn.execute(
-        "UPDATE episodes SET plays = 0, last_watched_at = NULL "
-        "WHERE show_id = ? AND season = ? AND number = ?",
-        (action.show_id, action.season, action.number),
-    )
-    if removed and removed[0]:
-        conn.execute(
-            "UPDATE shows SET plays = MAX(0, plays - ?) WHERE trakt_id = ?",
-            (int(removed[0]), action.show_id),
-        )
-    update_show_counts(conn, [action.show_id])
-
-
-def _watchlist_add(conn: sqlite3.Connection, action: LocalAction, stamp: str) -> None:
-    if action.media_type == "movie":
-        info = conn.execute(
-            "SELECT slug, imdb_id, tmdb_id, NULL, title, year FROM movies WHERE trakt_id = ? "
-            "UNION ALL SELECT slug, imdb_id, tmdb_id, NULL, title, year FROM bookmarks "
-            "WHERE media_type = 'movie' AND trakt_id = ? LIMIT 1",
-            (action.trakt_id, action.trakt_id),
-        ).fetchone()
-    else:
-        info = conn.execute(
-            "SELECT slug, imdb_id, tmdb_id, tvdb_id, title, year FROM shows WHERE trakt_id = ?",
-            (action.trakt_id,),
-        ).fetchone()
-    conn.execute(
-        "INSERT OR IGNORE INTO watchlist (media_type, trakt_id, listed_at, slug, imdb_id, "
-        "tmdb_id, tvdb_id, title, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (action.media_type, action.trakt_id, stamp) + (tuple(info) if info else (None,) * 6),
-    )
-
-
 def reapply_pending(conn: sqlite3.Connection, unit: str) -> int:
     """Inside the pull's transaction for ``unit``: re-apply the changes still queued for it.
 
@@ -445,7 +170,7 @@ def reapply_pending(conn: sqlite3.Connection, unit: str) -> int:
         except ValueError:
             continue
         if action.unit == unit:
-            _apply(conn, action, row.created_at, overlay=True)
+            apply_action(conn, action, row.created_at, overlay=True)
             applied += 1
     return applied
 
@@ -485,12 +210,17 @@ def clear(conn: sqlite3.Connection) -> int:
 
 
 __all__ = [
+    "HIDDEN_SECTION",
     "HIDE",
     "KINDS",
     "LIST_ADD",
     "LIST_KINDS",
     "LIST_REMOVE",
+    "MEDIA_TYPES",
+    "OPPOSITE",
+    "PENDING",
     "REMOVE_PLAYBACK",
+    "SENDING",
     "UNWATCH",
     "WATCH",
     "WATCHLIST_ADD",

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ..connection import write_transaction
 from . import outbox as box
-from .watched import update_show_counts
+from .show_counts import update_show_counts
 
 log = logging.getLogger(__name__)
 

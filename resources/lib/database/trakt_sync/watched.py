@@ -17,8 +17,10 @@ import sqlite3
 from typing import Any, Dict, List, Tuple
 
 from ...trakt import ratelimit
+from . import metadata
 from .context import SyncContext, Unit
 from .items import MalformedItem, as_dict, as_int, as_list, iso_time, media_columns, trakt_id
+from .show_counts import update_show_counts
 from .store import Changes, no_changes, replace_rows
 
 WATCHED_MOVIES_PATH = "/sync/watched/movies"
@@ -70,8 +72,6 @@ class WatchedShows(Unit):
         # Start fetching season metadata now, in the background, while the sync goes on with
         # the other lists: on a first sync that fills Next Up seconds earlier. The metadata step
         # takes these results (nothing is written here beyond the watched data).
-        from . import metadata  # here: metadata imports this module
-
         metadata.prefetch(ctx, metadata.shows_needing_metadata(conn, ctx))
         return changes
 
@@ -180,15 +180,3 @@ def apply_watched_shows(
     conn.execute("DELETE FROM episodes WHERE plays = 0 AND has_metadata = 0")
     update_show_counts(conn, ctx.touched_shows)
     return changes
-
-
-def update_show_counts(conn: sqlite3.Connection, show_ids: Any) -> None:
-    """Recompute completed (and, without Trakt's figure, aired) counts for ``show_ids``."""
-    for show_id in show_ids:
-        conn.execute(
-            "UPDATE shows SET completed_episodes = ("
-            " SELECT COUNT(*) FROM episodes e WHERE e.show_id = shows.trakt_id AND e.season > 0"
-            " AND e.plays > 0 AND (shows.reset_at IS NULL OR e.last_watched_at > shows.reset_at)"
-            ") WHERE trakt_id = ?",
-            (show_id,),
-        )
