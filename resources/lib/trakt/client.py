@@ -10,6 +10,7 @@ injectable so tests run without real waiting.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -67,7 +68,8 @@ class TraktClient:
         self.oauth_url = oauth_url.rstrip("/")
         self.should_abort = should_abort
         # True: a failed connection (refused, no route, name lookup) is not retried. The sync
-        # engine sets it for its run: the first connection failure ends the run at once.
+        # engine asks for it in its run's view (for_run): the first connection failure ends
+        # the run at once.
         self.fail_fast_connect = False
         self.timeout = timeout
         self.user_agent = user_agent(kodi_version)
@@ -100,6 +102,21 @@ class TraktClient:
     def request_count(self) -> int:
         """HTTP requests actually sent (retries included, connection failures excluded)."""
         return self._transport.requests_sent
+
+    def for_run(
+        self, should_abort: Optional[Callable[[], bool]] = None, fail_fast_connect: bool = False
+    ) -> TraktClient:
+        """A light view of this client for one run (a sync, a scrobble worker).
+
+        The view has its own ``should_abort`` (it replaces this client's check: combine them
+        yourself when both matter) and its own ``fail_fast_connect``; it shares the transport
+        (keep-alive connections, request count), the rate limiter and the token store. Nothing
+        on this client changes, so concurrent users of one client never see another's abort.
+        """
+        view = copy.copy(self)
+        view.should_abort = should_abort
+        view.fail_fast_connect = fail_fast_connect
+        return view
 
     def close(self) -> None:
         """Close the keep-alive connections."""
@@ -288,7 +305,7 @@ class TraktClient:
         failures = 0
         rate_limited = 0
         while True:
-            self.limiter.acquire(method)
+            self.limiter.acquire(method, self._wait)
             started = self._monotonic()
             try:
                 # Aborted (raised mid-request too) is not a TransportError: never retried.
