@@ -16,9 +16,10 @@ except ImportError:  # pragma: no cover
     Protocol = object  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .auth import DeviceCode
     from .errors import TraktError
     from .http import Response
-    from .tokens import TokenStore
+    from .tokens import Tokens, TokenStore
 
 AbortCheck = Optional[Callable[[], bool]]
 
@@ -54,6 +55,14 @@ class TraktApi(Protocol):
         limit: int = 250,
         auth: bool = True,
     ) -> Iterator[Any]: ...
+
+    def request_device_code(self) -> DeviceCode: ...
+
+    def poll_device_token(self, code: DeviceCode, should_cancel: AbortCheck = None) -> Tokens: ...
+
+    def revoke(self) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 class OAuthTransport(Protocol):

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import schema
 from ..connection import (
@@ -31,6 +31,9 @@ from .browse_facade import BrowseReads
 from .damage import _reports_damage
 from .player_facade import PlayerWrites
 from .result import SyncResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...trakt.protocols import TraktApi
 
 __all__ = ["CATEGORIES", "SyncResult", "TraktSyncDatabase"]
 
@@ -114,7 +117,7 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
     # -- sync ----------------------------------------------------------------------------------
     def sync_activities(
         self,
-        client: Any,
+        client: TraktApi,
         on_progress: Optional[Callable[[int, str], None]] = None,
         should_abort: Optional[Callable[[], bool]] = None,
         force: bool = False,

@@ -30,6 +30,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ...trakt import errors
+from ...trakt.protocols import TraktApi
 from .. import storage
 from ..connection import write_transaction
 from . import account, failures, lease, next_up_table, outbox_push, partstate
@@ -132,7 +133,9 @@ def _select_units(categories: Optional[Iterable[str]]) -> List[Unit]:
     return [unit for unit in UNITS if unit.category in wanted]
 
 
-def _acquire(conn: sqlite3.Connection, owner: str, wait: float, should_abort: Any) -> bool:
+def _acquire(
+    conn: sqlite3.Connection, owner: str, wait: float, should_abort: Optional[Callable[[], bool]]
+) -> bool:
     deadline = time.time() + max(0.0, wait)
     while True:
         if lease.acquire(conn, owner):
@@ -144,7 +147,7 @@ def _acquire(conn: sqlite3.Connection, owner: str, wait: float, should_abort: An
 
 def run_sync(
     conn: sqlite3.Connection,
-    client: Any,
+    client: TraktApi,
     on_progress: Optional[ProgressCallback] = None,
     should_abort: Optional[Callable[[], bool]] = None,
     force: bool = False,
@@ -341,14 +344,14 @@ def _set_last_sync(conn: sqlite3.Connection, started: float) -> None:
         )
 
 
-def _request_count(client: Any) -> int:
+def _request_count(client: TraktApi) -> int:
     try:
         return int(getattr(client, "request_count", 0) or 0)
     except (TypeError, ValueError):
         return 0
 
 
-def _run_view(client: Any, poll: Callable[[], bool]) -> Any:
+def _run_view(client: TraktApi, poll: Callable[[], bool]) -> TraktApi:
     """``client.for_run`` when the client has one (the real client); a bare test double that
     has no abort or connect policy of its own is used as it is."""
     for_run = getattr(client, "for_run", None)
