@@ -34,6 +34,7 @@ from .result import SyncResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...trakt.protocols import TraktApi
+    from .outbox import LocalAction, OutboxRow
 
 __all__ = ["CATEGORIES", "SyncResult", "TraktSyncDatabase"]
 
@@ -152,7 +153,7 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
             return lease.next_allowed_ts(self._conn)
 
     # -- local changes -------------------------------------------------------------------------
-    def queue_change(self, action: Any, now: Optional[float] = None) -> Optional[int]:
+    def queue_change(self, action: LocalAction, now: Optional[float] = None) -> Optional[int]:
         """Apply a context-menu ``outbox.LocalAction`` to the mirror and queue it for Trakt
         (one transaction); the next sync pushes it. Raises ValueError for a malformed action."""
         from . import outbox
@@ -180,7 +181,7 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
         with self._lock, write_transaction(self._conn):
             lease.reset_throttle(self._conn)
 
-    def outbox_rows(self) -> List[Any]:
+    def outbox_rows(self) -> List[OutboxRow]:
         """The queued local changes (``outbox.OutboxRow``), oldest first."""
         from . import outbox
 
