@@ -105,7 +105,7 @@ def mode_refresh(args: argparse.Namespace) -> int:
     client = _client(args.data_dir, args.api_url)
     tokens = client.token_store.load()
     mark("REFRESH")
-    auth.Authenticator(client).refresh(tokens)
+    auth.Authenticator(client.oauth()).refresh(tokens)
     mark("DONE")
     return 0
 

@@ -526,7 +526,7 @@ def test_refresh_uses_tokens_another_process_already_saved(stub, tmp_path, clock
     stale = client.token_store.load()
     newer = Tokens("access-9", "refresh-9", clock.now() + 86400, clock.now())
     client.token_store.save(newer)
-    assert auth.Authenticator(client).refresh(stale) == newer
+    assert auth.Authenticator(client.oauth()).refresh(stale) == newer
     assert client.request_count == 0
 
 

@@ -8,10 +8,15 @@ never constructs an HTTP client, and nothing here touches the network.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Optional, Tuple
 
 from resources.lib.kodi.paths import Paths, get_paths
 from resources.lib.kodi.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from resources.lib.database.trakt_sync import TraktSyncDatabase
+    from resources.lib.trakt.protocols import TraktApi
+    from resources.lib.trakt.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +41,13 @@ class AddonContext:
         self.settings = settings if settings is not None else load_settings()
         self.paths = paths if paths is not None else get_paths()
         self.should_abort = should_abort
-        self._store: Any = None
-        self._client: Any = None
-        self._db: Any = None
+        self._store: Optional[TokenStore] = None
+        self._client: Optional[TraktApi] = None
+        self._db: Optional[TraktSyncDatabase] = None
         self._no_client_logged = False
 
     @property
-    def store(self) -> Any:
+    def store(self) -> TokenStore:
         if self._store is None:
             from resources.lib.trakt.tokens import TokenStore
 
@@ -50,7 +55,7 @@ class AddonContext:
         return self._store
 
     @property
-    def client(self) -> Any:
+    def client(self) -> TraktApi:
         if self._client is None:
             from resources.lib.trakt.client import TraktClient
 
@@ -66,7 +71,7 @@ class AddonContext:
         return self._client
 
     @property
-    def db(self) -> Any:
+    def db(self) -> TraktSyncDatabase:
         if self._db is None:
             from resources.lib.database.trakt_sync import TraktSyncDatabase
 

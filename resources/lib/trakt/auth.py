@@ -25,11 +25,10 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from . import errors
-from .http import build_url
 from .tokens import Tokens
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .client import TraktClient
+    from .protocols import OAuthTransport
 
 log = logging.getLogger(__name__)
 
@@ -90,23 +89,12 @@ def _number(value: Any, default: float) -> float:
     return default
 
 
-def _payload(body: Dict[str, Any]) -> bytes:
-    return json.dumps(body).encode("utf-8")
-
-
-def request_device_code(client: TraktClient) -> DeviceCode:
+def request_device_code(client: OAuthTransport) -> DeviceCode:
     """``POST /oauth/device/code``; raises a typed error when Trakt refuses."""
     path = "/oauth/device/code"
-    resp, data = client._exchange(
-        "POST",
-        build_url(client.oauth_url, path),
-        path,
-        client._headers(None),
-        _payload({"client_id": client.client_id}),
-        idempotent=True,
-    )
+    resp, data = client.post(path, {"client_id": client.client_id}, idempotent=True)
     if not 200 <= resp.status < 300:
-        raise client._error(resp, "POST", path)
+        raise client.error(resp, path)
     if not isinstance(data, dict):
         raise errors.BadResponse("device code response is not an object", status=resp.status)
     device_code = data.get("device_code")
@@ -120,7 +108,7 @@ def request_device_code(client: TraktClient) -> DeviceCode:
         url if isinstance(url, str) and url else "https://trakt.tv/activate",
         _number(data.get("expires_in"), DEFAULT_EXPIRES_IN),
         _number(data.get("interval"), DEFAULT_INTERVAL),
-        requested_at=client._monotonic(),
+        requested_at=client.monotonic(),
     )
 
 
@@ -133,7 +121,7 @@ _DEVICE_FAILURES = {
 
 
 def poll_device_token(
-    client: TraktClient,
+    client: OAuthTransport,
     code: DeviceCode,
     should_cancel: Optional[Callable[[], bool]] = None,
 ) -> Tokens:
@@ -143,34 +131,29 @@ def poll_device_token(
     ``should_cancel`` (and the client's ``should_abort``) are checked every 0.25 s.
     """
     path = "/oauth/device/token"
-    url = build_url(client.oauth_url, path)
-    payload = _payload(
-        {
-            "code": code.device_code,
-            "client_id": client.client_id,
-            "client_secret": client.client_secret,
-        }
-    )
+    payload = {
+        "code": code.device_code,
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+    }
     interval = _number(code.interval, DEFAULT_INTERVAL)
-    start = code.requested_at if code.requested_at is not None else client._monotonic()
+    start = code.requested_at if code.requested_at is not None else client.monotonic()
     deadline = start + _number(code.expires_in, DEFAULT_EXPIRES_IN)
     while True:
-        remaining = deadline - client._monotonic()
+        remaining = deadline - client.monotonic()
         if remaining <= 0:
             raise errors.DeviceCodeExpired("device code expired while polling")
-        client._wait(min(interval, remaining), should_cancel)
-        if client._monotonic() >= deadline:
+        client.wait(min(interval, remaining), should_cancel)
+        if client.monotonic() >= deadline:
             raise errors.DeviceCodeExpired("device code expired while polling")
         try:
-            resp, data = client._exchange(
-                "POST", url, path, client._headers(None), payload, idempotent=False, retry=False
-            )
+            resp, data = client.post(path, payload, idempotent=False, retry=False)
         except errors.NetworkError as exc:
             log.warning("Device token poll failed (%s): polling on", exc)
             continue
         status = resp.status
         if 200 <= status < 300:
-            tokens = Tokens.from_response(data, client._now())
+            tokens = Tokens.from_response(data, client.now())
             if client.token_store is not None:
                 client.token_store.save(tokens)
             log.info("Trakt device authorisation approved; tokens saved")
@@ -182,21 +165,23 @@ def poll_device_token(
         if status == 429:
             interval += SLOW_DOWN_STEP
             if "retry-after" in resp.headers:
-                interval = max(interval, client._retry_after(resp, 0))
+                interval = max(interval, client.retry_after(resp, 0))
             log.info("Device token poll -> 429 slow down: interval now %.0f s", interval)
             continue
         if status >= 500:
             log.warning("Device token poll -> %d: polling on", status)
             continue
-        raise client._error(resp, "POST", path)
+        raise client.error(resp, path)
 
 
 class Authenticator:
-    """Valid access tokens for a client: refreshes early or after a 401, once, under lock."""
+    """Valid access tokens for a client: refreshes early or after a 401, once, under lock.
 
-    def __init__(self, client: TraktClient) -> None:
-        self.client = client
-        store = client.token_store
+    Works through the client's :class:`.protocols.OAuthTransport` (``client.oauth()``)."""
+
+    def __init__(self, transport: OAuthTransport) -> None:
+        self.transport = transport
+        store = transport.token_store
         if store is None:
             raise errors.ReauthorizationRequired("no token store configured")
         self.store = store
@@ -212,14 +197,14 @@ class Authenticator:
         tokens = self.store.load()
         if tokens is None:
             raise errors.ReauthorizationRequired("no Trakt tokens stored")
-        if tokens.expires_within(self.client.refresh_margin, self.client._now()):
+        if tokens.expires_within(self.transport.refresh_margin, self.transport.now()):
             log.info("Trakt access token expires soon: refreshing")
             return self.refresh(tokens)
         return tokens
 
     def refresh(self, stale: Tokens) -> Tokens:
         """Replace ``stale`` tokens, unless another process already did (then reuse theirs)."""
-        with self.store.lock(self.client.lock_timeout, self.client.should_abort):
+        with self.store.lock(self.transport.lock_timeout, self.transport.should_abort):
             if self.store.needs_reauth():
                 raise errors.ReauthorizationRequired("token store is marked needs-reauth")
             current = self.store.load()
@@ -232,13 +217,13 @@ class Authenticator:
                 refused_at = _refused.get(_refusal_key(self.store, current.refresh_token))
             if (
                 refused_at is not None
-                and self.client._monotonic() - refused_at < REFUSED_REFRESH_QUIET
+                and self.transport.monotonic() - refused_at < REFUSED_REFRESH_QUIET
             ):
                 raise errors.Unauthorized("refresh refused moments ago: not tried again yet")
             return self._refresh_now(current)
 
     def _refresh_now(self, current: Tokens) -> Tokens:
-        client = self.client
+        client = self.transport
         path = "/oauth/token"
         body = {
             "refresh_token": current.refresh_token,
@@ -248,17 +233,10 @@ class Authenticator:
             "grant_type": "refresh_token",
         }
         # Not idempotent: resent only when it certainly did not reach Trakt (see the docstring).
-        resp, data = client._exchange(
-            "POST",
-            build_url(client.oauth_url, path),
-            path,
-            client._headers(None),
-            _payload(body),
-            idempotent=False,
-        )
+        resp, data = client.post(path, body, idempotent=False)
         status = resp.status
         if 200 <= status < 300:
-            tokens = Tokens.from_response(data, client._now())
+            tokens = Tokens.from_response(data, client.now())
             self.store.save(tokens)
             log.info("Trakt access token refreshed")
             return tokens
@@ -274,12 +252,12 @@ class Authenticator:
         if status == 401:
             log.warning("Trakt refused the refresh (401 %s): tokens kept", (reason or "-")[:40])
             with _refused_lock:
-                _refused[_refusal_key(self.store, current.refresh_token)] = client._monotonic()
+                _refused[_refusal_key(self.store, current.refresh_token)] = client.monotonic()
             raise errors.Unauthorized("refresh refused without invalid_grant", **where)
         if 400 <= status < 500 and reason is None:
             # An answer we cannot read is no verdict on the tokens: try again later.
             raise errors.BadResponse("unreadable refresh refusal", **where)
-        raise client._error(resp, "POST", path)
+        raise client.error(resp, path)
 
 
 def _oauth_error(body: bytes) -> Optional[str]:
@@ -291,7 +269,7 @@ def _oauth_error(body: bytes) -> Optional[str]:
     return error if isinstance(error, str) else None
 
 
-def revoke(client: TraktClient) -> bool:
+def revoke(client: OAuthTransport) -> bool:
     """Revoke the access token (best effort) and always clear the local store."""
     store = client.token_store
     if store is None:
@@ -307,14 +285,7 @@ def revoke(client: TraktClient) -> bool:
                 "client_secret": client.client_secret,
             }
             try:
-                resp, _ = client._exchange(
-                    "POST",
-                    build_url(client.oauth_url, path),
-                    path,
-                    client._headers(None),
-                    _payload(body),
-                    idempotent=True,
-                )
+                resp, _ = client.post(path, body, idempotent=True)
                 confirmed = 200 <= resp.status < 300
                 if not confirmed:
                     log.warning("Trakt token revoke -> %d; signing out locally", resp.status)

@@ -10,6 +10,7 @@ injectable so tests run without real waiting.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from ..constants import DEFAULT_TRAKT_URL
 from . import auth, errors, retry_after
 from .http import HttpTransport, Response, TransportError, build_url, user_agent
+from .oauth_transport import OAuthTransport
 from .ratelimit import RateLimiter
 from .tokens import Tokens, TokenStore
 
@@ -66,8 +68,7 @@ class TraktClient:
         self.api_url = api_url.rstrip("/")
         self.oauth_url = oauth_url.rstrip("/")
         self.should_abort = should_abort
-        # True: a failed connection (refused, no route, name lookup) is not retried. The sync
-        # engine sets it for its run: the first connection failure ends the run at once.
+        # True: a failed connection is not retried (a sync's view, for_run: fail at once).
         self.fail_fast_connect = False
         self.timeout = timeout
         self.user_agent = user_agent(kodi_version)
@@ -100,6 +101,17 @@ class TraktClient:
     def request_count(self) -> int:
         """HTTP requests actually sent (retries included, connection failures excluded)."""
         return self._transport.requests_sent
+
+    def for_run(
+        self, should_abort: Optional[Callable[[], bool]] = None, fail_fast_connect: bool = False
+    ) -> TraktClient:
+        """A view of this client for one run with its own ``should_abort`` (replacing this
+        client's) and ``fail_fast_connect``, sharing the transport, rate limiter and token
+        store: concurrent users of one client never see another's abort."""
+        view = copy.copy(self)
+        view.should_abort = should_abort
+        view.fail_fast_connect = fail_fast_connect
+        return view
 
     def close(self) -> None:
         """Close the keep-alive connections."""
@@ -189,20 +201,20 @@ class TraktClient:
 
     def request_device_code(self) -> auth.DeviceCode:
         """Start the device flow: the code to show, the URL, expiry and poll interval."""
-        return auth.request_device_code(self)
+        return auth.request_device_code(self.oauth())
 
     def poll_device_token(
         self, code: auth.DeviceCode, should_cancel: Optional[Callable[[], bool]] = None
     ) -> Tokens:
         """Poll until the user approves (tokens saved) or the flow fails with a typed error."""
-        return auth.poll_device_token(self, code, should_cancel)
+        return auth.poll_device_token(self.oauth(), code, should_cancel)
 
     def revoke(self) -> bool:
         """Sign out: revoke the access token at Trakt (best effort) and clear the store.
 
         Returns True when Trakt confirmed the revocation.
         """
-        return auth.revoke(self)
+        return auth.revoke(self.oauth())
 
     # -- requests -----------------------------------------------------------------------
     def _headers(self, access_token: Optional[str]) -> Dict[str, str]:
@@ -254,7 +266,11 @@ class TraktClient:
     def _authenticator(self) -> auth.Authenticator:
         if self.token_store is None:
             raise errors.ReauthorizationRequired("no token store configured")
-        return auth.Authenticator(self)
+        return auth.Authenticator(self.oauth())
+
+    def oauth(self) -> OAuthTransport:
+        """What the OAuth flows and the Authenticator get from this client (see auth.py)."""
+        return OAuthTransport(self)
 
     def _error(self, resp: Response, method: str, path: str) -> errors.TraktError:
         detail = None
@@ -288,7 +304,7 @@ class TraktClient:
         failures = 0
         rate_limited = 0
         while True:
-            self.limiter.acquire(method)
+            self.limiter.acquire(method, self._wait)
             started = self._monotonic()
             try:
                 # Aborted (raised mid-request too) is not a TransportError: never retried.

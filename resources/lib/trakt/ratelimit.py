@@ -118,8 +118,12 @@ class RateLimiter:
             return 0.0
         return self._window_end - now
 
-    def acquire(self, method: str) -> None:
-        """Wait (through the abortable ``wait``) until ``method`` may be sent, then record it."""
+    def acquire(self, method: str, wait: Optional[Callable[[float], None]] = None) -> None:
+        """Wait (through the abortable ``wait``) until ``method`` may be sent, then record it.
+
+        ``wait`` overrides the limiter's own: a client's per-run view waits with its own abort
+        check while sharing this limiter."""
+        sleep = self._wait if wait is None else wait
         waited = False
         while True:
             delay = self.delay_for(method)
@@ -128,7 +132,7 @@ class RateLimiter:
             if not waited and method.upper() not in WRITE_METHODS:
                 waited = True
                 self.window_waits += 1
-            self._wait(max(delay, 0.01))  # 0.01: another thread took the last free slot
+            sleep(max(delay, 0.01))  # 0.01: another thread took the last free slot
 
     def _take(self, method: str) -> bool:
         """Record the request if it may still go (another thread may have taken the last)."""

@@ -12,12 +12,11 @@ one module per category (``watched``, ``watchlist``, ``playback``, ``hidden``, `
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import schema
 from ..connection import (
@@ -32,6 +31,10 @@ from .browse_facade import BrowseReads
 from .damage import _reports_damage
 from .player_facade import PlayerWrites
 from .result import SyncResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...trakt.protocols import TraktApi
+    from .outbox import LocalAction, OutboxRow
 
 __all__ = ["CATEGORIES", "SyncResult", "TraktSyncDatabase"]
 
@@ -115,7 +118,7 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
     # -- sync ----------------------------------------------------------------------------------
     def sync_activities(
         self,
-        client: Any,
+        client: TraktApi,
         on_progress: Optional[Callable[[int, str], None]] = None,
         should_abort: Optional[Callable[[], bool]] = None,
         force: bool = False,
@@ -150,7 +153,7 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
             return lease.next_allowed_ts(self._conn)
 
     # -- local changes -------------------------------------------------------------------------
-    def queue_change(self, action: Any, now: Optional[float] = None) -> Optional[int]:
+    def queue_change(self, action: LocalAction, now: Optional[float] = None) -> Optional[int]:
         """Apply a context-menu ``outbox.LocalAction`` to the mirror and queue it for Trakt
         (one transaction); the next sync pushes it. Raises ValueError for a malformed action."""
         from . import outbox
@@ -178,7 +181,7 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
         with self._lock, write_transaction(self._conn):
             lease.reset_throttle(self._conn)
 
-    def outbox_rows(self) -> List[Any]:
+    def outbox_rows(self) -> List[OutboxRow]:
         """The queued local changes (``outbox.OutboxRow``), oldest first."""
         from . import outbox
 
@@ -215,19 +218,12 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
     @_reports_damage
     def is_movie_watched(self, trakt_id: int) -> bool:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT plays FROM movies WHERE trakt_id = ?", (trakt_id,)
-            ).fetchone()
-        return bool(row and row[0] > 0)
+            return queries.is_movie_watched(self._conn, trakt_id)
 
     @_reports_damage
     def is_episode_watched(self, show_id: int, season: int, number: int) -> bool:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT plays FROM episodes WHERE show_id = ? AND season = ? AND number = ?",
-                (show_id, season, number),
-            ).fetchone()
-        return bool(row and row[0] > 0)
+            return queries.is_episode_watched(self._conn, show_id, season, number)
 
     @_reports_damage
     def show_progress(self, show_id: int) -> Optional[Dict[str, Any]]:
@@ -243,13 +239,11 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
     def last_sync_at(self) -> Optional[str]:
         """ISO time of the start of the last run that committed (status ok or partial)."""
         with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'last_sync_at'").fetchone()
-        return row[0] if row else None
+            return queries.meta_value(self._conn, "last_sync_at")
 
     def trakt_user(self) -> Optional[str]:
         with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'trakt_user'").fetchone()
-        return row[0] if row else None
+            return queries.meta_value(self._conn, "trakt_user")
 
     def schema_version(self) -> int:
         with self._lock:
@@ -263,56 +257,14 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
 
     def sync_stats(self, days: int = 7) -> Dict[str, Any]:
         """Totals over the runs of the last ``days`` days."""
-        since = time.time() - days * 86400
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT status, COUNT(*), COALESCE(SUM(requests), 0), AVG(duration), "
-                "MAX(duration) FROM sync_runs WHERE started_ts >= ? GROUP BY status",
-                (since,),
-            ).fetchall()
-            by_trigger = dict(
-                self._conn.execute(
-                    "SELECT trigger, COUNT(*) FROM sync_runs WHERE started_ts >= ? "
-                    "GROUP BY trigger",
-                    (since,),
-                ).fetchall()
-            )
-            change_rows = self._conn.execute(
-                "SELECT changes FROM sync_runs WHERE started_ts >= ? AND changes IS NOT NULL",
-                (since,),
-            ).fetchall()
-            last_error = self._conn.execute(
-                "SELECT started_at, error, failures FROM sync_runs WHERE started_ts >= ? "
-                "AND error IS NOT NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
-                (since,),
-            ).fetchone()
-        by_status = {row[0]: row[1] for row in rows}
-        runs = sum(by_status.values())
-        durations = [(row[1], row[3]) for row in rows if row[3] is not None]
-        total_time = sum(count * avg for count, avg in durations)
-        timed = sum(count for count, _ in durations)
-        return {
-            "days": days,
-            "runs": runs,
-            "by_status": by_status,
-            "requests": sum(row[2] for row in rows),
-            "average_duration": total_time / timed if timed else None,
-            "max_duration": max((row[4] for row in rows if row[4] is not None), default=None),
-            "last_error": dict(last_error) if last_error else None,
-            "by_trigger": by_trigger,
-            "total_duration": total_time,
-            "changes": _sum_changes(row[0] for row in change_rows),
-        }
+            return queries.sync_stats(self._conn, days, time.time())
 
     @_reports_damage
     def snapshot(self) -> Dict[str, Any]:
         """The mirror in the sandbox ``truth`` format, read in one read transaction."""
         with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                return queries.snapshot(self._conn)
-            finally:
-                self._conn.execute("COMMIT")
+            return queries.snapshot_in_one_transaction(self._conn)
 
 
 def _file_identity(path: str) -> Optional[Tuple[int, int]]:
@@ -322,24 +274,3 @@ def _file_identity(path: str) -> Optional[Tuple[int, int]]:
     except (OSError, ValueError):
         return None
     return info.st_dev, info.st_ino
-
-
-def _sum_changes(documents: Iterable[Any]) -> Dict[str, Dict[str, int]]:
-    """Per-category added/changed/removed totals of run records' ``changes`` JSON."""
-    totals: Dict[str, Dict[str, int]] = {}
-    for document in documents:
-        try:
-            changes = json.loads(document) if document else {}
-        except ValueError:
-            continue
-        if not isinstance(changes, dict):
-            continue
-        for category, counts in changes.items():
-            if not isinstance(counts, dict):
-                continue
-            total = totals.setdefault(str(category), {"added": 0, "changed": 0, "removed": 0})
-            for key in total:
-                value = counts.get(key)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    total[key] += value
-    return totals

@@ -19,6 +19,7 @@ import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from ...trakt import errors, ratelimit
+from ...trakt.protocols import TraktApi
 from .items import MalformedItem, skip
 from .store import Changes
 
@@ -31,7 +32,10 @@ class SyncContext:
     """Per-run state shared by the units of one sync."""
 
     def __init__(
-        self, client: Any, should_abort: Optional[Callable[[], bool]], now: Optional[float] = None
+        self,
+        client: TraktApi,
+        should_abort: Optional[Callable[[], bool]],
+        now: Optional[float] = None,
     ) -> None:
         self.client = client
         self._should_abort = should_abort

@@ -30,6 +30,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ...trakt import errors
+from ...trakt.protocols import TraktApi
 from .. import storage
 from ..connection import write_transaction
 from . import account, failures, lease, next_up_table, outbox_push, partstate
@@ -132,7 +133,9 @@ def _select_units(categories: Optional[Iterable[str]]) -> List[Unit]:
     return [unit for unit in UNITS if unit.category in wanted]
 
 
-def _acquire(conn: sqlite3.Connection, owner: str, wait: float, should_abort: Any) -> bool:
+def _acquire(
+    conn: sqlite3.Connection, owner: str, wait: float, should_abort: Optional[Callable[[], bool]]
+) -> bool:
     deadline = time.time() + max(0.0, wait)
     while True:
         if lease.acquire(conn, owner):
@@ -144,7 +147,7 @@ def _acquire(conn: sqlite3.Connection, owner: str, wait: float, should_abort: An
 
 def run_sync(
     conn: sqlite3.Connection,
-    client: Any,
+    client: TraktApi,
     on_progress: Optional[ProgressCallback] = None,
     should_abort: Optional[Callable[[], bool]] = None,
     force: bool = False,
@@ -197,19 +200,18 @@ def run_sync(
         lease.release(conn, owner)
         raise
     requests_before = _request_count(client)
-    previous_abort = getattr(client, "should_abort", None)
-    ctx = SyncContext(client, _combine(should_abort, previous_abort))
+    ctx = SyncContext(client, _combine(should_abort, getattr(client, "should_abort", None)))
+    # The run's own view of the client: the caller's client is never changed, so another user
+    # of it (the scrobble worker, a plugin call) never sees this run's abort. The first
+    # connection failure ends the run (no retries): Trakt is unreachable, the user hears it in
+    # seconds, and the service's own backoff decides when to try again.
+    run_client = _run_view(client, ctx.poll)
+    ctx.client = run_client
     ctx.conn = conn  # type: ignore[attr-defined]  # read-only: per-list deltas (lists.py)
-    run = Run(conn, client, on_progress, ctx, owner, manual=trigger == "manual")
+    run = Run(conn, run_client, on_progress, ctx, owner, manual=trigger == "manual")
     ctx.heartbeat = run.heartbeat
     status, error = "error", None
-    previous_fail_fast = getattr(client, "fail_fast_connect", None)
     try:
-        client.should_abort = ctx.poll
-        if previous_fail_fast is not None:
-            # The first connection failure ends the run (no retries): Trakt is unreachable, the
-            # user hears it in seconds, and the service's own backoff decides when to try again.
-            client.fail_fast_connect = True
         status, error = _sync(run, categories, force)
     except errors.Aborted:
         status, error = "aborted", "aborted"
@@ -238,9 +240,6 @@ def run_sync(
             status, error = "error", "%s: %s" % (type(exc).__name__, exc)
             run.records = [failures.record(None, failures.reason_of(exc))]
     finally:
-        client.should_abort = previous_abort
-        if previous_fail_fast is not None:
-            client.fail_fast_connect = previous_fail_fast
         duration = time.time() - started
         requests = max(0, _request_count(client) - requests_before)
         _refresh_next_up(conn)
@@ -345,11 +344,20 @@ def _set_last_sync(conn: sqlite3.Connection, started: float) -> None:
         )
 
 
-def _request_count(client: Any) -> int:
+def _request_count(client: TraktApi) -> int:
     try:
         return int(getattr(client, "request_count", 0) or 0)
     except (TypeError, ValueError):
         return 0
+
+
+def _run_view(client: TraktApi, poll: Callable[[], bool]) -> TraktApi:
+    """``client.for_run`` when the client has one (the real client); a bare test double that
+    has no abort or connect policy of its own is used as it is."""
+    for_run = getattr(client, "for_run", None)
+    if for_run is None:
+        return client
+    return for_run(should_abort=poll, fail_fast_connect=True)
 
 
 def _combine(*checks: Optional[Callable[[], bool]]) -> Callable[[], bool]:

@@ -12,8 +12,9 @@ section) are left out of the view, not out of ``snapshot()``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from . import next_up_table
 from .items import now_iso
@@ -254,3 +255,94 @@ def snapshot(conn: sqlite3.Connection, now: Optional[float] = None) -> Dict[str,
             )
         },
     }
+
+
+def is_movie_watched(conn: sqlite3.Connection, trakt_id: int) -> bool:
+    row = conn.execute("SELECT plays FROM movies WHERE trakt_id = ?", (trakt_id,)).fetchone()
+    return bool(row and row[0] > 0)
+
+
+def is_episode_watched(conn: sqlite3.Connection, show_id: int, season: int, number: int) -> bool:
+    row = conn.execute(
+        "SELECT plays FROM episodes WHERE show_id = ? AND season = ? AND number = ?",
+        (show_id, season, number),
+    ).fetchone()
+    return bool(row and row[0] > 0)
+
+
+def meta_value(conn: sqlite3.Connection, key: str) -> Optional[str]:
+    """One value of the ``meta`` table (``last_sync_at``, ``trakt_user``), or None."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def snapshot_in_one_transaction(conn: sqlite3.Connection) -> Dict[str, Any]:
+    """:func:`snapshot` read inside one read transaction (a consistent picture)."""
+    conn.execute("BEGIN")
+    try:
+        return snapshot(conn)
+    finally:
+        conn.execute("COMMIT")
+
+
+def sync_stats(conn: sqlite3.Connection, days: int, now: float) -> Dict[str, Any]:
+    """Totals over the runs of the last ``days`` days before ``now``."""
+    since = now - days * 86400
+    rows = conn.execute(
+        "SELECT status, COUNT(*), COALESCE(SUM(requests), 0), AVG(duration), "
+        "MAX(duration) FROM sync_runs WHERE started_ts >= ? GROUP BY status",
+        (since,),
+    ).fetchall()
+    by_trigger = dict(
+        conn.execute(
+            "SELECT trigger, COUNT(*) FROM sync_runs WHERE started_ts >= ? GROUP BY trigger",
+            (since,),
+        ).fetchall()
+    )
+    change_rows = conn.execute(
+        "SELECT changes FROM sync_runs WHERE started_ts >= ? AND changes IS NOT NULL",
+        (since,),
+    ).fetchall()
+    last_error = conn.execute(
+        "SELECT started_at, error, failures FROM sync_runs WHERE started_ts >= ? "
+        "AND error IS NOT NULL AND status NOT IN ('ok') ORDER BY id DESC LIMIT 1",
+        (since,),
+    ).fetchone()
+    by_status = {row[0]: row[1] for row in rows}
+    runs = sum(by_status.values())
+    durations = [(row[1], row[3]) for row in rows if row[3] is not None]
+    total_time = sum(count * avg for count, avg in durations)
+    timed = sum(count for count, _ in durations)
+    return {
+        "days": days,
+        "runs": runs,
+        "by_status": by_status,
+        "requests": sum(row[2] for row in rows),
+        "average_duration": total_time / timed if timed else None,
+        "max_duration": max((row[4] for row in rows if row[4] is not None), default=None),
+        "last_error": dict(last_error) if last_error else None,
+        "by_trigger": by_trigger,
+        "total_duration": total_time,
+        "changes": _sum_changes(row[0] for row in change_rows),
+    }
+
+
+def _sum_changes(documents: Iterable[Any]) -> Dict[str, Dict[str, int]]:
+    """Per-category added/changed/removed totals of run records' ``changes`` JSON."""
+    totals: Dict[str, Dict[str, int]] = {}
+    for document in documents:
+        try:
+            changes = json.loads(document) if document else {}
+        except ValueError:
+            continue
+        if not isinstance(changes, dict):
+            continue
+        for category, counts in changes.items():
+            if not isinstance(counts, dict):
+                continue
+            total = totals.setdefault(str(category), {"added": 0, "changed": 0, "removed": 0})
+            for key in total:
+                value = counts.get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    total[key] += value
+    return totals

@@ -15,6 +15,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from ...trakt import errors
+from ...trakt.protocols import TraktApi
 from .. import storage
 from ..connection import write_transaction
 from . import failures, lease, metadata, next_up_table, outbox, partstate
@@ -49,7 +50,7 @@ def failure_level(exc: BaseException) -> int:
     return logging.DEBUG if isinstance(exc, TRANSIENT_ERRORS) else logging.WARNING
 
 
-def endpoint_key(client: Any, unit: Unit, part: str) -> str:
+def endpoint_key(client: TraktApi, unit: Unit, part: str) -> str:
     """The "not offered" key of a part: the API URL and path (another server, another key)."""
     path = unit.endpoint(part) or _ENDPOINTS.get(unit.name) or unit.name
     return str(getattr(client, "api_url", "") or "") + path
@@ -61,7 +62,7 @@ class Run:
     def __init__(
         self,
         conn: sqlite3.Connection,
-        client: Any,
+        client: TraktApi,
         on_progress: Optional[ProgressCallback],
         ctx: SyncContext,
         owner: str,
