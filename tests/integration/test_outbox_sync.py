@@ -351,7 +351,6 @@ def test_kill_after_the_post_leaves_no_duplicate_play(rig, tmp_path):
 
 
 def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tmp_path):
-    sys.path.insert(0, os.path.join(REPO, "tests", "doubles"))  # xbmc for the player module
     from types import SimpleNamespace
 
     from resources.lib.kodi.player import PlaybackScrobbling
@@ -404,7 +403,6 @@ def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tm
 def test_offline_pause_is_queued_and_the_next_sync_pushes_it_before_the_pull(rig, tmp_path):
     """Issue 14: scrobble progress waits in the same outbox and is pushed before the pull, so
     the pull already sees it on Trakt (the mirror's bookmark is Trakt's, not a local one)."""
-    sys.path.insert(0, os.path.join(REPO, "tests", "doubles"))  # xbmc for the player module
     from types import SimpleNamespace
 
     from resources.lib.kodi.player import PlaybackScrobbling

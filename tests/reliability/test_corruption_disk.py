@@ -8,20 +8,17 @@ import random
 import re
 import sqlite3
 import subprocess
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
 
-import pytest  # noqa: E402
-
-from resources.lib.database import storage  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi.log import setup_logging  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import TokenStore  # noqa: E402
-from tests.reliability.conftest import (  # noqa: E402
+from resources.lib.database import storage
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi.log import setup_logging
+from resources.lib.kodi.paths import get_paths
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import TokenStore
+from tests.reliability.conftest import (
     authorise,
     cli_args,
     core,

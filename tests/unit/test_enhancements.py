@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib import cli  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, lease  # noqa: E402
-from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi import service_notify  # noqa: E402
-from resources.lib.kodi.log import setup_logging  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.kodi.settings import Settings  # noqa: E402
-from resources.lib.service import history, scheduler  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib import cli
+from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, lease
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi import service_notify
+from resources.lib.kodi.log import setup_logging
+from resources.lib.kodi.paths import get_paths
+from resources.lib.kodi.settings import Settings
+from resources.lib.service import history, scheduler
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [REPO / "addon.py", REPO / "service.py", REPO / "script.py"] + sorted(

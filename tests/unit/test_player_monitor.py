@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import Any, List, Optional, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi.player import PlayerMonitor  # noqa: E402
-from resources.lib.scrobble import worker as worker_module  # noqa: E402
-from resources.lib.scrobble.inflight import InflightJournal  # noqa: E402
-from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying  # noqa: E402
-from resources.lib.scrobble.worker import ScrobbleWorker  # noqa: E402
+from resources.lib.kodi.player import PlayerMonitor
+from resources.lib.scrobble import worker as worker_module
+from resources.lib.scrobble.inflight import InflightJournal
+from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
+from resources.lib.scrobble.worker import ScrobbleWorker
 
 PATH = "http://127.0.0.1:1/playback/x.mkv"
 

@@ -8,21 +8,19 @@ import subprocess
 import sys
 import types
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
+import xbmc
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-import xbmc  # noqa: E402
-
-from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
-from resources.lib.aiostreams import catalog_client  # noqa: E402
-from resources.lib.aiostreams.http import RequestSpacer  # noqa: E402
-from resources.lib.database.meta_cache import FILE_NAME  # noqa: E402
-from resources.lib.kodi import prefetch, window  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions, router  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from tests.support.browse_mirror import seed_mirror  # noqa: E402
+from aiostreams_sandbox.server import AIOStreamsSandbox
+from resources.lib.aiostreams import catalog_client
+from resources.lib.aiostreams.http import RequestSpacer
+from resources.lib.database.meta_cache import FILE_NAME
+from resources.lib.kodi import prefetch, window
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions, router
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from tests.support.browse_mirror import seed_mirror
 
 URL = "plugin://plugin.video.aiostreams/"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -3,22 +3,17 @@ collection in the service's prefetch (sandboxes over loopback, real SQLite files
 
 from __future__ import annotations
 
-import os
-import sys
+import kodistate
+import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.connection import write_transaction  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi import prefetch, window  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions, router  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
-from tests.support.browse_mirror import seed_mirror  # noqa: E402
+from resources.lib.database.connection import write_transaction
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi import prefetch, window
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions, router
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
+from tests.support.browse_mirror import seed_mirror
 
 URL = "plugin://plugin.video.aiostreams/"
 

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi.log import setup_logging  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.service import scheduler  # noqa: E402
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi.log import setup_logging
+from resources.lib.kodi.paths import get_paths
+from resources.lib.service import scheduler
 
 T0 = 1_800_000_000.0
 

@@ -4,15 +4,10 @@ its shutdown waits for it."""
 
 from __future__ import annotations
 
-import os
-import sys
+import kodistate
+import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi import service as service_module  # noqa: E402
+from resources.lib.kodi import service as service_module
 
 
 class RecordingPlayback:

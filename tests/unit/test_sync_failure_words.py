@@ -4,24 +4,20 @@ the service, a run that failed as a whole does; a network-down Force Sync answer
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib import cli, i18n  # noqa: E402
-from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service_notify  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions, syncui  # noqa: E402
-from resources.lib.service import failure_text, history  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from tests.unit.test_service_loop import FakeDb, make_service, started  # noqa: E402
+from resources.lib import cli, i18n
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import service_notify
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions, syncui
+from resources.lib.service import failure_text, history
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from tests.unit.test_service_loop import FakeDb, make_service, started
 
 # 21:05 local time tomorrow: always in the future, for the checks that use the real clock.
 _TOMORROW = time.localtime(time.time() + 86400)
