@@ -23,6 +23,8 @@ DOUBLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "doubles")
 if DOUBLES not in sys.path:
     sys.path.insert(0, DOUBLES)
 
+from tests.support.fixtures import clock, kodi, stub  # noqa: E402,F401 - the shared fixtures
+
 _ISSUED: Set[str] = set()
 _ISSUED_LOCK = threading.Lock()
 

@@ -24,27 +24,17 @@ from tests.reliability.conftest import (
     core,
     groups,
     integrity,
-    kodi_state_for,
     run,
     snapshot,
     sub_env,
 )
-
-
-class NoPlayback:
-    def start(self):
-        pass
-
-    def stop(self):
-        pass
-
-    def tick(self, online=True, now=None):
-        pass
+from tests.support.kodi_doubles import point_at_sandbox
+from tests.support.service_rig import NoPlayback
 
 
 @pytest.fixture
-def kodi(small_sandbox):
-    yield from kodi_state_for(small_sandbox)
+def kodi(kodi, small_sandbox):
+    return point_at_sandbox(kodi, small_sandbox)
 
 
 def _client(sb, data_dir):

@@ -18,8 +18,9 @@ from resources.lib.trakt import errors
 from resources.lib.trakt.client import TraktClient
 from resources.lib.trakt.tokens import Tokens, TokenStore
 from sandbox.server import Sandbox
-from tests.reliability.conftest import authorise, core, kodi_state_for
-from tests.reliability.test_corruption_disk import NoPlayback
+from tests.reliability.conftest import authorise, core
+from tests.support.kodi_doubles import point_at_sandbox
+from tests.support.service_rig import NoPlayback
 
 FAULT_LOG = {}
 
@@ -253,8 +254,8 @@ def test_account_states_get_a_clear_user_message(kind, code, words, rig, sb):
 
 
 @pytest.fixture
-def kodi(sb):
-    yield from kodi_state_for(sb)
+def kodi(kodi, sb):
+    return point_at_sandbox(kodi, sb)
 
 
 def _service_ticks(n, clock):

@@ -3,7 +3,6 @@ ops refused with a log line, accepted ones applied to the mirror and queued, the
 
 from __future__ import annotations
 
-import kodistate
 import pytest
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase
@@ -13,13 +12,6 @@ from resources.lib.plugin import router
 from resources.lib.plugin.context_menu import menu_entries, parse_action
 
 URL = "plugin://plugin.video.aiostreams/"
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_context_parameters_are_validated():

@@ -82,14 +82,6 @@ class FakeContext:
         pass
 
 
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    state.abort.set()
-    kodistate.cleanup()
-
-
 def make_service(kodi, results=None, start=T0, **settings):
     for key, value in settings.items():
         kodi.set_setting(key, value)

@@ -15,13 +15,12 @@ SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 @pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
+def kodi(kodi):
+    """The shared state; afterwards the Kodi log handlers these tests install are removed."""
+    yield kodi
     logging.getLogger().handlers = [
         h for h in logging.getLogger().handlers if type(h).__name__ != "KodiLogHandler"
     ]
-    kodistate.cleanup()
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,6 @@ ARCHITECTURE = os.path.join(kodistate.REPO, "docs", "ARCHITECTURE.md")
 TYPES = {"bool": "boolean", "int": "integer", "str": ("string", "time")}
 
 
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
-
-
 def test_snapshot_covers_every_value_setting_with_its_type():
     defs = kodistate.STATE.setting_defs
     fields = {field.name: field.type for field in dataclasses.fields(settings_module.Settings)}

@@ -16,8 +16,9 @@ from resources.lib.kodi import service as service_module
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.paths import get_paths
 from sandbox.server import Sandbox
-from tests.reliability.conftest import authorise, kodi_state_for
-from tests.reliability.test_corruption_disk import NoPlayback
+from tests.reliability.conftest import authorise
+from tests.support.kodi_doubles import point_at_sandbox
+from tests.support.service_rig import NoPlayback
 
 
 @pytest.fixture
@@ -27,8 +28,8 @@ def sb():
 
 
 @pytest.fixture
-def kodi(sb):
-    yield from kodi_state_for(sb)
+def kodi(kodi, sb):
+    return point_at_sandbox(kodi, sb)
 
 
 def _notice(limit, count, vip=False):

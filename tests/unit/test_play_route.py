@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import urllib.parse
 
-import kodistate
 import pytest
 import xbmcgui
 
@@ -47,12 +46,11 @@ def aio():
 
 
 @pytest.fixture
-def kodi(monkeypatch, aio):
-    state = kodistate.reset()
+def kodi(kodi, monkeypatch, aio):
+    state = kodi
     monkeypatch.setattr(xbmcgui, "ListItem", PlayableListItem)
     state.set_setting("aiostreams_manifest_url", aio.manifest_url)
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def fast_client(url, **kwargs):

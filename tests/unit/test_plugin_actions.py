@@ -6,7 +6,6 @@ import json
 import os
 import re
 
-import kodistate
 import pytest
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase, lease
@@ -23,8 +22,8 @@ def sandbox():
 
 
 @pytest.fixture
-def kodi(sandbox):
-    state = kodistate.reset()
+def kodi(kodi, sandbox):
+    state = kodi
     for key, value in (
         ("trakt_api_url", sandbox.url),
         ("trakt_oauth_url", sandbox.url),
@@ -32,8 +31,7 @@ def kodi(sandbox):
         ("trakt_client_secret", sandbox.client_secret),
     ):
         state.set_setting(key, value)
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-import kodistate
 import pytest
 
 from aiostreams_sandbox import metas as sandbox_metas
@@ -28,13 +27,12 @@ def aio(tmp_path_factory):
 
 
 @pytest.fixture
-def kodi(aio, monkeypatch):
+def kodi(kodi, aio, monkeypatch):
     aio.reset()
     monkeypatch.setattr(catalog_client, "_browse_spacer", lambda base, interval: RequestSpacer(0))
-    state = kodistate.reset()
+    state = kodi
     state.set_setting("aiostreams_manifest_url", aio.manifest_url)
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def authorise(kodi):

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import types
 
-import kodistate
 import pytest
 import xbmc
 
@@ -33,10 +32,10 @@ def aio(tmp_path_factory):
 
 
 @pytest.fixture
-def kodi(aio, monkeypatch):
+def kodi(kodi, aio, monkeypatch):
     aio.reset()
     monkeypatch.setattr(catalog_client, "_browse_spacer", lambda base, interval: RequestSpacer(0))
-    state = kodistate.reset()
+    state = kodi
     state.set_setting("aiostreams_manifest_url", aio.manifest_url)
     state.set_setting("trakt_client_id", "id")
     state.set_setting("trakt_client_secret", "secret")
@@ -44,8 +43,7 @@ def kodi(aio, monkeypatch):
         Tokens.from_response({"access_token": "a", "refresh_token": "r", "expires_in": 86400})
     )
     seed_mirror(get_paths().db_path).close()
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def browse(kodi, query, handle=7):

@@ -26,13 +26,6 @@ def sandbox():
         yield sb
 
 
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
-
-
 def authorise(kodi, sandbox):
     for key, value in (
         ("trakt_api_url", sandbox.url),

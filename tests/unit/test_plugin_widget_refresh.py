@@ -3,7 +3,6 @@ collection in the service's prefetch (sandboxes over loopback, real SQLite files
 
 from __future__ import annotations
 
-import kodistate
 import pytest
 
 from resources.lib.database.connection import write_transaction
@@ -25,15 +24,14 @@ def trakt():
 
 
 @pytest.fixture
-def kodi(trakt):
-    state = kodistate.reset()
+def kodi(kodi, trakt):
+    state = kodi
     for key, value in (("trakt_api_url", trakt.url), ("trakt_oauth_url", trakt.url),
                        ("trakt_client_id", trakt.client_id),
                        ("trakt_client_secret", trakt.client_secret)):  # fmt: skip
         state.set_setting(key, value)
     TokenStore(get_paths().token_path).save(Tokens.from_response(trakt.issue_tokens()))
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def test_a_manual_sync_that_changed_something_refreshes_the_widgets(kodi):

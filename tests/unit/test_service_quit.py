@@ -4,9 +4,6 @@ its shutdown waits for it."""
 
 from __future__ import annotations
 
-import kodistate
-import pytest
-
 from resources.lib.kodi import service as service_module
 
 
@@ -40,13 +37,6 @@ class Ctx:
 
     def close(self):
         pass
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_quit_saves_the_playback_before_the_abort_flag_and_shutdown_waits_for_it(kodi):

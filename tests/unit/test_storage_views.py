@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sqlite3
 
-import kodistate
 import pytest
 
 from resources.lib.kodi import strings
@@ -15,13 +14,6 @@ from resources.lib.kodi.paths import get_paths
 from resources.lib.plugin import router
 
 URL = "plugin://plugin.video.aiostreams/"
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_a_foreign_database_is_named_in_words_and_left_alone(kodi):

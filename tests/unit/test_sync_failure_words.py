@@ -7,9 +7,6 @@ from __future__ import annotations
 import socket
 import time
 
-import kodistate
-import pytest
-
 from resources.lib import cli, i18n
 from resources.lib.database.trakt_sync.result import SyncResult
 from resources.lib.kodi import service_notify
@@ -17,7 +14,7 @@ from resources.lib.kodi.paths import get_paths
 from resources.lib.plugin import actions, syncui
 from resources.lib.service import failure_text, history
 from resources.lib.trakt.tokens import Tokens, TokenStore
-from tests.unit.test_service_loop import FakeDb, make_service, started
+from tests.support.service_rig import FakeDb, make_service, started
 
 # 21:05 local time tomorrow: always in the future, for the checks that use the real clock.
 _TOMORROW = time.localtime(time.time() + 86400)
@@ -27,14 +24,6 @@ WATCHLIST_429 = {"unit": "watchlist", "part": None, "reason": "rate_limited", "r
 HIDDEN_404 = {"unit": "hidden", "part": "dropped", "reason": "not_offered", "retry_at": NOW + 9e4}
 NETWORK = {"unit": None, "part": None, "reason": "network", "retry_at": None}
 RAW = ("RateLimited", "HTTP 429", "/sync/", "watched_shows", "rate_limited", "not_offered")
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    state.abort.set()
-    kodistate.cleanup()
 
 
 def _no_raw(text):

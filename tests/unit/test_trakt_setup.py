@@ -3,7 +3,6 @@ the local Trakt sandbox (which refuses an unknown client id and a wrong secret a
 
 from __future__ import annotations
 
-import kodistate
 import pytest
 import xbmcgui
 
@@ -25,14 +24,13 @@ def sandbox():
 
 
 @pytest.fixture
-def kodi(sandbox):
+def kodi(kodi, sandbox):
     """Trakt URLs point at the sandbox; no Trakt app is set."""
-    state = kodistate.reset()
+    state = kodi
     state.set_setting("trakt_api_url", sandbox.url)
     state.set_setting("trakt_oauth_url", sandbox.url)
     sandbox.reset_requests()
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def run():
