@@ -14,7 +14,7 @@ import time
 import pytest
 
 from resources.lib.database.trakt_sync.outbox import LocalAction
-from tests.integration.test_sync_support import SyncRig
+from tests.support.sync_rig import SyncRig
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
-from tests.integration.test_sync_support import SyncRig, make_client
+from tests.support.sync_rig import SyncRig, make_client
 
 TOTAL = 6000.0  # a 100-minute feature
 PATH = "http://127.0.0.1:1/playback/feature.mkv"

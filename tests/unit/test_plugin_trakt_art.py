@@ -185,7 +185,7 @@ def test_the_widget_property_changes_on_every_refresh(kodi):
 @pytest.mark.parametrize("event", ["stopped", "ended"])
 def test_a_stopped_playback_refreshes_the_widgets(kodi, event):
     from resources.lib.kodi.scrobbling import refresh_widgets_after_playback
-    from tests.unit.test_player_monitor import Rig
+    from tests.support.scrobble_rig import Rig
 
     rig = Rig(on_playback_end=refresh_widgets_after_playback)
     rig.start(resume_at=2400.0)
