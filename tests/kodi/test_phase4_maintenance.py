@@ -21,7 +21,7 @@ from resources.lib.database import maintenance
 from resources.lib.database.schema import LATEST_VERSION
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     DATA_TABLES,
     assert_no_addon_tracebacks,
     boot,

@@ -18,7 +18,7 @@ from resources.lib.database import maintenance
 from resources.lib.database.migration import FLAG_NAME, run_migration
 from sandbox.server import Sandbox
 from tests.kodi.harness import HOME_WINDOW_ID
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     DATA_TABLES,
     LEGACY_CACHE,
     assert_no_addon_tracebacks,

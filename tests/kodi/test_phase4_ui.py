@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -28,9 +27,8 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -38,7 +36,7 @@ import pytest
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiError, KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     TOKEN_NAME,
     assert_no_addon_tracebacks,
     boot,
@@ -50,7 +48,9 @@ from tests.kodi.test_phase4_support import (
     press_button,
     quit_and_time_service_stop,
     run_script_action,
+    sandbox_control,
     sandbox_settings,
+    saved_setting,
     wait_action_finished,
     wait_for_dialog,
     wait_for_sync,
@@ -83,20 +83,6 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def sandbox_control(sandbox: Sandbox, method: str, name: str, body: Any = None) -> Any:
-    """One call to the sandbox's HTTP control API (`/_sandbox/<name>`), never through a proxy."""
-    data = json.dumps(body).encode("utf-8") if body is not None else None
-    request = urllib.request.Request(
-        f"{sandbox.url}/_sandbox/{name}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=10) as response:
-        return json.loads(response.read().decode("utf-8"))
 
 
 def list_directory(kodi: KodiInstance, url: str) -> List[Dict[str, Any]]:
@@ -134,17 +120,6 @@ def trakt_id_of(item: Dict[str, Any]) -> int:
 
 def token_path(kodi: KodiInstance) -> Path:
     return kodi.addon_data_dir / TOKEN_NAME
-
-
-def saved_setting(kodi: KodiInstance, setting_id: str) -> Optional[str]:
-    """A value from the add-on's settings.xml in addon_data (what Kodi saved)."""
-    try:
-        text = (kodi.addon_data_dir / "settings.xml").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    pattern = rf'<setting id="{re.escape(setting_id)}"[^>]*?(?:/>|>([^<]*)</setting>)'
-    match = re.search(pattern, text)
-    return (match.group(1) or "") if match else None
 
 
 def visible(kodi: KodiInstance, window_name: str) -> bool:
