@@ -1,4 +1,4 @@
-"""Issue 6 enhancements 1-4, 6 and 7: the decisions, table by table, on fake clocks.
+"""What starts a sync and what it leaves behind: the decisions, table by table, on fake clocks.
 
 Interval (1), sync on library update (2), selective sync (3, against the in-process sandbox),
 history and statistics (4), background notifications (6) and the daily schedule (7).

@@ -1,4 +1,4 @@
-"""Phase 4 in a real Kodi: what the user sees of Trakt, through the add-on's real entry points.
+"""In a real Kodi: what the user sees of Trakt, through the add-on's real entry points.
 
 - Authorising: `RunScript(plugin.video.aiostreams,action=trakt_auth)` opens the device-code
   dialog; the test reads the code off that dialog, approves it through the sandbox's control API

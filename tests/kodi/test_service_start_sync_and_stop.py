@@ -1,4 +1,4 @@
-"""Phase 4 in a real Kodi: the background service starts, migrates, syncs and stops on its own.
+"""In a real Kodi: the background service starts, migrates, syncs and stops on its own.
 
 Each test boots its own Kodi against a Trakt sandbox running in the test process (advanced
 settings point the add-on at it; a valid token file is placed in addon_data before Kodi starts).

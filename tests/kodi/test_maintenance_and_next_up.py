@@ -1,4 +1,4 @@
-"""Phase 4 in a real Kodi: the database maintenance buttons, the Next Up view, the settings page.
+"""In a real Kodi: the database maintenance buttons, the Next Up view, the settings page.
 
 Every button is pressed through its real entry point, `RunScript(plugin.video.aiostreams,
 action=...)`, and every dialog it opens is answered with JSON-RPC `Input.*` calls, as a user with

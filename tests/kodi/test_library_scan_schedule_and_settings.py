@@ -1,4 +1,5 @@
-"""Issue 6 enhancements in a real Kodi: one boot covers their Kodi-facing parts.
+"""Library scan, notifications, the daily schedule, Sync History and the settings screenshots in a
+real Kodi: one boot covers them all.
 
 - a changing auto sync with notifications on shows "Trakt: ... updated" (logged as `Notified:`);
 - a finished video library scan (JSON-RPC VideoLibrary.Scan on the empty library fires
