@@ -42,6 +42,7 @@ from tests.support.kodi_ui import (
     boot,
     close_dialog,
     db_path,
+    home_property_json,
     info_boolean,
     info_labels,
     kodi_with_system_python,  # noqa: F401 - autouse fixture
@@ -396,7 +397,12 @@ def test_force_sync_views_system_wake_and_sign_out_in_a_real_kodi(
     # System.OnWake: Kodi announces it after logind's resume signal; the service waits for the
     # network, then syncs despite the 5-minute throttle and brings in what changed meanwhile.
     kodi.set_addon_setting("trakt_sync_auto", True)
-    time.sleep(3.0)  # the service reloads its settings (debounced) and may run a throttled check
+    # The service reloads its settings (debounced); its state property shows when it has (an
+    # auto check it may run then is throttled: Force Sync ran a moment ago).
+    wait_until(
+        lambda: (home_property_json(kodi, "aiostreams.service") or {}).get("auto_sync") is True,
+        "the service to apply auto-sync on",
+    )
     sandbox.mutate("watch_movie", movie=sorted(sandbox.state.catalog.movies)[-1])
     listener = NotificationListener(kodi)
     try:

@@ -59,6 +59,16 @@ def aio() -> Iterator[AIOStreamsSandbox]:
         yield sb
 
 
+def journaled_progress(kodi: KodiInstance) -> float:
+    """The progress the player monitor last wrote to its in-flight journal (0 when none yet): a
+    jump such as a seek is written at the first sample after it lands."""
+    try:
+        data = json.loads((kodi.addon_data_dir / "scrobble_inflight.json").read_text("utf-8"))
+        return float(data["progress"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 def scrobble_calls(trakt: Sandbox) -> List[str]:
     return [e["endpoint"] for e in trakt.requests()["log"] if "/scrobble/" in e["endpoint"]]
 
@@ -85,7 +95,7 @@ def test_next_up_episode_plays_scrobbles_once_and_next_up_moves_before_any_sync(
     kodi.wait_for_log(r"scrobble start [\d.]+%: sent", timeout=15, since=mark)
 
     kodi.jsonrpc("Player.Seek", {"playerid": 1, "value": {"percentage": 86}})
-    time.sleep(1.6)  # one sample after the seek lands
+    wait_until(lambda: journaled_progress(kodi) >= 80.0, "a sample after the seek", timeout=10)
     kodi.jsonrpc("Player.Stop", {"playerid": 1})
     stop = kodi.wait_for_log(r"scrobble stop ([\d.]+)%: (\w+)", timeout=15, since=mark)
     assert 80.0 <= float(stop.group(1)) <= 100.0 and stop.group(2) == "sent"
@@ -258,7 +268,7 @@ def test_kodi_killed_mid_playback_gets_the_progress_back_at_the_next_start(
     position = _play_pilot_to(kodi, trakt, 45)
     journal = kodi.addon_data_dir / "scrobble_inflight.json"
     wait_until(lambda: journal.exists(), "the in-flight journal", timeout=10)
-    time.sleep(1.5)  # the journal after the seek (a jump is written at once)
+    wait_until(lambda: journaled_progress(kodi) >= 40.0, "the seek in the journal", timeout=10)
     journaled = json.loads(journal.read_text("utf-8"))["progress"]
     process = kodi._kodi  # noqa: SLF001 - the harness's own process handle
     assert process is not None
