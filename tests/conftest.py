@@ -3,10 +3,6 @@
 Secrets never reach a log: every secret the Trakt sandbox hands out in this process (access and
 refresh tokens, device codes) and the sandbox client secret are recorded, and any log record
 emitted during a test that contains one fails that test.
-
-The strict xbmc doubles (tests/doubles) go on ``sys.path`` here, once, for every tier: a test
-module imports ``kodistate`` or ``xbmc*`` directly. Subprocesses do not inherit this (the core
-imports test starts a fresh interpreter that must not see them).
 """
 
 from __future__ import annotations
@@ -19,6 +15,9 @@ from typing import List, Set
 
 import pytest
 
+# The strict xbmc doubles (tests/doubles) go on sys.path here, once, for every tier: a test module
+# imports kodistate or xbmc* directly. Subprocesses do not inherit this (the core imports test
+# starts a fresh interpreter that must not see them).
 DOUBLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "doubles")
 if DOUBLES not in sys.path:
     sys.path.insert(0, DOUBLES)

@@ -158,6 +158,8 @@ class FakeClient:
             "/sync/collection/movies": [],
             "/sync/collection/shows": [],
             "/sync/ratings": [],
+            "/users/me/lists": [],
+            "/users/likes/lists": [],
         }
 
     def _answer(self, path):

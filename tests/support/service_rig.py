@@ -33,6 +33,10 @@ class FakeDb:
     def queued_scrobbles(self):  # the player's outbox (scrobble rows): none
         return []
 
+    def check_integrity(self):  # the service's full check; ``moved_by_check`` scripts damage
+        self.integrity_checks = getattr(self, "integrity_checks", 0) + 1
+        return getattr(self, "moved_by_check", None)
+
     def push_scrobbles(self, client):
         return None
 
