@@ -22,6 +22,7 @@ from resources.lib.database.schema import LATEST_VERSION
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
 from tests.support.kodi_ui import (
+    ADDON_SETTINGS_WINDOW,
     DATA_TABLES,
     assert_no_addon_tracebacks,
     boot,
@@ -50,7 +51,6 @@ from tests.support.kodi_ui import (
 pytestmark = pytest.mark.kodi
 
 NEXT_UP_URL = f"plugin://{ADDON_ID}/?action=next_up"
-ADDON_SETTINGS_WINDOW = 10140
 
 
 @pytest.fixture
