@@ -184,7 +184,7 @@ def tmpfs(tmp_path):
     if os.geteuid() != 0:
         pytest.fail(
             "this test mounts a tmpfs, which needs root (CI runs as root); without root, "
-            "deselect it with -k 'not tmpfs and not full_disk_fails' and rely on "
+            "deselect it with -k 'not read_only_data_folder and not full_disk_fails' and rely on "
             "test_disk_full_mid_sync_without_root_is_recorded_and_frees_the_lease",
             pytrace=False,
         )
