@@ -378,7 +378,7 @@ def soak(rounds: int, seed: int) -> int:
                 final = db.sync_activities(client, force=True, trigger="soak-check")
                 snap, truth = db.snapshot(), sb.truth()
                 # Resets of shows whose plays were all removed cannot be mirrored: Trakt reports
-                # reset_at only for watched shows (see tests/integration/test_sync_support.py).
+                # reset_at only for watched shows (see tests/support/sync_rig.py).
                 truth["reset_at"] = {
                     k: v for k, v in truth["reset_at"].items() if k in truth["episodes"]
                 }

@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import sys
 import threading
 from typing import List, Set
 
 import pytest
+
+# The strict xbmc doubles (tests/doubles) go on sys.path here, once, for every tier: a test module
+# imports kodistate or xbmc* directly. Subprocesses do not inherit this (the core imports test
+# starts a fresh interpreter that must not see them).
+DOUBLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "doubles")
+if DOUBLES not in sys.path:
+    sys.path.insert(0, DOUBLES)
+
+from tests.support.fixtures import clock, kodi, stub  # noqa: E402,F401 - the shared fixtures
 
 _ISSUED: Set[str] = set()
 _ISSUED_LOCK = threading.Lock()

@@ -18,6 +18,8 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
+from tests.support.clock import FakeClock  # the suite's one fake clock (kodistate.FakeClock)
+
 DOUBLES = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(DOUBLES))
 for _path in (DOUBLES, REPO):
@@ -62,24 +64,6 @@ def read_strings_po() -> Dict[int, str]:
     for match in pattern.finditer(text):
         strings[int(match.group(1))] = match.group(2).replace('\\"', '"').replace("\\\\", "\\")
     return strings
-
-
-class FakeClock:
-    """Epoch seconds that only move when told to (thread-safe)."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._now = float(start)
-        self._lock = threading.Lock()
-
-    def time(self) -> float:
-        with self._lock:
-            return self._now
-
-    __call__ = time
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += float(seconds)
 
 
 class KodiState:

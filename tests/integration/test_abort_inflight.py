@@ -10,9 +10,9 @@ import time
 from typing import Any, Optional
 
 import pytest
-from test_sync_support import SyncRig, make_client
 
 from resources.lib.trakt import errors
+from tests.support.sync_rig import SyncRig, make_client
 
 SLOW = 10.0  # the sandbox holds the answer this long
 TIMEOUT = 30.0  # the production socket timeout: an abort must not wait for it

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_sync_support import SyncRig
 
 from resources.lib.database.trakt_sync.outbox import WATCHLIST_ADD, LocalAction
+from tests.support.sync_rig import SyncRig
 
 
 @pytest.fixture

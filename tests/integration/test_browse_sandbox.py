@@ -35,17 +35,11 @@ def sb(sandbox):
     return sandbox
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock():
-    return Clock()
+def clock(clock):
+    """The shared fake clock, started at the real now: the sandbox's air dates are real ones."""
+    clock.t = time.time()
+    return clock
 
 
 def make_browser(sb, tmp_path, clock, mirror=None, manifest_url=None):
@@ -163,7 +157,7 @@ def test_an_expired_page_is_shown_when_aiostreams_is_down(tmp_path, clock):
     with AIOStreamsSandbox() as short_lived:
         browser = make_browser(short_lived, tmp_path, clock)
         first = browser.catalog_page("movie", "c1.top")
-    clock.now += CacheTimes().catalog + 1
+    clock.advance(CacheTimes().catalog + 1)
     stale = browser.catalog_page("movie", "c1.top")
     assert stale.status is Status.OK and stale.from_cache and stale.items == first.items
 
@@ -264,7 +258,7 @@ def test_no_meta_is_remembered_and_not_asked_again(browser, sb, clock):
     assert browser.movie_page("tt0000500").status is Status.NOT_FOUND  # an add-on error meta
     assert browser.show_page("tt0000404").status is Status.NOT_FOUND
     assert len(routed(sb, "meta")) == 2
-    clock.now += CacheTimes().missing + 1
+    clock.advance(CacheTimes().missing + 1)
     browser.show_page("tt0000404")
     assert len(routed(sb, "meta")) == 3
 
@@ -278,7 +272,7 @@ def test_a_movie_page_has_the_mirror_state(browser):
 def test_an_airing_show_is_refreshed_sooner_than_an_ended_one(browser, sb, clock):
     browser.show_page("tt9900001")  # continuing
     browser.show_page("tt0903747")  # ended
-    clock.now += CacheTimes().airing_meta + 1
+    clock.advance(CacheTimes().airing_meta + 1)
     browser.show_page("tt9900001")
     browser.show_page("tt0903747")
     assert [p.rsplit("/", 1)[-1] for p in routed(sb, "meta")] == [
@@ -332,7 +326,7 @@ def test_control_api_faults_over_http_and_a_stale_page_on_a_server_error(browser
     )
     urllib.request.urlopen(request, timeout=5).close()
     assert browser.catalog_page("movie", "c1.top").status is Status.BAD_RESPONSE
-    clock.now += CacheTimes().catalog + 1
+    clock.advance(CacheTimes().catalog + 1)
     stale = browser.catalog_page("series", "c1.top")
     assert stale.status is Status.OK and stale.from_cache and stale.items == first.items
 

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
 from resources.lib.database.connection import open_database
 from resources.lib.database.schema import migrate
 from resources.lib.database.trakt_sync import lease
-from resources.lib.trakt.tokens import Tokens, TokenStore
+from resources.lib.trakt.tokens import TokenStore
 from sandbox.server import Sandbox
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.support.cli_run import ROOT
+from tests.support.cli_run import authorise_into as _authorise
+from tests.support.cli_run import cli_env as _env
+from tests.support.cli_run import sandbox_control as _control
 
 
 @pytest.fixture
 def sandbox():
     with Sandbox(account="small", seed=5, port=0, device_interval=0.2) as sb:
         yield sb
-
-
-def _env(sandbox):
-    env = dict(os.environ)
-    env["AIOSTREAMS_TRAKT_CLIENT_ID"] = sandbox.client_id
-    env["AIOSTREAMS_TRAKT_CLIENT_SECRET"] = sandbox.client_secret
-    env.pop("AIOSTREAMS_DATA_DIR", None)
-    return env
 
 
 def _args(sandbox, data_dir, *command):
@@ -46,22 +37,6 @@ def cli(sandbox, data_dir, *command, stdin=subprocess.DEVNULL):
         _args(sandbox, data_dir, *command), cwd=ROOT, env=_env(sandbox), stdin=stdin,
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-
-
-def _authorise(sandbox, data_dir):
-    os.makedirs(str(data_dir), exist_ok=True)
-    tokens = sandbox.issue_tokens()
-    TokenStore(os.path.join(str(data_dir), "trakt_tokens.json")).save(Tokens.from_response(tokens))
-    return tokens
-
-
-def _control(sandbox, action, body):
-    request = urllib.request.Request(
-        sandbox.url + "/_sandbox/" + action, data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"}, method="POST",
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
 
 
 def _start_auth(sandbox, data_dir, *extra):

@@ -14,7 +14,10 @@ import pytest
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from sandbox.server import Sandbox
-from tests.integration.test_cli import ROOT, _authorise, _control, _env
+from tests.support.cli_run import ROOT
+from tests.support.cli_run import authorise_into as _authorise
+from tests.support.cli_run import cli_env as _env
+from tests.support.cli_run import sandbox_control as _control
 
 BASE = [sys.executable, "-m", "resources.lib.cli"]
 

@@ -273,6 +273,7 @@ _WORKER = textwrap.dedent(
     from resources.lib.trakt.client import TraktClient
     from resources.lib.trakt.tokens import TokenStore
     url, client_id, secret, path, go = sys.argv[1:6]
+    print("ready", flush=True)  # imports done: the parent waits for both before it says go
     while not os.path.exists(go):
         time.sleep(0.002)
     store = TokenStore(path)
@@ -307,7 +308,9 @@ def race_two_processes(sb: Any, store: TokenStore, tmp_path: Path):
         )
         for _ in range(2)
     ]
-    time.sleep(0.5)  # both interpreters started and waiting
+    for proc in procs:  # a barrier: both interpreters started, imported and waiting
+        ready = proc.stdout.readline()
+        assert ready == "ready\n", ready + proc.stderr.read()
     go.write_text("go")
     results = []
     for proc in procs:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from resources.lib.database.trakt_sync.outbox import LocalAction
-from tests.integration.test_sync_support import SyncRig
+from tests.support.sync_rig import SyncRig
 
 ITEMS = "GET /users/me/lists/{id}/items"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_sync_support import SyncRig, first_show_with
 
 from resources.lib.database.trakt_sync import next_up_table, queries
 from resources.lib.database.trakt_sync.items import now_iso
+from tests.support.sync_rig import SyncRig, first_show_with
 
 
 @pytest.fixture

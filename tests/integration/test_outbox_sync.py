@@ -14,7 +14,8 @@ import time
 import pytest
 
 from resources.lib.database.trakt_sync.outbox import LocalAction
-from tests.integration.test_sync_support import SyncRig
+from sandbox.timeutil import now_ms
+from tests.support.sync_rig import SyncRig
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -79,8 +80,11 @@ def assert_mirror_matches(rig, *keys):
 
 
 def settle():
-    """Keep local change times and sandbox mutation times apart (ms clocks)."""
-    time.sleep(0.05)
+    """Until the millisecond clock has moved on twice: local change times and the sandbox's
+    mutation times are both kept in ms (one rounds, one truncates), and a tie decides nothing."""
+    last = now_ms()
+    while now_ms() < last + 2:
+        time.sleep(0.0005)
 
 
 # -- every action ----------------------------------------------------------------------------------
@@ -351,7 +355,6 @@ def test_kill_after_the_post_leaves_no_duplicate_play(rig, tmp_path):
 
 
 def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tmp_path):
-    sys.path.insert(0, os.path.join(REPO, "tests", "doubles"))  # xbmc for the player module
     from types import SimpleNamespace
 
     from resources.lib.kodi.player import PlaybackScrobbling
@@ -363,7 +366,8 @@ def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tm
                           close=lambda: None)  # fmt: skip
     scrobbling = PlaybackScrobbling(str(tmp_path / "service"), lambda: ctx)
     session = SimpleNamespace(now_playing=SimpleNamespace(media=MediaRef.movie({"trakt": movie})))
-    worker, scrobbler, total = scrobbling.worker, Scrobbler(), 6000.0
+    # The viewing was ten minutes ago (the scrobbler's clock): the push, now, is clearly later.
+    worker, scrobbler, total = scrobbling.worker, Scrobbler(clock=lambda: time.time() - 600), 6000.0
     rig.sandbox.add_fault("drop", path="^/scrobble/stop", count=100)
     worker._emit(session, scrobbler.av_started(0.0))
     for percent in range(91):
@@ -382,7 +386,6 @@ def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tm
     assert row.payload["trakt"] == movie
     assert {r.kind for r in queued} <= {"watch", "remove_playback"}
     assert rig.db.snapshot()["movies"][str(movie)] == 1  # the mirror has the play once
-    time.sleep(1.1)  # the push happens clearly later than the viewing
 
     assert rig.sync().status == "ok"
     assert movie_plays(rig, movie) == 1
@@ -404,7 +407,6 @@ def test_offline_watched_stop_is_queued_and_the_next_sync_pushes_it_once(rig, tm
 def test_offline_pause_is_queued_and_the_next_sync_pushes_it_before_the_pull(rig, tmp_path):
     """Issue 14: scrobble progress waits in the same outbox and is pushed before the pull, so
     the pull already sees it on Trakt (the mirror's bookmark is Trakt's, not a local one)."""
-    sys.path.insert(0, os.path.join(REPO, "tests", "doubles"))  # xbmc for the player module
     from types import SimpleNamespace
 
     from resources.lib.kodi.player import PlaybackScrobbling

@@ -5,7 +5,6 @@ Trakt sandbox, with a real outbox file, in-flight journal and SQLite mirror."""
 from __future__ import annotations
 
 import os
-import sys
 import time
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional, Tuple
@@ -13,9 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
-from tests.integration.test_sync_support import SyncRig, make_client
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+from tests.support.sync_rig import SyncRig, make_client
 
 TOTAL = 6000.0  # a 100-minute feature
 PATH = "http://127.0.0.1:1/playback/feature.mkv"

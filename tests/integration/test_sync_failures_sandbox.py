@@ -8,12 +8,12 @@ import socket
 import time
 
 import pytest
-from test_sync_support import SyncRig, first_show_with, make_client
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from resources.lib.trakt import errors
 from resources.lib.trakt.client import TraktClient
 from resources.lib.trakt.tokens import Tokens, TokenStore
+from tests.support.sync_rig import SyncRig, first_show_with, make_client
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import time
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from test_sync_support import SyncRig, comparable_truth, make_client
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase, metadata
 from resources.lib.trakt import ratelimit
 from resources.lib.trakt.http import HttpTransport
 from resources.lib.trakt.tokens import Tokens, TokenStore
 from sandbox.server import Sandbox
+from tests.support.sync_rig import SyncRig, comparable_truth, make_client
 
 
 def _rig(tmp_path: Any, sandbox: Sandbox) -> Dict[str, Any]:

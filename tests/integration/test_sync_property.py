@@ -16,11 +16,11 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_sync_support import comparable_truth, make_client
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from resources.lib.trakt.tokens import Tokens, TokenStore
 from sandbox.server import Sandbox
+from tests.support.sync_rig import comparable_truth, make_client
 
 EXAMPLES = int(os.environ.get("SYNC_PROPERTY_EXAMPLES", "200"))
 FAULT_PATHS = (

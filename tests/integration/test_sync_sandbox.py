@@ -7,7 +7,8 @@ import math
 import threading
 
 import pytest
-from test_sync_support import SyncRig, first_show_with, hidden_progress_shows
+
+from tests.support.sync_rig import SyncRig, first_show_with, hidden_progress_shows
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ paging on made-up totals. Real client, real SQLite, the sandbox as Trakt."""
 from __future__ import annotations
 
 import pytest
-from test_sync_support import SyncRig
+
+from tests.support.sync_rig import SyncRig
 
 
 @pytest.fixture

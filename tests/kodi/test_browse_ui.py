@@ -27,8 +27,14 @@ from resources.lib.browse.browser import open_browser
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
-from tests.kodi.test_guided_setup import type_on_keyboard
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_playback import (
+    boot_synced,
+    breaking_bad_account,
+    next_up_items,
+    open_in_background,
+    player_time,
+)
+from tests.support.kodi_ui import (
     assert_no_addon_tracebacks,
     builtin_in_background,
     db_path,
@@ -36,14 +42,8 @@ from tests.kodi.test_phase4_support import (
     info_labels,
     kodi_with_system_python,  # noqa: F401 - autouse fixture
     save_screenshot,
+    type_on_keyboard,
     wait_until,
-)
-from tests.kodi.test_playback import (
-    _account,
-    boot_synced,
-    next_up_items,
-    open_in_background,
-    player_time,
 )
 
 pytestmark = pytest.mark.kodi
@@ -86,7 +86,7 @@ class _Images(BaseHTTPRequestHandler):
 def trakt(tmp_path: Path) -> Iterator[Sandbox]:
     """Breaking Bad restarted: Next Up is S01E01 (the account of test_playback)."""
     account = tmp_path / "walter.json"
-    account.write_text(json.dumps(_account()), encoding="utf-8")
+    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
     with Sandbox(account=str(account), seed=1, port=0) as sb:
         yield sb
 

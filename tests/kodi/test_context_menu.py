@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.server import Sandbox
 from tests.kodi.harness import KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     assert_no_addon_tracebacks,
     boot,
     db_path,

@@ -18,7 +18,8 @@ from resources.lib.trakt.client import TraktClient
 from resources.lib.trakt.tokens import Tokens, TokenStore
 from sandbox.server import Sandbox
 from tests.kodi.harness import KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_playback import NEXT_UP_URL, SHOW, breaking_bad_account
+from tests.support.kodi_ui import (
     STARTED,
     TOKEN_NAME,
     assert_no_addon_tracebacks,
@@ -28,7 +29,6 @@ from tests.kodi.test_phase4_support import (
     sandbox_settings,
     wait_until,
 )
-from tests.kodi.test_playback import NEXT_UP_URL, SHOW, _account
 
 pytestmark = pytest.mark.kodi
 
@@ -39,7 +39,7 @@ STALE_SECONDS = 120
 def trakt(tmp_path: Path) -> Iterator[Sandbox]:
     """Breaking Bad restarted: Next Up is S01E01."""
     account = tmp_path / "walter.json"
-    account.write_text(json.dumps(_account()), encoding="utf-8")
+    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
     with Sandbox(account=str(account), seed=1, port=0) as sb:
         yield sb
 

@@ -18,28 +18,32 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 
 from aiostreams_sandbox.server import AIOStreamsSandbox
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
-from tests.kodi.test_enhancements import ADDON_SETTINGS_WINDOW, focus_setting
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
+    ADDON_SETTINGS_WINDOW,
     TOKEN_NAME,
     assert_no_addon_tracebacks,
     boot,
     builtin_in_background,
+    control_label,
+    focus_setting,
     focused_label,
-    info_boolean,
-    info_labels,
     kodi_with_system_python,  # noqa: F401 - autouse fixture
     press_button,
     run_script_action,
+    sandbox_control,
     sandbox_settings,
     save_screenshot,
+    saved_setting,
+    type_on_keyboard,
     wait_action_finished,
+    wait_for_window,
     wait_until,
 )
 
@@ -56,7 +60,6 @@ NOT_AUTHORISED = "Trakt is not authorised"
 FIRST_SYNC_PENDING = "First sync has not finished yet"
 FIRST_SYNC_RUNNING = "First sync in progress: this list fills when it finishes"
 MESSAGE_CONTROL = 9  # Estuary's DialogConfirm.xml text (yes/no, OK and progress dialogs)
-KEYBOARD_HEADING = 311  # Estuary's DialogKeyboard.xml heading label
 LEVEL_BUTTON = 20  # Estuary's DialogAddonSettings.xml settings-level button (its label: the level)
 
 
@@ -67,44 +70,6 @@ def empty_trakt(tmp_path: Path) -> Iterator[Sandbox]:
     account.write_text(json.dumps({"user": {"username": "newbie", "slug": "newbie"}}))
     with Sandbox(account=str(account), seed=1, port=0, device_interval=1) as sb:
         yield sb
-
-
-def sandbox_control(sandbox: Sandbox, method: str, name: str, body: Any = None) -> Any:
-    from tests.kodi.test_phase4_ui import sandbox_control as control
-
-    return control(sandbox, method, name, body)
-
-
-def visible(kodi: KodiInstance, window: str) -> bool:
-    return info_boolean(kodi, f"Window.IsVisible({window})")
-
-
-def control_label(kodi: KodiInstance, control_id: int) -> str:
-    label = f"Control.GetLabel({control_id})"
-    return info_labels(kodi, label)[label]
-
-
-def wait_for_window(kodi: KodiInstance, window: str, timeout: float = 15.0) -> None:
-    wait_until(lambda: visible(kodi, window), f"the {window} window", timeout)
-
-
-def type_on_keyboard(kodi: KodiInstance, text: str, heading_has: str) -> str:
-    """Waits for Kodi's keyboard asking for `heading_has`, types `text` and confirms it."""
-    wait_for_window(kodi, "virtualkeyboard")
-    heading = wait_until(
-        lambda: (lambda h: h if heading_has in h else None)(control_label(kodi, KEYBOARD_HEADING)),
-        f"the keyboard heading to ask for {heading_has!r}",
-    )
-    kodi.jsonrpc("Input.SendText", {"text": text, "done": True})
-    # The next keyboard may open at once: done when this one's heading has gone.
-    wait_until(
-        lambda: (
-            not visible(kodi, "virtualkeyboard")
-            or heading_has not in control_label(kodi, KEYBOARD_HEADING)
-        ),
-        "the keyboard to take the text",
-    )
-    return heading
 
 
 def settings_level(kodi: KodiInstance) -> str:
@@ -124,12 +89,6 @@ def list_labels(kodi: KodiInstance, route: str) -> List[Tuple[str, str]]:
 def assert_state_item(kodi: KodiInstance, route: str, label: str, opens: str) -> None:
     files = list_labels(kodi, route)
     assert files == [(label, f"plugin://{ADDON_ID}/?action={opens}")], (route, files)
-
-
-def saved_setting(kodi: KodiInstance, setting_id: str) -> Any:
-    from tests.kodi.test_phase4_ui import saved_setting as saved
-
-    return saved(kodi, setting_id)
 
 
 def test_guided_authorisation_and_the_empty_list_items(kodi_factory, empty_trakt: Sandbox) -> None:

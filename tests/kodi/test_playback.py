@@ -11,73 +11,43 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 from aiostreams_sandbox.server import AIOStreamsSandbox
-from resources.lib.database.trakt_sync import TraktSyncDatabase
-from resources.lib.trakt.client import TraktClient
-from resources.lib.trakt.tokens import Tokens, TokenStore
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiError, KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_playback import (
+    SHOW,
+    boot_synced,
+    breaking_bad_account,
+    next_up_items,
+    open_in_background,
+    player_time,
+)
+from tests.support.kodi_ui import (
     STARTED,
-    TOKEN_NAME,
     assert_no_addon_tracebacks,
     db_path,
     kodi_with_system_python,  # noqa: F401 - autouse fixture
     mirror_next_up,
     runs_by_trigger,
-    sandbox_settings,
     save_screenshot,
     wait_until,
 )
 
 pytestmark = pytest.mark.kodi
 
-SHOW = 81189
 SELECT_DIALOG = 12000
-NEXT_UP_URL = f"plugin://{ADDON_ID}/?action=next_up"
-
-
-def _account() -> Dict[str, Any]:
-    episodes = [
-        {"trakt": 9000 + n, "number": n, "title": f"Episode {n}", "first_aired": f"now-{900 - n}d",
-         "runtime": 47}
-        for n in range(1, 6)
-    ]  # fmt: skip
-    episodes[0]["title"] = "Pilot"
-    return {
-        "user": {"username": "walter", "slug": "walter"},
-        "shows": [
-            {
-                "trakt": SHOW,
-                "title": "Breaking Bad",
-                "year": 2008,
-                "imdb": "tt0903747",
-                "tmdb": 1396,
-                "tvdb": 81189,
-                "runtime": 47,
-                "status": "ended",
-                "seasons": [{"trakt": 3950, "number": 1, "episodes": episodes}],
-            }
-        ],  # fmt: skip
-        "history": [
-            {"show": SHOW, "season": 1, "number": n, "watched_at": f"now-{40 - n}d"}
-            for n in (1, 2, 3)
-        ],
-        "reset_at": {str(SHOW): "now-10d"},
-    }
 
 
 @pytest.fixture
 def trakt(tmp_path: Path) -> Iterator[Sandbox]:
     account = tmp_path / "walter.json"
-    account.write_text(json.dumps(_account()), encoding="utf-8")
+    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
     with Sandbox(account=str(account), seed=1, port=0) as sb:
         yield sb
 
@@ -89,56 +59,14 @@ def aio() -> Iterator[AIOStreamsSandbox]:
         yield sb
 
 
-def boot_synced(
-    kodi_factory: Callable[..., KodiInstance], trakt: Sandbox, aio: AIOStreamsSandbox, **extra: Any
-) -> KodiInstance:
-    """A Kodi whose mirror was synced (here, before it starts) and whose auto-sync is off."""
-    settings = sandbox_settings(
-        trakt,
-        trakt_sync_auto=False,
-        aiostreams_manifest_url=aio.manifest_url,
-        playback_placeholder_seconds=10,
-        **extra,
-    )
-    kodi = kodi_factory(settings=settings, start=False)
-    kodi.prepare_home()
-    kodi.addon_data_dir.mkdir(parents=True, exist_ok=True)
-    store = TokenStore(str(kodi.addon_data_dir / TOKEN_NAME))
-    store.save(Tokens.from_response(trakt.issue_tokens()))
-    client = TraktClient(trakt.client_id, trakt.client_secret, token_store=store,
-                         api_url=trakt.url, oauth_url=trakt.url)  # fmt: skip
-    with TraktSyncDatabase(str(db_path(kodi))) as db:
-        assert db.sync_activities(client, force=True, trigger="manual").status == "ok"
-    client.close()
-    kodi.start()
-    kodi.wait_for_log(STARTED, timeout=20)
-    kodi.go_home()
-    return kodi
-
-
-def next_up_items(kodi: KodiInstance) -> List[Dict[str, Any]]:
-    listing = kodi.jsonrpc(
-        "Files.GetDirectory",
-        {"directory": NEXT_UP_URL, "media": "video", "properties": ["season", "episode", "file"]},
-        timeout=30,
-    )
-    return listing.get("files") or []
-
-
-def player_time(kodi: KodiInstance) -> float:
-    props = kodi.jsonrpc("Player.GetProperties", {"playerid": 1, "properties": ["time"]})
-    t = props["time"]
-    return t["hours"] * 3600 + t["minutes"] * 60 + t["seconds"] + t["milliseconds"] / 1000.0
-
-
-def open_in_background(kodi: KodiInstance, url: str) -> threading.Thread:
-    """Player.Open on a plugin URL (it may only answer once the plugin resolved)."""
-    thread = threading.Thread(
-        target=lambda: kodi.jsonrpc("Player.Open", {"item": {"file": url}}, timeout=60),
-        daemon=True,
-    )
-    thread.start()
-    return thread
+def journaled_progress(kodi: KodiInstance) -> float:
+    """The progress the player monitor last wrote to its in-flight journal (0 when none yet): a
+    jump such as a seek is written at the first sample after it lands."""
+    try:
+        data = json.loads((kodi.addon_data_dir / "scrobble_inflight.json").read_text("utf-8"))
+        return float(data["progress"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
 
 
 def scrobble_calls(trakt: Sandbox) -> List[str]:
@@ -167,7 +95,7 @@ def test_next_up_episode_plays_scrobbles_once_and_next_up_moves_before_any_sync(
     kodi.wait_for_log(r"scrobble start [\d.]+%: sent", timeout=15, since=mark)
 
     kodi.jsonrpc("Player.Seek", {"playerid": 1, "value": {"percentage": 86}})
-    time.sleep(1.6)  # one sample after the seek lands
+    wait_until(lambda: journaled_progress(kodi) >= 80.0, "a sample after the seek", timeout=10)
     kodi.jsonrpc("Player.Stop", {"playerid": 1})
     stop = kodi.wait_for_log(r"scrobble stop ([\d.]+)%: (\w+)", timeout=15, since=mark)
     assert 80.0 <= float(stop.group(1)) <= 100.0 and stop.group(2) == "sent"
@@ -340,7 +268,7 @@ def test_kodi_killed_mid_playback_gets_the_progress_back_at_the_next_start(
     position = _play_pilot_to(kodi, trakt, 45)
     journal = kodi.addon_data_dir / "scrobble_inflight.json"
     wait_until(lambda: journal.exists(), "the in-flight journal", timeout=10)
-    time.sleep(1.5)  # the journal after the seek (a jump is written at once)
+    wait_until(lambda: journaled_progress(kodi) >= 40.0, "the seek in the journal", timeout=10)
     journaled = json.loads(journal.read_text("utf-8"))["progress"]
     process = kodi._kodi  # noqa: SLF001 - the harness's own process handle
     assert process is not None
@@ -384,7 +312,7 @@ def test_resume_without_a_runtime_seeks_once_kodi_knows_the_length(
 ) -> None:
     """The pilot has 50 % saved on Trakt, and the list item carries no runtime: Kodi starts at
     0, then the player monitor seeks to 50 % of the real length, and the start says so."""
-    account = _account()
+    account = breaking_bad_account()
     account["playback"] = [{"show": SHOW, "season": 1, "number": 1, "progress": 50.0}]
     path = tmp_path / "resume.json"
     path.write_text(json.dumps(account), encoding="utf-8")

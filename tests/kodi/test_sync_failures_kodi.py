@@ -21,7 +21,7 @@ from resources.lib import i18n
 from resources.lib.trakt.tokens import Tokens, TokenStore
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     assert_no_addon_tracebacks,
     boot,
     close_dialog,

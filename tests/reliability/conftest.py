@@ -7,7 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -108,23 +108,3 @@ def core(state: Dict[str, Any]) -> Dict[str, Any]:
 def small_sandbox():
     with Sandbox(account="small", seed=11, port=0) as sb:
         yield sb
-
-
-def kodi_state_for(sb: Sandbox) -> Iterator[Any]:
-    """Body of a ``kodi`` fixture: the xbmc doubles' state with the add-on pointed at ``sb`` and
-    the service ticking every second. The caller has put tests/doubles on ``sys.path``."""
-    import kodistate
-
-    state = kodistate.reset()
-    for key, value in (
-        ("trakt_api_url", sb.url),
-        ("trakt_oauth_url", sb.url),
-        ("trakt_client_id", sb.client_id),
-        ("trakt_client_secret", sb.client_secret),
-        ("trakt_sync_interval_seconds", 1),
-        ("service_tick_seconds", 1),
-    ):
-        state.set_setting(key, value)
-    yield state
-    state.abort.set()
-    kodistate.cleanup()

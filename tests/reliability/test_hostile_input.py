@@ -10,25 +10,22 @@ import os
 import random
 import shutil
 import sqlite3
-import sys
 import tempfile
 import threading
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from resources.lib.database import migration  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.plugin import actions, router  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
-from tests.reliability.conftest import ROOT, authorise, integrity  # noqa: E402
+from resources.lib.database import migration
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.plugin import actions, router
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import TokenStore
+from sandbox.server import Sandbox
+from tests.reliability.conftest import ROOT, authorise, integrity
 
 FUZZ = {"urls": 300, "script_args": 200, "responses": 80, "legacy_files": 60}
 SHIPPED = [os.path.join(ROOT, name) for name in ("addon.py", "service.py", "script.py")]

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi.log import setup_logging  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.trakt import errors  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
-from tests.reliability.conftest import authorise, core, kodi_state_for  # noqa: E402
-from tests.reliability.test_corruption_disk import NoPlayback  # noqa: E402
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi.log import setup_logging
+from resources.lib.kodi.paths import get_paths
+from resources.lib.trakt import errors
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
+from tests.reliability.conftest import authorise, core
+from tests.support.kodi_doubles import point_at_sandbox
+from tests.support.service_rig import NoPlayback
 
 FAULT_LOG = {}
 
@@ -256,8 +254,8 @@ def test_account_states_get_a_clear_user_message(kind, code, words, rig, sb):
 
 
 @pytest.fixture
-def kodi(sb):
-    yield from kodi_state_for(sb)
+def kodi(kodi, sb):
+    return point_at_sandbox(kodi, sb)
 
 
 def _service_ticks(n, clock):

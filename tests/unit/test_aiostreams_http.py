@@ -14,51 +14,39 @@ from resources.lib.aiostreams.http import (
     rate_limit_wait,
     sleep_abortable,
 )
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 def test_spacer_never_lets_two_requests_leave_closer_than_the_interval():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     spacer = RequestSpacer(1.5, clock=clock, sleep=clock.sleep)
     departures = []
     for _ in range(4):
         spacer.acquire()
-        departures.append(clock.now)
+        departures.append(clock())
     gaps = [b - a for a, b in zip(departures, departures[1:])]
     assert all(gap >= 1.5 - 1e-9 for gap in gaps)
     assert departures[0] == 1000.0  # the first one leaves at once
 
 
 def test_spacer_defer_pushes_the_next_slot_but_never_earlier():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     spacer = RequestSpacer(1.0, clock=clock, sleep=clock.sleep)
     spacer.acquire()
     spacer.defer(10)
     spacer.defer(2)  # does not shorten the wait
     assert spacer.delay() == pytest.approx(10)
     spacer.acquire()
-    assert clock.now == pytest.approx(1010)
+    assert clock() == pytest.approx(1010)
 
 
 def test_spacer_wait_is_abortable():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     spacer = RequestSpacer(1.0, clock=clock, sleep=clock.sleep)
     spacer.defer(60)
     with pytest.raises(errors.Aborted):
-        spacer.acquire(should_abort=lambda: clock.now > 1001)
-    assert clock.now < 1002
+        spacer.acquire(should_abort=lambda: clock() > 1001)
+    assert clock() < 1002
 
 
 def test_sleep_abortable_checks_abort_before_sleeping():

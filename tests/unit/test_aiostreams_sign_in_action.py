@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
-from aiostreams_sandbox.userapi import PLAIN_PASSWORD  # noqa: E402
-from resources.lib.aiostreams.credentials import CredentialStore  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions  # noqa: E402
+from aiostreams_sandbox.server import AIOStreamsSandbox
+from aiostreams_sandbox.userapi import PLAIN_PASSWORD
+from resources.lib.aiostreams.credentials import CredentialStore
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +23,10 @@ def sandbox(tmp_path_factory):
 
 
 @pytest.fixture
-def kodi(sandbox):
-    state = kodistate.reset()
-    state.set_setting("aiostreams_instance_url", sandbox.url)
-    state.set_setting("aiostreams_uuid", sandbox.uuid)
-    yield state
-    kodistate.cleanup()
+def kodi(kodi, sandbox):
+    kodi.set_setting("aiostreams_instance_url", sandbox.url)
+    kodi.set_setting("aiostreams_uuid", sandbox.uuid)
+    return kodi
 
 
 def _run():

@@ -3,28 +3,15 @@ ops refused with a log line, accepted ones applied to the mirror and queued, the
 
 from __future__ import annotations
 
-import os
-import sys
+import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.database.trakt_sync.outbox import LocalAction  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.plugin.context_menu import menu_entries, parse_action  # noqa: E402
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.database.trakt_sync.outbox import LocalAction
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
+from resources.lib.plugin.context_menu import menu_entries, parse_action
 
 URL = "plugin://plugin.video.aiostreams/"
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_context_parameters_are_validated():

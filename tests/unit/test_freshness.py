@@ -4,22 +4,18 @@ waits for it, and the service refreshes the open list when something changed."""
 from __future__ import annotations
 
 import json
-import os
-import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi import freshness, service_notify, window  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib.kodi import freshness, service_notify, window
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 
 NOW = 1_800_000_000.0
 URL = "plugin://plugin.video.aiostreams/"

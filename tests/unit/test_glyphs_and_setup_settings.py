@@ -9,14 +9,11 @@ from __future__ import annotations
 import ast
 import os
 import re
-import sys
 import unicodedata
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
+import kodistate
+import pytest
 
 RUNTIME = os.path.join(kodistate.REPO, "resources", "lib")
 ADDON_XML = os.path.join(kodistate.REPO, "addon.xml")

@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi import dialogs, directory  # noqa: E402
-from resources.lib.kodi.log import redact, setup_logging  # noqa: E402
-from resources.lib.kodi.progress import BackgroundProgress, Progress  # noqa: E402
+from resources.lib.kodi import dialogs, directory
+from resources.lib.kodi.log import redact, setup_logging
+from resources.lib.kodi.progress import BackgroundProgress, Progress
 
 SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 @pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
+def kodi(kodi):
+    """The shared state; afterwards the Kodi log handlers these tests install are removed."""
+    yield kodi
     logging.getLogger().handlers = [
         h for h in logging.getLogger().handlers if type(h).__name__ != "KodiLogHandler"
     ]
-    kodistate.cleanup()
 
 
 @pytest.mark.parametrize(

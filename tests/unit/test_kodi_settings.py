@@ -5,27 +5,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi import settings as settings_module  # noqa: E402
-from resources.lib.kodi import strings  # noqa: E402
-from resources.lib.kodi.localize import localize  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
+from resources.lib.kodi import settings as settings_module
+from resources.lib.kodi import strings
+from resources.lib.kodi.localize import localize
+from resources.lib.kodi.paths import get_paths
 
 ARCHITECTURE = os.path.join(kodistate.REPO, "docs", "ARCHITECTURE.md")
 TYPES = {"bool": "boolean", "int": "integer", "str": ("string", "time")}
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_snapshot_covers_every_value_setting_with_its_type():

@@ -4,24 +4,21 @@ after the sync that met the refusal."""
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.database.trakt_sync.outbox import LocalAction  # noqa: E402
-from resources.lib.kodi import notices, strings  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi.localize import localize  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
-from tests.reliability.conftest import authorise, kodi_state_for  # noqa: E402
-from tests.reliability.test_corruption_disk import NoPlayback  # noqa: E402
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.database.trakt_sync.outbox import LocalAction
+from resources.lib.kodi import notices, strings
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi.localize import localize
+from resources.lib.kodi.paths import get_paths
+from sandbox.server import Sandbox
+from tests.reliability.conftest import authorise
+from tests.support.kodi_doubles import point_at_sandbox
+from tests.support.service_rig import NoPlayback
 
 
 @pytest.fixture
@@ -31,8 +28,8 @@ def sb():
 
 
 @pytest.fixture
-def kodi(sb):
-    yield from kodi_state_for(sb)
+def kodi(kodi, sb):
+    return point_at_sandbox(kodi, sb)
 
 
 def _notice(limit, count, vip=False):

@@ -11,19 +11,6 @@ import pytest
 from resources.lib.database import meta_cache, meta_cache_schema
 
 
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def cache(tmp_path, clock):
     with meta_cache.opened(str(tmp_path / "meta_cache.db"), clock=clock) as opened:
@@ -34,7 +21,7 @@ def test_an_entry_is_fresh_until_it_expires_then_stale_but_kept(cache, clock):
     cache.put("meta", "movie:tt1", {"name": "Ünïcode 千"}, ttl=100)
     entry = cache.get("meta", "movie:tt1")
     assert entry.fresh and entry.payload == {"name": "Ünïcode 千"} and not entry.missing
-    clock.now += 101
+    clock.advance(101)
     stale = cache.get("meta", "movie:tt1")
     assert stale is not None and not stale.fresh and stale.payload == {"name": "Ünïcode 千"}
     assert cache.get("meta", "movie:tt2") is None
@@ -44,7 +31,7 @@ def test_no_meta_is_remembered_until_its_expiry(cache, clock):
     cache.put_missing("meta", "movie:tt404", ttl=50)
     entry = cache.get("meta", "movie:tt404")
     assert entry.missing and entry.fresh and entry.payload is None
-    clock.now += 51
+    clock.advance(51)
     assert not cache.get("meta", "movie:tt404").fresh
 
 
@@ -58,7 +45,7 @@ def test_get_many_reads_a_batch_in_one_call(cache):
 def test_the_size_bound_evicts_the_oldest_entries(tmp_path, clock):
     with meta_cache.opened(str(tmp_path / "m.db"), max_bytes=20_000, clock=clock) as small:
         for n in range(100):
-            clock.now += 1
+            clock.advance(1)
             small.put("meta", f"movie:tt{n:03d}", {"plot": "x" * 500}, ttl=10_000)
         assert small.total_bytes() <= 20_000
         kept = sorted(small.get_many("meta", [f"movie:tt{n:03d}" for n in range(100)]))
@@ -112,9 +99,9 @@ def test_an_unreadable_payload_counts_as_absent(cache):
 
 def test_search_history_keeps_the_last_20_newest_first(cache, clock):
     for n in range(25):
-        clock.now += 1
+        clock.advance(1)
         cache.add_search(f"query {n}", "movie")
-    clock.now += 1
+    clock.advance(1)
     cache.add_search("  query   7 ", "movie")  # repeated (spaces normalised): moves to the top
     entries = cache.searches()
     assert len(entries) == meta_cache.HISTORY_LIMIT
@@ -138,7 +125,7 @@ def test_clear_drops_answers_but_keeps_history_and_info_counts(cache, clock):
     cache.put_missing("meta", "movie:tt2", ttl=1)
     cache.put("catalog", "p", {"metas": []}, ttl=10)
     cache.add_search("q")
-    clock.now += 5
+    clock.advance(5)
     info = cache.info()
     assert info["entries"] == {
         "meta": {"ok": 1, "none": 1, "expired": 1},

@@ -3,23 +3,18 @@ handle, False on cancel / no streams / errors, header syntax, mime type, resume,
 
 from __future__ import annotations
 
-import os
-import sys
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
+import xbmcgui
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-import xbmcgui  # noqa: E402
-
-from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
-from resources.lib.aiostreams.client import AIOStreamsClient  # noqa: E402
-from resources.lib.aiostreams.http import RequestSpacer  # noqa: E402
-from resources.lib.kodi import player as player_module  # noqa: E402
-from resources.lib.plugin import play as play_module  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, NowPlaying  # noqa: E402
+from aiostreams_sandbox.server import AIOStreamsSandbox
+from resources.lib.aiostreams.client import AIOStreamsClient
+from resources.lib.aiostreams.http import RequestSpacer
+from resources.lib.kodi import player as player_module
+from resources.lib.plugin import play as play_module
+from resources.lib.plugin import router
+from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, NowPlaying
 
 MOVIE = {"type": "movie", "trakt": "7", "imdb": "tt0111161", "title": "The Shawshank Redemption",
          "runtime": "142"}  # fmt: skip
@@ -51,12 +46,11 @@ def aio():
 
 
 @pytest.fixture
-def kodi(monkeypatch, aio):
-    state = kodistate.reset()
+def kodi(kodi, monkeypatch, aio):
+    state = kodi
     monkeypatch.setattr(xbmcgui, "ListItem", PlayableListItem)
     state.set_setting("aiostreams_manifest_url", aio.manifest_url)
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def fast_client(url, **kwargs):

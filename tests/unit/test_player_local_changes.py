@@ -9,7 +9,7 @@ import pytest
 
 from resources.lib.database.trakt_sync import local_changes
 from resources.lib.database.trakt_sync.local_changes import PlayedItem, record_stop
-from tests.integration.test_sync_support import SyncRig, first_show_with
+from tests.support.sync_rig import SyncRig, first_show_with
 
 
 @pytest.fixture

@@ -5,18 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.trakt_sync import TraktSyncDatabase, lease  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib.database.trakt_sync import TraktSyncDatabase, lease
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +22,8 @@ def sandbox():
 
 
 @pytest.fixture
-def kodi(sandbox):
-    state = kodistate.reset()
+def kodi(kodi, sandbox):
+    state = kodi
     for key, value in (
         ("trakt_api_url", sandbox.url),
         ("trakt_oauth_url", sandbox.url),
@@ -35,8 +31,7 @@ def kodi(sandbox):
         ("trakt_client_secret", sandbox.client_secret),
     ):
         state.set_setting(key, value)
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 @pytest.fixture

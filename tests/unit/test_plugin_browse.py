@@ -4,23 +4,18 @@ the AIOStreams sandbox (real HTTP on 127.0.0.1) and a real SQLite mirror."""
 
 from __future__ import annotations
 
-import os
-import sys
 from urllib.parse import parse_qsl, urlsplit
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from aiostreams_sandbox import metas as sandbox_metas  # noqa: E402
-from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
-from resources.lib.aiostreams import catalog_client  # noqa: E402
-from resources.lib.aiostreams.http import RequestSpacer  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from tests.support.browse_mirror import SHOW_ID, seed_mirror  # noqa: E402
+from aiostreams_sandbox import metas as sandbox_metas
+from aiostreams_sandbox.server import AIOStreamsSandbox
+from resources.lib.aiostreams import catalog_client
+from resources.lib.aiostreams.http import RequestSpacer
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from tests.support.browse_mirror import SHOW_ID, seed_mirror
 
 URL = "plugin://plugin.video.aiostreams/"
 
@@ -32,13 +27,12 @@ def aio(tmp_path_factory):
 
 
 @pytest.fixture
-def kodi(aio, monkeypatch):
+def kodi(kodi, aio, monkeypatch):
     aio.reset()
     monkeypatch.setattr(catalog_client, "_browse_spacer", lambda base, interval: RequestSpacer(0))
-    state = kodistate.reset()
+    state = kodi
     state.set_setting("aiostreams_manifest_url", aio.manifest_url)
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def authorise(kodi):

@@ -6,18 +6,16 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
+import xbmcplugin
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-import xbmcplugin  # noqa: E402
-
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 
 URL = "plugin://plugin.video.aiostreams/"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -8,21 +8,18 @@ import subprocess
 import sys
 import types
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
+import xbmc
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-import xbmc  # noqa: E402
-
-from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
-from resources.lib.aiostreams import catalog_client  # noqa: E402
-from resources.lib.aiostreams.http import RequestSpacer  # noqa: E402
-from resources.lib.database.meta_cache import FILE_NAME  # noqa: E402
-from resources.lib.kodi import prefetch, window  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions, router  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from tests.support.browse_mirror import seed_mirror  # noqa: E402
+from aiostreams_sandbox.server import AIOStreamsSandbox
+from resources.lib.aiostreams import catalog_client
+from resources.lib.aiostreams.http import RequestSpacer
+from resources.lib.database.meta_cache import FILE_NAME
+from resources.lib.kodi import prefetch, window
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions, router
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from tests.support.browse_mirror import seed_mirror
 
 URL = "plugin://plugin.video.aiostreams/"
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -35,10 +32,10 @@ def aio(tmp_path_factory):
 
 
 @pytest.fixture
-def kodi(aio, monkeypatch):
+def kodi(kodi, aio, monkeypatch):
     aio.reset()
     monkeypatch.setattr(catalog_client, "_browse_spacer", lambda base, interval: RequestSpacer(0))
-    state = kodistate.reset()
+    state = kodi
     state.set_setting("aiostreams_manifest_url", aio.manifest_url)
     state.set_setting("trakt_client_id", "id")
     state.set_setting("trakt_client_secret", "secret")
@@ -46,8 +43,7 @@ def kodi(aio, monkeypatch):
         Tokens.from_response({"access_token": "a", "refresh_token": "r", "expires_in": 86400})
     )
     seed_mirror(get_paths().db_path).close()
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def browse(kodi, query, handle=7):
@@ -182,7 +178,7 @@ def test_the_widget_property_changes_on_every_refresh(kodi):
 @pytest.mark.parametrize("event", ["stopped", "ended"])
 def test_a_stopped_playback_refreshes_the_widgets(kodi, event):
     from resources.lib.kodi.scrobbling import refresh_widgets_after_playback
-    from tests.unit.test_player_monitor import Rig
+    from tests.support.scrobble_rig import Rig
 
     rig = Rig(on_playback_end=refresh_widgets_after_playback)
     rig.start(resume_at=2400.0)

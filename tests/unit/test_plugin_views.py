@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.trakt import client as client_module  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
+from resources.lib.trakt import client as client_module
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 
 URL = "plugin://plugin.video.aiostreams/"
 
@@ -27,13 +24,6 @@ URL = "plugin://plugin.video.aiostreams/"
 def sandbox():
     with Sandbox(account="small", seed=3, port=0) as sb:
         yield sb
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def authorise(kodi, sandbox):

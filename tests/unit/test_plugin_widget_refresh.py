@@ -3,22 +3,16 @@ collection in the service's prefetch (sandboxes over loopback, real SQLite files
 
 from __future__ import annotations
 
-import os
-import sys
+import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.database.connection import write_transaction  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi import prefetch, window  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions, router  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
-from tests.support.browse_mirror import seed_mirror  # noqa: E402
+from resources.lib.database.connection import write_transaction
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi import prefetch, window
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions, router
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
+from tests.support.browse_mirror import seed_mirror
 
 URL = "plugin://plugin.video.aiostreams/"
 
@@ -30,15 +24,14 @@ def trakt():
 
 
 @pytest.fixture
-def kodi(trakt):
-    state = kodistate.reset()
+def kodi(kodi, trakt):
+    state = kodi
     for key, value in (("trakt_api_url", trakt.url), ("trakt_oauth_url", trakt.url),
                        ("trakt_client_id", trakt.client_id),
                        ("trakt_client_secret", trakt.client_secret)):  # fmt: skip
         state.set_setting(key, value)
     TokenStore(get_paths().token_path).save(Tokens.from_response(trakt.issue_tokens()))
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def test_a_manual_sync_that_changed_something_refreshes_the_widgets(kodi):

@@ -97,7 +97,8 @@ def test_settings_reload_waits_for_the_burst_to_settle(now, first, last, expecte
 def test_library_scan_then_clean_is_one_sync(
     now, first, last, on_lib, authorised, expected, reason
 ):
-    # Auto-sync is not an input: the library setting alone decides (see test_enhancements).
+    # Auto-sync is not an input: the library setting alone decides
+    # (see test_sync_triggers_history_and_notices).
     decision = s.should_library_sync(
         now, first, last, on_library_update=on_lib, authorised=authorised
     )

@@ -9,32 +9,19 @@ from resources.lib.scrobble.state import FAILED, PAUSE, START, STOP, Scrobbler
 TOTAL = 6000.0  # a 100-minute feature: 60 s = 1 %
 
 
-class Clock:
-    def __init__(self, now=1_700_000_000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 def play(scrobbler, clock, start_s, end_s, step=1.0):
     """Tick once a second from start_s to end_s (inclusive); collect the actions."""
     actions = []
     t = start_s
     while t <= end_s:
         actions += scrobbler.tick(t, TOTAL)
-        clock.now += step
+        clock.advance(step)
         t += step
     return actions
 
 
 def kinds(actions):
     return [(a.kind, a.progress) for a in actions]
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture
@@ -63,7 +50,7 @@ def test_stop_uses_the_last_progress_sampled_while_playing(scrobbler, clock):
     play(scrobbler, clock, 0, 1200, step=60)
     actions = scrobbler.stopped()
     assert kinds(actions) == [(STOP, 20.0)]
-    assert actions[0].at == clock.now
+    assert actions[0].at == clock()
     assert scrobbler.tick(0, TOTAL) == []  # a late sample after stop changes nothing
     assert scrobbler.stopped() == []
 
@@ -175,7 +162,7 @@ def test_placeholder_threshold_is_configurable(clock):
 
 def test_actions_carry_the_clock_time_of_the_event(scrobbler, clock):
     scrobbler.av_started(50.0, TOTAL)
-    clock.now += 3600
+    clock.advance(3600)
     (stop,) = scrobbler.stopped()
-    assert stop.at == clock.now
+    assert stop.at == clock()
     assert stop.path == "/scrobble/stop"

@@ -4,15 +4,7 @@ its shutdown waits for it."""
 
 from __future__ import annotations
 
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi import service as service_module  # noqa: E402
+from resources.lib.kodi import service as service_module
 
 
 class RecordingPlayback:
@@ -45,13 +37,6 @@ class Ctx:
 
     def close(self):
         pass
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_quit_saves_the_playback_before_the_abort_flag_and_shutdown_waits_for_it(kodi):

@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.kodi import strings  # noqa: E402
-from resources.lib.kodi.localize import localize  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
+from resources.lib.kodi import strings
+from resources.lib.kodi.localize import localize
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
 
 URL = "plugin://plugin.video.aiostreams/"
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    kodistate.cleanup()
 
 
 def test_a_foreign_database_is_named_in_words_and_left_alone(kodi):

@@ -4,24 +4,17 @@ the service, a run that failed as a whole does; a network-down Force Sync answer
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib import cli, i18n  # noqa: E402
-from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service_notify  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions, syncui  # noqa: E402
-from resources.lib.service import failure_text, history  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from tests.unit.test_service_loop import FakeDb, make_service, started  # noqa: E402
+from resources.lib import cli, i18n
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import service_notify
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions, syncui
+from resources.lib.service import failure_text, history
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from tests.support.service_rig import FakeDb, make_service, started
 
 # 21:05 local time tomorrow: always in the future, for the checks that use the real clock.
 _TOMORROW = time.localtime(time.time() + 86400)
@@ -31,14 +24,6 @@ WATCHLIST_429 = {"unit": "watchlist", "part": None, "reason": "rate_limited", "r
 HIDDEN_404 = {"unit": "hidden", "part": "dropped", "reason": "not_offered", "retry_at": NOW + 9e4}
 NETWORK = {"unit": None, "part": None, "reason": "network", "retry_at": None}
 RAW = ("RateLimited", "HTTP 429", "/sync/", "watched_shows", "rate_limited", "not_offered")
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    state.abort.set()
-    kodistate.cleanup()
 
 
 def _no_raw(text):

@@ -13,7 +13,7 @@ import pytest
 from resources.lib.database import maintenance
 from resources.lib.database.trakt_sync import TraktSyncDatabase, partstate
 from resources.lib.trakt import errors
-from tests.unit.test_db_sync_engine import T1, FakeClient, activities, show
+from tests.support.fake_trakt import T1, FakeClient, activities, show
 
 HIDDEN_100 = {
     "hidden_at": "2026-01-01T00:00:00.000Z",

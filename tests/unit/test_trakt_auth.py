@@ -5,24 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from test_trakt_http import CLIENT_ID, CLIENT_SECRET, FakeClock, Reply, StubServer, make_client
 
 from resources.lib.trakt import errors
 from resources.lib.trakt.auth import DeviceCode
+from tests.support.trakt_stub import CLIENT_ID, CLIENT_SECRET, Reply, make_client
 
 DEVICE_SECRET = "dev-code-SECRET-123"
-
-
-@pytest.fixture
-def stub():
-    server = StubServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 def code_reply(interval: int = 5, expires_in: int = 600) -> Reply:

@@ -5,44 +5,16 @@ from __future__ import annotations
 import logging
 
 import pytest
-from test_trakt_http import (
-    CLIENT_SECRET,
-    FakeClock,
-    Reply,
-    StubServer,
-    make_client,
-    valid_tokens,
-)
 
 from resources.lib.trakt import auth, errors
 from resources.lib.trakt.tokens import Tokens
-
-
-@pytest.fixture
-def stub():
-    server = StubServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-def token_reply(suffix: str, clock: FakeClock, lifetime: int = 86400) -> Reply:
-    return Reply(
-        200,
-        {
-            "access_token": "access-" + suffix,
-            "refresh_token": "refresh-" + suffix,
-            "expires_in": lifetime,
-            "created_at": int(clock.now()),
-            "token_type": "bearer",
-            "scope": "public",
-        },
-    )
-
+from tests.support.trakt_stub import (
+    CLIENT_SECRET,
+    Reply,
+    make_client,
+    token_reply,
+    valid_tokens,
+)
 
 # ------------------------------------------------------------------ retries and backoff
 

@@ -3,21 +3,15 @@ the local Trakt sandbox (which refuses an unknown client id and a wrong secret a
 
 from __future__ import annotations
 
-import os
-import sys
+import pytest
+import xbmcgui
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
-
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-import xbmcgui  # noqa: E402
-
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import actions  # noqa: E402
-from resources.lib.trakt import app_check, errors  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import actions
+from resources.lib.trakt import app_check, errors
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import TokenStore
+from sandbox.server import Sandbox
 
 REGISTER_URL = "trakt.tv/oauth/applications/new"
 REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
@@ -30,14 +24,13 @@ def sandbox():
 
 
 @pytest.fixture
-def kodi(sandbox):
+def kodi(kodi, sandbox):
     """Trakt URLs point at the sandbox; no Trakt app is set."""
-    state = kodistate.reset()
+    state = kodi
     state.set_setting("trakt_api_url", sandbox.url)
     state.set_setting("trakt_oauth_url", sandbox.url)
     sandbox.reset_requests()
-    yield state
-    kodistate.cleanup()
+    return state
 
 
 def run():

@@ -8,10 +8,9 @@ transient, tokens kept. Each refusal costs exactly one refresh request.
 from __future__ import annotations
 
 import pytest
-from test_trakt_client import clock, stub, token_reply  # noqa: F401 - pytest fixtures
-from test_trakt_http import Reply, make_client
 
 from resources.lib.trakt import errors
+from tests.support.trakt_stub import Reply, make_client, token_reply
 
 TOKEN = "/auth/oauth/token"
 HTML = b"<html><body><h1>Bad gateway</h1></body></html>"

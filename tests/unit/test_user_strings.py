@@ -12,19 +12,16 @@ import ast
 import io
 import os
 import re
-import sys
 from typing import Iterator, List, Optional
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib import cli, i18n  # noqa: E402
-from resources.lib.database.trakt_sync import engine  # noqa: E402
-from resources.lib.plugin import syncui  # noqa: E402
-from resources.lib.service import progress_text  # noqa: E402
-from resources.lib.trakt import errors, messages  # noqa: E402
+from resources.lib import cli, i18n
+from resources.lib.database.trakt_sync import engine
+from resources.lib.plugin import syncui
+from resources.lib.service import progress_text
+from resources.lib.trakt import errors, messages
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FRONT_END = ("resources/lib/kodi", "resources/lib/plugin")

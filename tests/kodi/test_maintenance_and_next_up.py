@@ -1,4 +1,4 @@
-"""Phase 4 in a real Kodi: the database maintenance buttons, the Next Up view, the settings page.
+"""In a real Kodi: the database maintenance buttons, the Next Up view, the settings page.
 
 Every button is pressed through its real entry point, `RunScript(plugin.video.aiostreams,
 action=...)`, and every dialog it opens is answered with JSON-RPC `Input.*` calls, as a user with
@@ -21,7 +21,8 @@ from resources.lib.database import maintenance
 from resources.lib.database.schema import LATEST_VERSION
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
+    ADDON_SETTINGS_WINDOW,
     DATA_TABLES,
     assert_no_addon_tracebacks,
     boot,
@@ -50,7 +51,6 @@ from tests.kodi.test_phase4_support import (
 pytestmark = pytest.mark.kodi
 
 NEXT_UP_URL = f"plugin://{ADDON_ID}/?action=next_up"
-ADDON_SETTINGS_WINDOW = 10140
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Phase 4 in a real Kodi: what the user sees of Trakt, through the add-on's real entry points.
+"""In a real Kodi: what the user sees of Trakt, through the add-on's real entry points.
 
 - Authorising: `RunScript(plugin.video.aiostreams,action=trakt_auth)` opens the device-code
   dialog; the test reads the code off that dialog, approves it through the sandbox's control API
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -28,9 +27,8 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -38,19 +36,22 @@ import pytest
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiError, KodiInstance
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     TOKEN_NAME,
     assert_no_addon_tracebacks,
     boot,
     close_dialog,
     db_path,
+    home_property_json,
     info_boolean,
     info_labels,
     kodi_with_system_python,  # noqa: F401 - autouse fixture
     press_button,
     quit_and_time_service_stop,
     run_script_action,
+    sandbox_control,
     sandbox_settings,
+    saved_setting,
     wait_action_finished,
     wait_for_dialog,
     wait_for_sync,
@@ -83,20 +84,6 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def sandbox_control(sandbox: Sandbox, method: str, name: str, body: Any = None) -> Any:
-    """One call to the sandbox's HTTP control API (`/_sandbox/<name>`), never through a proxy."""
-    data = json.dumps(body).encode("utf-8") if body is not None else None
-    request = urllib.request.Request(
-        f"{sandbox.url}/_sandbox/{name}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=10) as response:
-        return json.loads(response.read().decode("utf-8"))
 
 
 def list_directory(kodi: KodiInstance, url: str) -> List[Dict[str, Any]]:
@@ -139,17 +126,6 @@ def trakt_id_of(item: Dict[str, Any]) -> int:
 
 def token_path(kodi: KodiInstance) -> Path:
     return kodi.addon_data_dir / TOKEN_NAME
-
-
-def saved_setting(kodi: KodiInstance, setting_id: str) -> Optional[str]:
-    """A value from the add-on's settings.xml in addon_data (what Kodi saved)."""
-    try:
-        text = (kodi.addon_data_dir / "settings.xml").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    pattern = rf'<setting id="{re.escape(setting_id)}"[^>]*?(?:/>|>([^<]*)</setting>)'
-    match = re.search(pattern, text)
-    return (match.group(1) or "") if match else None
 
 
 def visible(kodi: KodiInstance, window_name: str) -> bool:
@@ -426,7 +402,12 @@ def test_force_sync_views_system_wake_and_sign_out_in_a_real_kodi(
     # System.OnWake: Kodi announces it after logind's resume signal; the service waits for the
     # network, then syncs despite the 5-minute throttle and brings in what changed meanwhile.
     kodi.set_addon_setting("trakt_sync_auto", True)
-    time.sleep(3.0)  # the service reloads its settings (debounced) and may run a throttled check
+    # The service reloads its settings (debounced); its state property shows when it has (an
+    # auto check it may run then is throttled: Force Sync ran a moment ago).
+    wait_until(
+        lambda: (home_property_json(kodi, "aiostreams.service") or {}).get("auto_sync") is True,
+        "the service to apply auto-sync on",
+    )
     sandbox.mutate("watch_movie", movie=sorted(sandbox.state.catalog.movies)[-1])
     listener = NotificationListener(kodi)
     try:

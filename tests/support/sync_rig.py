@@ -1,4 +1,4 @@
-"""Shared helpers for the sync integration tests (no tests here; not a conftest on purpose).
+"""The sync rig shared by the integration tests and a few unit tests (no tests here).
 
 Each test builds its own :class:`SyncRig`: a sandbox, a token store with issued tokens, a real
 ``TraktClient`` with short retry delays, and a ``TraktSyncDatabase`` in ``tmp_path``.

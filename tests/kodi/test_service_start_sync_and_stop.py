@@ -1,4 +1,4 @@
-"""Phase 4 in a real Kodi: the background service starts, migrates, syncs and stops on its own.
+"""In a real Kodi: the background service starts, migrates, syncs and stops on its own.
 
 Each test boots its own Kodi against a Trakt sandbox running in the test process (advanced
 settings point the add-on at it; a valid token file is placed in addon_data before Kodi starts).
@@ -18,7 +18,7 @@ from resources.lib.database import maintenance
 from resources.lib.database.migration import FLAG_NAME, run_migration
 from sandbox.server import Sandbox
 from tests.kodi.harness import HOME_WINDOW_ID
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
     DATA_TABLES,
     LEGACY_CACHE,
     assert_no_addon_tracebacks,

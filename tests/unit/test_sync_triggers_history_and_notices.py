@@ -1,4 +1,4 @@
-"""Issue 6 enhancements 1-4, 6 and 7: the decisions, table by table, on fake clocks.
+"""What starts a sync and what it leaves behind: the decisions, table by table, on fake clocks.
 
 Interval (1), sync on library update (2), selective sync (3, against the in-process sandbox),
 history and statistics (4), background notifications (6) and the daily schedule (7).
@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib import cli  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, lease  # noqa: E402
-from resources.lib.database.trakt_sync.result import SyncResult  # noqa: E402
-from resources.lib.kodi import service as service_module  # noqa: E402
-from resources.lib.kodi import service_notify  # noqa: E402
-from resources.lib.kodi.log import setup_logging  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.kodi.settings import Settings  # noqa: E402
-from resources.lib.service import history, scheduler  # noqa: E402
-from resources.lib.trakt.client import TraktClient  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib import cli
+from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, lease
+from resources.lib.database.trakt_sync.result import SyncResult
+from resources.lib.kodi import service as service_module
+from resources.lib.kodi import service_notify
+from resources.lib.kodi.log import setup_logging
+from resources.lib.kodi.paths import get_paths
+from resources.lib.kodi.settings import Settings
+from resources.lib.service import history, scheduler
+from resources.lib.trakt.client import TraktClient
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [REPO / "addon.py", REPO / "service.py", REPO / "script.py"] + sorted(
@@ -84,14 +80,6 @@ class FakeContext:
 
     def close(self):
         pass
-
-
-@pytest.fixture
-def kodi():
-    state = kodistate.reset()
-    yield state
-    state.abort.set()
-    kodistate.cleanup()
 
 
 def make_service(kodi, results=None, start=T0, **settings):

@@ -1,4 +1,5 @@
-"""Issue 6 enhancements in a real Kodi: one boot covers their Kodi-facing parts.
+"""Library scan, notifications, the daily schedule, Sync History and the settings screenshots in a
+real Kodi: one boot covers them all.
 
 - a changing auto sync with notifications on shows "Trakt: ... updated" (logged as `Notified:`);
 - a finished video library scan (JSON-RPC VideoLibrary.Scan on the empty library fires
@@ -22,12 +23,13 @@ import pytest
 
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID
-from tests.kodi.test_phase4_support import (
+from tests.support.kodi_ui import (
+    ADDON_SETTINGS_WINDOW,
     assert_no_addon_tracebacks,
     boot,
     builtin_in_background,
     db_path,
-    focused_label,
+    focus_setting,
     home_property_json,
     info_labels,
     kodi_with_system_python,  # noqa: F401 - autouse fixture
@@ -42,7 +44,6 @@ from tests.kodi.test_phase4_support import (
 
 pytestmark = pytest.mark.kodi
 
-ADDON_SETTINGS_WINDOW = 10140
 HISTORY_URL = f"plugin://{ADDON_ID}/?action=sync_history"
 NOTIFIED = r"\[AIOStreams Service\] Notified: (?P<text>Trakt: .+ updated)$"
 # Focused row -> screenshot: together they show every setting of the Trakt category (at the
@@ -72,17 +73,6 @@ def kodi_now(kodi) -> dt.datetime:
         except ValueError:
             continue
     raise AssertionError(f"unreadable Kodi time {text!r}")
-
-
-def focus_setting(kodi, label: str, presses: int = 40) -> None:
-    """Input.Down through the settings list until the row labelled `label` has the focus."""
-    for _ in range(presses):
-        # System.CurrentControl is the label, then the value in brackets for toggles and lists.
-        if focused_label(kodi).startswith(label):
-            return
-        kodi.jsonrpc("Input.Down")
-        time.sleep(0.15)
-    raise AssertionError(f"no setting {label!r} got the focus (last: {focused_label(kodi)!r})")
 
 
 def test_library_scan_notification_schedule_history_and_settings_screenshots(

@@ -1,6 +1,6 @@
-"""Shared steps of the phase-4 real-Kodi tests (this module holds no tests itself).
+"""Shared steps of the real-Kodi tests (tests/kodi; this module holds no tests itself).
 
-A phase-4 Kodi talks to a Trakt sandbox running in the test process: the advanced settings point
+A test Kodi talks to a Trakt sandbox running in the test process: the advanced settings point
 the add-on at it, a valid token file is written into addon_data before Kodi starts, and the
 service is made fast with `service_tick_seconds` / `trakt_sync_interval_seconds`. The helpers
 below run the settings buttons through their real entry point (`RunScript(...)`), answer Kodi's
@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -24,6 +25,7 @@ import pytest
 
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, REPO_ROOT, KodiError, KodiInstance
 
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
@@ -285,3 +287,77 @@ def save_screenshot(kodi: KodiInstance, name: str) -> Path:
     into the Kodi's own folder."""
     folder = SCREENSHOTS if kodi.runtime.name == "kodi20" else kodi.root / "screenshots"
     return kodi.screenshot(folder / name)
+
+
+# ---- settings dialog, keyboard and the sandbox control API (several test modules use them)
+
+ADDON_SETTINGS_WINDOW = 10140
+KEYBOARD_HEADING = 311  # Estuary's DialogKeyboard.xml heading label
+
+
+def focus_setting(kodi, label: str, presses: int = 40) -> None:
+    """Input.Down through the settings list until the row labelled `label` has the focus."""
+    for _ in range(presses):
+        # System.CurrentControl is the label, then the value in brackets for toggles and lists.
+        if focused_label(kodi).startswith(label):
+            return
+        kodi.jsonrpc("Input.Down")
+        time.sleep(0.15)
+    raise AssertionError(f"no setting {label!r} got the focus (last: {focused_label(kodi)!r})")
+
+
+def sandbox_control(sandbox: Sandbox, method: str, name: str, body: Any = None) -> Any:
+    """One call to the sandbox's HTTP control API (`/_sandbox/<name>`), never through a proxy."""
+    data = json.dumps(body).encode("utf-8") if body is not None else None
+    request = urllib.request.Request(
+        f"{sandbox.url}/_sandbox/{name}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def saved_setting(kodi: KodiInstance, setting_id: str) -> Optional[str]:
+    """A value from the add-on's settings.xml in addon_data (what Kodi saved)."""
+    try:
+        text = (kodi.addon_data_dir / "settings.xml").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    pattern = rf'<setting id="{re.escape(setting_id)}"[^>]*?(?:/>|>([^<]*)</setting>)'
+    match = re.search(pattern, text)
+    return (match.group(1) or "") if match else None
+
+
+def visible(kodi: KodiInstance, window: str) -> bool:
+    return info_boolean(kodi, f"Window.IsVisible({window})")
+
+
+def control_label(kodi: KodiInstance, control_id: int) -> str:
+    label = f"Control.GetLabel({control_id})"
+    return info_labels(kodi, label)[label]
+
+
+def wait_for_window(kodi: KodiInstance, window: str, timeout: float = 15.0) -> None:
+    wait_until(lambda: visible(kodi, window), f"the {window} window", timeout)
+
+
+def type_on_keyboard(kodi: KodiInstance, text: str, heading_has: str) -> str:
+    """Waits for Kodi's keyboard asking for `heading_has`, types `text` and confirms it."""
+    wait_for_window(kodi, "virtualkeyboard")
+    heading = wait_until(
+        lambda: (lambda h: h if heading_has in h else None)(control_label(kodi, KEYBOARD_HEADING)),
+        f"the keyboard heading to ask for {heading_has!r}",
+    )
+    kodi.jsonrpc("Input.SendText", {"text": text, "done": True})
+    # The next keyboard may open at once: done when this one's heading has gone.
+    wait_until(
+        lambda: (
+            not visible(kodi, "virtualkeyboard")
+            or heading_has not in control_label(kodi, KEYBOARD_HEADING)
+        ),
+        "the keyboard to take the text",
+    )
+    return heading
