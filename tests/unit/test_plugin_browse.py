@@ -241,10 +241,14 @@ def test_search_menu_asks_then_opens_the_results_as_their_own_folder(kodi):
                             "New search: shows"]  # fmt: skip
     kodi.script("input", "Breaking")
     router.run([URL, "8", "?action=search_new&type=series"])
-    assert kodi.ended[-1]["succeeded"] is False  # the keyboard's folder shows nothing
+    # The keyboard's folder ends as an empty listing that succeeded (a failed one is an error in
+    # kodi.log), and the results replace it in the window's history.
+    assert kodi.ended[-1]["succeeded"] is True
+    assert not kodi.directory or all(h != 8 for h, *_ in kodi.directory)
     update = kodi.builtins[-1]
-    assert update.startswith("Container.Update(") and "search_results" in update
-    query = update[len("Container.Update(") : -1]
+    assert update.startswith("Container.Update(") and update.endswith(",replace)")
+    assert "search_results" in update
+    query = update[len("Container.Update(") : -len(",replace)")]
     results = browse(kodi, "?" + urlsplit(query).query)
     assert "Breaking Bad (2008)" in labels(results)
     show_url = next(u for u, item, _ in results if item.getLabel() == "Breaking Bad (2008)")
@@ -381,3 +385,15 @@ def test_plays_from_before_a_rewatch_reset_give_no_watched_overlay(kodi, mirror)
     episodes = browse(kodi, "?action=season&id=tt0903747&season=1&type=series")
     counts = {item.tag["episode"]: item.tag["playcount"] for _, item, _ in episodes}
     assert counts[1] == 0 and counts[2] == 0
+
+
+def test_a_cancelled_search_keyboard_shows_the_search_menu_again(kodi):
+    kodi.script("input", "")
+    router.run([URL, "9", "?action=search_new&type=series"])
+    assert kodi.ended[-1]["succeeded"] is True  # never a failed listing (an error in kodi.log)
+    assert labels([(u, i, f) for h, u, i, f in kodi.directory if h == 9])[:3] == [
+        "New search: movies and shows",
+        "New search: movies",
+        "New search: shows",
+    ]
+    assert not [b for b in kodi.builtins if b.startswith("Container.Update(")]

@@ -77,12 +77,16 @@ def new_search(handle: int, params: Dict[str, str]) -> None:
         menu(handle, params)
         return
     query = dialogs.ask_text(localize(texts.SEARCH_HEADING))
-    directory.cancel(handle)
-    if not query:
+    if not query:  # cancelled: the search menu again (a failed listing is an error in kodi.log)
+        menu(handle, params)
         return
+    # An empty listing that succeeded, then the results replace it in the window's history: Back
+    # leads to the search menu, never to this keyboard again, and Kodi logs no failed listing.
+    directory.end_empty(handle)
     from resources.lib.kodi.system import executebuiltin
 
-    executebuiltin("Container.Update(%s)" % results_url(query[:MAX_QUERY], _kind(params), True))
+    url = results_url(query[:MAX_QUERY], _kind(params), True)
+    executebuiltin("Container.Update(%s,replace)" % url)
 
 
 def results(handle: int, params: Dict[str, str]) -> None:
