@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
 
@@ -120,10 +121,15 @@ def test_trakt_unreachable_gives_one_notification_and_queues_nothing(kodi, sandb
     assert kodi.log_lines(contains="Action context finished: not resolved")
 
 
-def test_trakt_server_errors_count_as_unreachable(kodi, sandbox):
-    sandbox.add_fault("503", path="/search/", count=50)
+@pytest.mark.parametrize("fault", ["503", "429"])
+def test_trakt_server_errors_count_as_unreachable_without_a_long_wait(kodi, sandbox, fault):
+    sandbox.add_fault(fault, path="/search/", count=50)
+    before = lookups(sandbox)
+    started = time.monotonic()
     router.run([URL, "-1", "?action=context&op=watchlist_add&type=movie&imdb=" + NEW_MOVIE])
     assert len(notifications(kodi)) == 1 and "cannot be reached" in notifications(kodi)[0]
+    assert lookups(sandbox) - before <= 2  # one retry of a 5xx at most, a 429 not waited out
+    assert time.monotonic() - started < 5
     with database() as db:
         assert db.outbox_rows() == []
 

@@ -319,7 +319,12 @@ def _resolve(params: Dict[str, str]) -> Optional[Dict[str, str]]:
 
     ctx = build_context()
     try:
-        client = ctx.client.for_run(fail_fast_connect=True) if ctx.is_authorised() else None
+        client = None
+        if ctx.is_authorised():
+            client = ctx.client.for_run(fail_fast_connect=True)
+            # The user waits under a busy dialog: one retry of a 5xx, no waiting out a 429.
+            client.max_retries = 1  # type: ignore[attr-defined]  (this run's own view)
+            client.max_rate_limit_retries = 0  # type: ignore[attr-defined]
         return context_lookup.resolve(params, client, dialogs.notification, busy)
     finally:
         ctx.close()
