@@ -12,11 +12,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import kodistate  # noqa: E402
 import pytest  # noqa: E402
 
-from resources.lib.browse.records import Art, Item, Mark  # noqa: E402
+from resources.lib.browse.records import Art, Episode, Item, Mark  # noqa: E402
 from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
 from resources.lib.kodi.paths import get_paths  # noqa: E402
 from resources.lib.plugin import router  # noqa: E402
-from resources.lib.plugin.context_menu import item_entries  # noqa: E402
+from resources.lib.plugin.context_menu import episode_entries, item_entries  # noqa: E402
 from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
 from sandbox.catalog import Movie, Show  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
@@ -109,6 +109,16 @@ def test_an_unknown_show_and_a_watched_movie_resolve_too(kodi, sandbox):
         ]
 
 
+def test_an_episode_of_an_unknown_show_is_marked_watched_through_its_show(kodi, sandbox):
+    show = item(NEW_SHOW, "series")
+    episode = Episode("x:1:2", 1, 2, "Two", None, None, aired=True)
+    commands = [cmd for _, cmd in episode_entries(show, episode)]
+    assert "op=mark_watched" in commands[0] and "imdb=" + NEW_SHOW in commands[0]
+    router.run([URL, "-1", commands[0][len("RunPlugin(") : -1].replace(URL, "")])
+    with database() as db:
+        assert [(r.kind, r.item_key) for r in db.outbox_rows()] == [("watch", "episode:990002:1:2")]
+
+
 def test_trakt_unreachable_gives_one_notification_and_queues_nothing(kodi, sandbox):
     kodi.set_setting("trakt_api_url", "http://127.0.0.1:9")  # nothing listens there
     router.run([URL, "-1", "?action=context&op=watchlist_add&type=movie&imdb=" + NEW_MOVIE])
@@ -166,6 +176,8 @@ def test_without_trakt_sign_in_nothing_is_asked(kodi, sandbox):
         "op=mark_watched&type=show&imdb=" + NEW_SHOW,
         "op=remove_resume&type=movie&imdb=" + NEW_MOVIE,
         "op=watchlist_add&type=episode&imdb=" + NEW_MOVIE,
+        "op=mark_watched&type=episode&season=1&number=x&imdb=" + NEW_SHOW,
+        "op=mark_watched&type=episode&number=1&imdb=" + NEW_SHOW,
     ],
 )
 def test_bad_calls_by_imdb_id_are_refused_without_a_request(kodi, sandbox, query):

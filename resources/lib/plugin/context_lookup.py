@@ -31,12 +31,13 @@ _MESSAGES = {
 UNKNOWN_OPS = {
     "movie": ("mark_watched", "watchlist_add", "list_add"),
     "show": ("watchlist_add", "list_add"),
+    "episode": ("mark_watched",),  # ``imdb``: the show's; the lookup gives the show's id
 }
 
 
 def needs_lookup(params: Dict[str, str]) -> bool:
     """A call that names an item by IMDb id only."""
-    return "imdb" in params and not params.get("trakt")
+    return "imdb" in params and not params.get("trakt") and not params.get("show")
 
 
 def check(params: Dict[str, str]) -> None:
@@ -45,6 +46,10 @@ def check(params: Dict[str, str]) -> None:
         raise ValueError("imdb is not an IMDb id")
     if params.get("op") not in UNKNOWN_OPS.get(params.get("type", ""), ()):
         raise ValueError("op does not apply to an item known by IMDb id")
+    if params["type"] == "episode":
+        for name in ("season", "number"):
+            if not params.get(name, "").isdigit() or len(params[name]) > 10:
+                raise ValueError("%s is not a number" % name)
 
 
 def resolve(
@@ -65,13 +70,16 @@ def resolve(
         return None
     busy(True)
     try:
-        found = lookup.trakt_ids(client, imdb, params["type"])
+        kind = "show" if params["type"] == "episode" else params["type"]
+        found = lookup.trakt_ids(client, imdb, kind)
     finally:
         busy(False)
     if found.status != lookup.FOUND:
         log.info("Trakt lookup of %s: %s", imdb, found.status)
         notify(localize(_MESSAGES.get(found.status, LOOKUP_FAILED), imdb=imdb))
         return None
+    if params["type"] == "episode":  # an episode is named by its show, season and number
+        return dict(params, show=str(found.trakt_id))
     resolved = dict(params, trakt=str(found.trakt_id))
     if found.title:
         resolved["title"] = found.title
@@ -81,7 +89,10 @@ def resolve(
 
 
 def labels(params: Dict[str, str]) -> Dict[str, Any]:
-    """The label fields of a resolved call for ``LocalAction`` (title, year, imdb_id)."""
+    """The label fields of a resolved call for ``LocalAction`` (title, year, imdb_id); none
+    for an episode (its IMDb id is the show's)."""
+    if params.get("type") == "episode":
+        return {}
     year = params.get("year", "")
     return {
         "title": params.get("title") or None,

@@ -285,10 +285,13 @@ def unknown_item_entries(item: Any) -> List[Entry]:
 
 
 def episode_entries(show: Any, episode: Any) -> List[Entry]:
-    """Entries of an episode on a season page (the show must be in the mirror for the Trakt
-    ones); "Show page" always."""
+    """Entries of an episode on a season page (a show the mirror does not know: mark watched
+    by the show's IMDb id); "Show page" always."""
     entries: List[Entry] = []
     show_id = _int(show.mark.trakt_id)
+    if not show_id and episode.aired and show.imdb_id and show.media_type == "series":
+        ids = {"imdb": show.imdb_id, "season": episode.season, "number": episode.number}
+        entries.append(_entry(strings.CONTEXT_MARK_WATCHED, "mark_watched", "episode", **ids))
     if show_id and episode.aired:
         ids = {"show": show_id, "season": episode.season, "number": episode.number}
         if episode.mark.playcount:
