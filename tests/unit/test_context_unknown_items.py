@@ -185,3 +185,12 @@ def test_bad_calls_by_imdb_id_are_refused_without_a_request(kodi, sandbox, query
     router.run([URL, "-1", "?action=context&" + query])
     assert kodi.log_lines(contains="Action context finished: refused")
     assert lookups(sandbox) == before
+
+
+def test_catalog_and_search_items_carry_the_entries_with_their_words(kodi):
+    from resources.lib.plugin.browse_items import media_entry
+
+    entry = media_entry(item(NEW_MOVIE))
+    labels = [label for label, _ in entry.context_menu]
+    assert len(labels) == 3 and all(label and not label.isdigit() for label in labels)
+    assert all("imdb=" + NEW_MOVIE in cmd for _, cmd in entry.context_menu)
