@@ -189,3 +189,19 @@ def stats(request: Request, app: Any) -> Response:
             "ratings": {"total": len(state.ratings), "distribution": distribution},
         }
     )
+
+
+@routes.route("GET", "/search/imdb/" + _ID)
+def search_by_imdb(request: Request, app: Any) -> Response:
+    """ID lookup: a list of ``{type, score, movie|show}``; empty when the id is unknown."""
+    wanted = [t for t in request.query.get("type", "movie,show").split(",") if t]
+    out = []
+    for kind in ("movie", "show"):
+        imdb = request.params["id"]
+        found = (
+            app.state.catalog.find(kind, imdb) if imdb.startswith("tt") and kind in wanted else None
+        )
+        if found is not None:
+            body = movie_json(found) if kind == "movie" else show_json(found)
+            out.append({"type": kind, "score": 1000, kind: body})
+    return json_response(out)

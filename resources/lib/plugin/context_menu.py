@@ -3,8 +3,10 @@
 Each entry is ``RunPlugin(plugin://plugin.video.aiostreams/?action=context&op=<op>&type=...)``.
 The query is untrusted (any add-on or favourite can call it): the op must be known, the media
 type must fit the op, and every id must be a positive integer (a season may be 0), else the call
-is refused with a log line and nothing changes. An accepted action is applied to the mirror and
-queued for Trakt in one transaction (``database.trakt_sync.outbox``), then the list refreshes.
+is refused with a log line and nothing changes. An item the mirror does not know is named by
+``imdb=tt...`` instead: its Trakt id comes from one Trakt lookup first (``context_lookup``).
+An accepted action is applied to the mirror and queued for Trakt in one transaction
+(``database.trakt_sync.outbox``), then the list refreshes.
 The next sync pushes it. Every call ends with ``Action context finished: <result>``.
 """
 
@@ -16,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.database.trakt_sync import outbox
 from resources.lib.kodi import strings
-from resources.lib.plugin import texts
+from resources.lib.plugin import context_lookup, texts
 from resources.lib.plugin.urls import url_for
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,11 @@ def _number(params: Dict[str, str], name: str) -> Optional[int]:
     return int(text)
 
 
-def parse_action(params: Dict[str, str]) -> outbox.LocalAction:
-    """The validated action of a context call; ValueError when anything is off."""
+def parse_action(
+    params: Dict[str, str], labels: Optional[Dict[str, Any]] = None
+) -> outbox.LocalAction:
+    """The validated action of a context call; ValueError when anything is off. ``labels``:
+    title/year/imdb_id of an item resolved by IMDb id (``context_lookup.labels``)."""
     kind = OPS.get(params.get("op", ""))
     if kind is None:
         raise ValueError("unknown op")
@@ -59,11 +64,14 @@ def parse_action(params: Dict[str, str]) -> outbox.LocalAction:
         show_id=_number(params, "show"),
         season=_number(params, "season"),
         number=_number(params, "number"),
+        **(labels or {}),
     )
     return action.validate()
 
 
-def _list_action(params: Dict[str, str]) -> Optional[outbox.LocalAction]:
+def _list_action(
+    params: Dict[str, str], labels: Optional[Dict[str, Any]] = None
+) -> Optional[outbox.LocalAction]:
     """A ``list_add`` / ``list_remove`` with its personal list: the one the call names, else the
     user picks one (for a removal, among the lists that hold the item). None: nothing to do."""
     from resources.lib.kodi import dialogs
@@ -98,7 +106,9 @@ def _list_action(params: Dict[str, str]) -> Optional[outbox.LocalAction]:
         if choice < 0:
             return None
         list_id = int(lists[choice]["list_id"])
-    action = outbox.LocalAction(kind, media_type, trakt_id=trakt_id, list_id=list_id)
+    action = outbox.LocalAction(
+        kind, media_type, trakt_id=trakt_id, list_id=list_id, **(labels or {})
+    )
     return action.validate()
 
 
@@ -215,14 +225,13 @@ def _row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
 
 
 def item_entries(item: Any) -> List[Entry]:
-    """Entries of a catalog item or search result (``browse.records.Item``): the mirror's
-    Trakt id makes them possible (an item Trakt's mirror does not know gets the show page only).
-    """
+    """Entries of a catalog item or search result (``browse.records.Item``): by the mirror's
+    Trakt id, else by IMDb id (:func:`unknown_item_entries`)."""
     mark = item.mark
     trakt = _int(mark.trakt_id)
+    if not trakt:
+        return unknown_item_entries(item)
     if item.media_type == "movie":
-        if not trakt:
-            return []
         entries: List[Entry] = [
             (strings.CONTEXT_MARK_UNWATCHED, command("mark_unwatched", "movie", trakt=trakt))
             if mark.watched
@@ -242,25 +251,47 @@ def item_entries(item: Any) -> List[Entry]:
             )
         return entries + list_entries("movie", trakt=trakt)
     entries = []
-    if trakt:
-        if mark.in_watchlist:
-            entries.append(
-                _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "show", trakt=trakt)
-            )
-        else:
-            entries.append(
-                _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=trakt)
-            )
-        entries.append((strings.CONTEXT_HIDE_NEXT_UP, command("hide_next_up", "show", trakt=trakt)))
-        entries.extend(list_entries("show", trakt=trakt))
+    if mark.in_watchlist:
+        entries.append(
+            _entry(strings.CONTEXT_WATCHLIST_REMOVE, "watchlist_remove", "show", trakt=trakt)
+        )
+    else:
+        entries.append(
+            _entry(strings.CONTEXT_WATCHLIST_ADD_SHOW, "watchlist_add", "show", trakt=trakt)
+        )
+    entries.append((strings.CONTEXT_HIDE_NEXT_UP, command("hide_next_up", "show", trakt=trakt)))
+    entries.extend(list_entries("show", trakt=trakt))
     return entries
 
 
+def unknown_item_entries(item: Any) -> List[Entry]:
+    """Entries of an item the mirror does not know: by IMDb id (the context route asks Trakt
+    for the Trakt id when the user picks one). Movies and series only; none without an IMDb id.
+    """
+    from resources.lib.plugin.context_lookup import UNKNOWN_OPS
+    from resources.lib.trakt.lookup import is_imdb_id
+
+    media_type = {"movie": "movie", "series": "show"}.get(item.media_type)
+    if media_type is None or not is_imdb_id(item.imdb_id):
+        return []
+    labels = {
+        "mark_watched": strings.CONTEXT_MARK_WATCHED,
+        "watchlist_add": strings.CONTEXT_WATCHLIST_ADD
+        if media_type == "movie"
+        else strings.CONTEXT_WATCHLIST_ADD_SHOW,
+        "list_add": texts.LIST_ADD,
+    }
+    return [_entry(labels[op], op, media_type, imdb=item.imdb_id) for op in UNKNOWN_OPS[media_type]]
+
+
 def episode_entries(show: Any, episode: Any) -> List[Entry]:
-    """Entries of an episode on a season page (the show must be in the mirror for the Trakt
-    ones); "Show page" always."""
+    """Entries of an episode on a season page (a show the mirror does not know: mark watched
+    by the show's IMDb id); "Show page" always."""
     entries: List[Entry] = []
     show_id = _int(show.mark.trakt_id)
+    if not show_id and episode.aired and show.imdb_id and show.media_type == "series":
+        ids = {"imdb": show.imdb_id, "season": episode.season, "number": episode.number}
+        entries.append(_entry(strings.CONTEXT_MARK_WATCHED, "mark_watched", "episode", **ids))
     if show_id and episode.aired:
         ids = {"show": show_id, "season": episode.season, "number": episode.number}
         if episode.mark.playcount:
@@ -276,6 +307,32 @@ def episode_entries(show: Any, episode: Any) -> List[Entry]:
     return entries + show_page_entry(show.stremio_id if show.stremio_id else None, show.media_type)
 
 
+def _resolve(params: Dict[str, str]) -> Optional[Dict[str, str]]:
+    """An item known by IMDb id: its Trakt id from ONE interactive Trakt request."""
+    from resources.lib.kodi import dialogs
+    from resources.lib.kodi.context import build_context
+    from resources.lib.kodi.system import executebuiltin
+
+    context_lookup.check(params)  # a malformed call is refused before any request
+
+    def busy(on: bool) -> None:
+        executebuiltin(
+            "ActivateWindow(busydialognocancel)" if on else "Dialog.Close(busydialognocancel)"
+        )
+
+    ctx = build_context()
+    try:
+        client = None
+        if ctx.is_authorised():
+            client = ctx.client.for_run(fail_fast_connect=True)
+            # The user waits under a busy dialog: one retry of a 5xx, no waiting out a 429.
+            client.max_retries = 1  # type: ignore[attr-defined]  (this run's own view)
+            client.max_rate_limit_retries = 0  # type: ignore[attr-defined]
+        return context_lookup.resolve(params, client, dialogs.notification, busy)
+    finally:
+        ctx.close()
+
+
 def run(params: Dict[str, str]) -> str:
     """Entry of the ``context`` route. Returns the result written to the log."""
     from resources.lib.kodi import dialogs
@@ -286,13 +343,20 @@ def run(params: Dict[str, str]) -> str:
     result = "error"
     try:
         try:
+            labels = None
+            if context_lookup.needs_lookup(params):
+                resolved = _resolve(params)
+                if resolved is None:  # Trakt unreachable or unknowing: already said so
+                    result = "not resolved"
+                    return result
+                params, labels = resolved, context_lookup.labels(resolved)
             if params.get("op") in LIST_OPS:
-                action = _list_action(params)
+                action = _list_action(params, labels)
                 if action is None:  # no list to use, or the user cancelled the choice
                     result = "cancelled"
                     return result
             else:
-                action = parse_action(params)
+                action = parse_action(params, labels)
         except ValueError as exc:
             log.warning("Context action refused: %s", exc)
             result = "refused"
@@ -328,4 +392,5 @@ __all__ = [
     "menu_entries",
     "parse_action",
     "run",
+    "unknown_item_entries",
 ]

@@ -144,8 +144,10 @@ def _watchlist_add(conn: sqlite3.Connection, action: LocalAction, stamp: str) ->
             "SELECT slug, imdb_id, tmdb_id, tvdb_id, title, year FROM shows WHERE trakt_id = ?",
             (action.trakt_id,),
         ).fetchone()
+    if info is None:  # not in the mirror (a catalog or search item): the action's own label
+        info = (None, action.imdb_id, None, None, action.title, action.year)
     conn.execute(
         "INSERT OR IGNORE INTO watchlist (media_type, trakt_id, listed_at, slug, imdb_id, "
         "tmdb_id, tvdb_id, title, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (action.media_type, action.trakt_id, stamp) + (tuple(info) if info else (None,) * 6),
+        (action.media_type, action.trakt_id, stamp) + tuple(info),
     )

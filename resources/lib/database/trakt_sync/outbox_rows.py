@@ -58,6 +58,8 @@ class LocalAction:
     ``media_type`` movie: ``trakt_id`` is the movie; show: ``trakt_id`` is the show; episode:
     ``show_id``, ``season`` (0 = specials) and ``number`` (``trakt_id`` optional).
     ``list_id``: the personal list of a ``list_add`` / ``list_remove``.
+    ``title``, ``year``, ``imdb_id``: a label for an item the mirror does not know yet (a
+    catalog or search item), so its new watchlist row has a name before the next sync.
     """
 
     kind: str
@@ -67,6 +69,9 @@ class LocalAction:
     season: Optional[int] = None
     number: Optional[int] = None
     list_id: Optional[int] = None
+    title: Optional[str] = None
+    year: Optional[int] = None
+    imdb_id: Optional[str] = None
 
     def validate(self) -> LocalAction:
         """Raise ValueError unless this action is well formed; returns self."""
@@ -84,6 +89,12 @@ class LocalAction:
             _positive(self.trakt_id, "trakt")
         if self.kind in LIST_KINDS:
             _positive(self.list_id, "list")
+        if self.title is not None and not isinstance(self.title, str):
+            raise ValueError("title must be text")
+        if self.year is not None:
+            _positive(self.year, "year")
+        if self.imdb_id is not None and not isinstance(self.imdb_id, str):
+            raise ValueError("imdb id must be text")
         return self
 
     @property
@@ -106,7 +117,7 @@ class LocalAction:
         return "hidden" if self.kind == HIDE else "playback"
 
     def to_payload(self) -> Dict[str, Any]:
-        return {
+        payload: Dict[str, Any] = {
             "type": self.media_type,
             "trakt": self.trakt_id,
             "show": self.show_id,
@@ -114,6 +125,9 @@ class LocalAction:
             "number": self.number,
             "list": self.list_id,
         }
+        labels = {"title": self.title, "year": self.year, "imdb": self.imdb_id}
+        payload.update((name, value) for name, value in labels.items() if value is not None)
+        return payload
 
     @classmethod
     def from_row(cls, kind: str, payload: Dict[str, Any]) -> LocalAction:
@@ -125,6 +139,9 @@ class LocalAction:
             season=payload.get("season"),
             number=payload.get("number"),
             list_id=payload.get("list"),
+            title=payload.get("title"),
+            year=payload.get("year"),
+            imdb_id=payload.get("imdb"),
         ).validate()
 
 
