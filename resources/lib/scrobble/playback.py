@@ -155,13 +155,11 @@ class PlaybackScrobbling:
             self._ctx = ctx
         client = self._client
         if self._quit_deadline is not None and client is not None and client.max_retries:
-            # no retries and no waiting on a rate limit: the deadline leaves no time for them
-            self._client = client.for_run(
-                should_abort=self._should_abort,
-                fail_fast_connect=client.fail_fast_connect,
-                max_retries=0,
-                max_rate_limit_retries=0,
-            )
+            # no retries and no waiting on a rate limit: the deadline leaves no time for them.
+            # Set on a fresh view (a copy), never on the shared client.
+            view = client.for_run(self._should_abort, fail_fast_connect=client.fail_fast_connect)
+            view.max_retries = view.max_rate_limit_retries = 0
+            self._client = view
         return self._ctx
 
     def _send(self, media: MediaRef, action: Action) -> str:

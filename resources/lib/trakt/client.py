@@ -103,24 +103,14 @@ class TraktClient:
         return self._transport.requests_sent
 
     def for_run(
-        self,
-        should_abort: Optional[Callable[[], bool]] = None,
-        fail_fast_connect: bool = False,
-        *,
-        max_retries: Optional[int] = None,
-        max_rate_limit_retries: Optional[int] = None,
+        self, should_abort: Optional[Callable[[], bool]] = None, fail_fast_connect: bool = False
     ) -> TraktClient:
         """A view of this client for one run with its own ``should_abort`` (replacing this
-        client's), ``fail_fast_connect`` and, when given, retry limits, sharing the transport,
-        rate limiter and token store: concurrent users of one client never see another's
-        settings."""
+        client's) and ``fail_fast_connect``, sharing the transport, rate limiter and token
+        store: concurrent users of one client never see another's abort."""
         view = copy.copy(self)
         view.should_abort = should_abort
         view.fail_fast_connect = fail_fast_connect
-        if max_retries is not None:
-            view.max_retries = max_retries
-        if max_rate_limit_retries is not None:
-            view.max_rate_limit_retries = max_rate_limit_retries
         return view
 
     def close(self) -> None:
