@@ -135,7 +135,10 @@ def cmd_connect(ctx: Any) -> int:
     if not ctx.args.no_check:
         report = test_connection(url, should_abort=ctx.interrupt)
         if not report.ok:
-            raise BrowseError(f"not saved: {report.message}", 1)
+            from . import i18n
+            from .aiostreams.connection_text import report_text
+
+            raise BrowseError(f"not saved: {report_text(report, i18n.localize)}", 1)
     save_manifest_url(ctx, url)
     print(f"Connected to AIOStreams at {parsed.redacted}")
     return 0

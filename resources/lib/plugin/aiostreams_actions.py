@@ -13,6 +13,7 @@ from resources.lib.kodi.system import abort_requested
 def aiostreams_test(ctx: AddonContext) -> str:
     """Fetch the manifest and say in plain words what is wrong (or that it works)."""
     from resources.lib.aiostreams.connection import test_connection
+    from resources.lib.aiostreams.connection_text import report_text
 
     with Progress(localize(strings.AIOSTREAMS_TEST), heading=localize(strings.AIOSTREAMS)) as bar:
         report = test_connection(
@@ -20,7 +21,8 @@ def aiostreams_test(ctx: AddonContext) -> str:
             should_abort=lambda: bar.iscanceled() or abort_requested(),
         )
     text = strings.CONNECTION_OK if report.ok else strings.CONNECTION_FAILED
-    dialogs.ok(localize(text, message=report.message), heading=localize(strings.AIOSTREAMS_TEST))
+    words = report_text(report, localize)  # a strings.po id per status, details filled in
+    dialogs.ok(localize(text, message=words), heading=localize(strings.AIOSTREAMS_TEST))
     return report.status
 
 
