@@ -36,20 +36,22 @@ def aiostreams_sign_in(ctx: AddonContext) -> str:
     settings, store = ctx.settings, CredentialStore.in_folder(ctx.paths.data_dir)
     saved = store.load()
     password = settings.aiostreams_password or (saved.password if saved else "")
+    instance_url, uuid = settings.aiostreams_instance_url, settings.aiostreams_uuid
     with Progress(
         localize(strings.AIOSTREAMS_SIGN_IN), heading=localize(strings.AIOSTREAMS)
     ) as bar:
-        result = sign_in(settings.aiostreams_instance_url, settings.aiostreams_uuid, password,
-                         should_abort=lambda: bar.iscanceled() or abort_requested())  # fmt: skip
+        stop = lambda: bar.iscanceled() or abort_requested()  # noqa: E731
+        result = sign_in(instance_url, uuid, password, should_abort=stop)
     if not result.ok:
         reason = localize(strings.sign_in_reason_id(result.code))
         if result.detail:
             reason = f"{reason} ({result.detail})"
-        dialogs.ok(localize(strings.AIOSTREAMS_SIGN_IN_FAILED, reason=reason),
-                   heading=localize(strings.AIOSTREAMS_SIGN_IN))  # fmt: skip
+        dialogs.ok(
+            localize(strings.AIOSTREAMS_SIGN_IN_FAILED, reason=reason),
+            heading=localize(strings.AIOSTREAMS_SIGN_IN),
+        )
         return result.code
-    store.save(Login(settings.aiostreams_instance_url.strip(), settings.aiostreams_uuid.strip(),
-                     password, result.manifest_url))  # fmt: skip
+    store.save(Login(instance_url.strip(), uuid.strip(), password, result.manifest_url))
     set_string("aiostreams_manifest_url", result.manifest_url)
     set_string("aiostreams_password", "")  # Kodi's settings file is not private
     dialogs.ok(localize(strings.AIOSTREAMS_SIGNED_IN), heading=localize(strings.AIOSTREAMS_SIGN_IN))
