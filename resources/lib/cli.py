@@ -139,9 +139,10 @@ def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
         "--data-dir", default=default(default_data_dir()), help="data folder (%(default)s)"
     )
     parser.add_argument(
-        "--api-url", default=default(None),
+        "--api-url",
+        default=default(None),
         help=f"Trakt API base URL (default: saved by auth, else {DEFAULT_API_URL})",
-    )  # fmt: skip
+    )
     parser.add_argument("--oauth-url", default=default(None), help="Trakt OAuth base URL")
     parser.add_argument(
         "--client-id", default=default(None), help=f"or ${ENV_CLIENT_ID} (saved by auth)"
@@ -150,9 +151,12 @@ def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
         "--client-secret", default=default(None), help=f"or ${ENV_CLIENT_SECRET} (saved by auth)"
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true", default=default(False),
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
         help="debug logging and tracebacks on stderr",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,6 +71,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _catalog_fields(catalog: Any) -> Dict[str, Any]:
+    flags = {"search": catalog.supports_search, "search_only": catalog.search_only}
+    return dict(_plain(catalog), genres=list(catalog.genres), **flags)
+
+
 def emit_json(document: Any) -> None:
     json.dump(_plain(document), sys.stdout, ensure_ascii=False, indent=1, sort_keys=True)
     sys.stdout.write("\n")
@@ -135,7 +140,10 @@ def cmd_connect(ctx: Any) -> int:
     if not ctx.args.no_check:
         report = test_connection(url, should_abort=ctx.interrupt)
         if not report.ok:
-            raise BrowseError(f"not saved: {report.message}", 1)
+            from . import i18n
+            from .aiostreams.connection_text import report_text
+
+            raise BrowseError(f"not saved: {report_text(report, i18n.localize)}", 1)
     save_manifest_url(ctx, url)
     print(f"Connected to AIOStreams at {parsed.redacted}")
     return 0
@@ -190,9 +198,8 @@ def cmd_catalogs(ctx: Any) -> int:
     menu = _browser(ctx).catalogs()
     _check(menu)
     if ctx.args.json:
-        emit_json({"status": menu.status, "catalogs": [
-            dict(_plain(c), genres=list(c.genres), search=c.supports_search,
-                 search_only=c.search_only) for c in menu.catalogs]})  # fmt: skip
+        catalogs = [_catalog_fields(c) for c in menu.catalogs]
+        emit_json({"status": menu.status, "catalogs": catalogs})
         return 0
     for media_type, catalogs in menu.groups:
         print(f"{media_type}:")
@@ -211,8 +218,8 @@ def cmd_catalog(ctx: Any) -> int:
     page = browser.catalog_page(ctx.args.type, ctx.args.id, genre=ctx.args.genre)
     number = 1
     while number < min(wanted, MAX_PAGES) and page.status.value == "ok" and page.next_skip:
-        page = browser.catalog_page(ctx.args.type, ctx.args.id, genre=ctx.args.genre,
-                                    skip=page.next_skip, page_size=page.page_size)  # fmt: skip
+        more = {"skip": page.next_skip, "page_size": page.page_size}
+        page = browser.catalog_page(ctx.args.type, ctx.args.id, genre=ctx.args.genre, **more)
         number += 1
     if number < wanted and page.status.value == "ok":
         page = dataclasses.replace(page, status=type(page.status)("end"), items=())
@@ -258,8 +265,8 @@ def cmd_show(ctx: Any) -> int:
         _check(season_page)
         seasons.append({"season": season, "episodes": list(season_page.episodes)})
     if ctx.args.json:
-        emit_json({"status": page.status, "show": page.show, "next_up": page.next_up,
-                   "seasons": seasons})  # fmt: skip
+        show = {"status": page.status, "show": page.show, "next_up": page.next_up}
+        emit_json(dict(show, seasons=seasons))
         return 0
     show = page.show
     print(f"{show.title}{f' ({show.year})' if show.year else ''}{_mark_text(show.mark)}")
@@ -270,8 +277,8 @@ def cmd_show(ctx: Any) -> int:
         for episode in entry["episodes"]:
             state = "x" if episode.mark.watched else (" " if episode.aired else "-")
             unaired = "" if episode.aired else "  (not aired)"
-            print(f"  [{state}] {episode.season}x{episode.number:02d} "
-                  f"{episode.title or ''}{_mark_text(episode.mark)}{unaired}")  # fmt: skip
+            label = f"{episode.season}x{episode.number:02d} {episode.title or ''}"
+            print(f"  [{state}] {label}{_mark_text(episode.mark)}{unaired}")
     return 0
 
 
@@ -301,8 +308,8 @@ def cmd_streams(ctx: Any) -> int:
     if not url:
         raise BrowseError(_WORDS["no_manifest"], 2)
     media_type = ctx.args.type or ("series" if ":" in ctx.args.id else "movie")
-    prefs = StreamPreferences(max_resolution=ctx.args.max_resolution,
-                              hide_uncached=ctx.args.hide_uncached)  # fmt: skip
+    args = ctx.args
+    prefs = StreamPreferences(max_resolution=args.max_resolution, hide_uncached=args.hide_uncached)
     try:
         client = AIOStreamsClient(url, should_abort=ctx.interrupt)
         found = client.streams(media_type, ctx.args.id)
@@ -316,9 +323,9 @@ def cmd_streams(ctx: Any) -> int:
         raise BrowseError(exc.user_message, 1) from exc
     offered = offered_streams(found.streams, prefs)
     if ctx.args.json:
-        emit_json({"id": ctx.args.id, "type": media_type,
-                   "streams": [_stream_fields(s) for s in offered],
-                   "errors": found.error_messages})  # fmt: skip
+        streams = [_stream_fields(s) for s in offered]
+        texts = found.error_messages
+        emit_json({"id": ctx.args.id, "type": media_type, "streams": streams, "errors": texts})
         return 0
     print(f"{len(offered)} stream(s) for {ctx.args.id}:")
     for number, stream in enumerate(offered, 1):

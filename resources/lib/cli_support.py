@@ -19,9 +19,7 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILENAME = "cli_config.json"
 CONFIG_MAX_BYTES = 64 * 1024
-CONFIG_KEYS = (
-    "api_url", "oauth_url", "client_id", "client_secret", "aiostreams_manifest_url",
-)  # fmt: skip
+CONFIG_KEYS = ("api_url", "oauth_url", "client_id", "client_secret", "aiostreams_manifest_url")
 
 
 def origin(url: str) -> str:

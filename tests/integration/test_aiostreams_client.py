@@ -63,26 +63,26 @@ def stream_requests(sb):
 def test_connection_ok_names_the_instance(sb):
     report = test_connection(sb.manifest_url)
     assert report.ok and report.status == "ok"
-    assert report.message == "Connected to AIOStreams 2.33.0."
+    assert (report.name, report.version) == ("AIOStreams", "2.33.0")
     assert sb.requests()[0]["user_agent"].startswith(USER_AGENT)
 
 
 def test_connection_with_a_wrong_password_reports_the_instance_error(sb):
     report = test_connection(sb.manifest_url_with("wrong"))
     assert (report.ok, report.status) == (False, "instance_error")
-    assert report.message == "AIOStreams answered with an error: Invalid password"
+    assert report.detail == "Invalid password"  # the instance's own text, as is
 
 
 def test_connection_probe_surfaces_an_error_stream(sb):
     report = test_connection(sb.manifest_url, probe_id="tt0000001")
     assert report.status == "instance_error"
-    assert "No streams found for movie tt0000001" in report.message
+    assert "No streams found for movie tt0000001" in report.detail
 
 
 def test_connection_to_nothing_says_unreachable():
     report = test_connection("http://127.0.0.1:9/stremio/a/b/manifest.json", timeout=5)
     assert report.status == "unreachable"
-    assert report.message.startswith("Could not reach 127.0.0.1:9")
+    assert report.host == "127.0.0.1:9"
 
 
 def test_connection_to_another_addon_says_not_aiostreams():
@@ -107,7 +107,7 @@ def test_connection_to_another_addon_says_not_aiostreams():
         server.shutdown()
         server.server_close()
     assert report.status == "not_aiostreams"
-    assert "not with an AIOStreams manifest" in report.message
+    assert (report.host, report.http_status) == (url.split("/")[2], 200)
 
 
 # -- streams --------------------------------------------------------------------------------

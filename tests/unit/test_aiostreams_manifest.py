@@ -145,4 +145,4 @@ def test_connection_test_reports_an_invalid_url_in_words_without_raising():
     report = test_connection("https://example.com/manifest.json")
     assert not report.ok
     assert report.status == "invalid_url"
-    assert "manifest URL" in report.message
+    assert report.reason == "shape"

@@ -60,6 +60,10 @@ class Client:
         self.calls = []
         self.post_error = post_error
         self.should_abort = None
+        self.fail_fast_connect = False
+
+    def for_run(self, **settings):
+        return self
 
     def post(self, path, body=None, auth=True, idempotent=False):
         self.calls.append(("POST", path))

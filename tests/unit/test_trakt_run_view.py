@@ -61,3 +61,42 @@ def test_during_a_sync_the_callers_client_keeps_its_own_abort_and_connect_policy
     assert result.status == "error"
     assert seen, "the run never asked whether to abort"
     assert set(seen) == {(None, False)}
+
+
+def test_a_scrobble_send_uses_its_own_view_and_leaves_the_shared_client_alone(tmp_path):
+    from types import SimpleNamespace
+
+    from resources.lib.scrobble.media import MediaRef
+    from resources.lib.scrobble.playback import PlaybackScrobbling
+    from resources.lib.scrobble.state import STOP, Action
+
+    store = TokenStore(str(tmp_path / "trakt_tokens.json"))
+    store.save(Tokens("access", "refresh", time.time() + 90 * 86400, time.time(), "public"))
+    client = _client("http://127.0.0.1:%d" % _closed_port(), token_store=store)
+    client.max_retries, client.max_rate_limit_retries = 5, 7
+    seen = []
+
+    def outer_abort() -> bool:  # the shared client's own check, asked by the send's view
+        seen.append((client.should_abort, client.max_retries, client.max_rate_limit_retries))
+        return False
+
+    client.should_abort = outer_abort
+    db = TraktSyncDatabase(str(tmp_path / "trakt_sync.db"))
+    ctx = SimpleNamespace(client=client, db=db, is_authorised=lambda: True, close=lambda: None)
+    scrobbling = PlaybackScrobbling(str(tmp_path), lambda: ctx, playback=SimpleNamespace())
+    try:
+        stop = Action(STOP, 92.0, time.time())
+        sent = [scrobbling._send(MediaRef.movie({"trakt": 1}), stop)]
+        scrobbling.begin_quit(seconds=5.0)  # the send's view now gives up at once
+        sent.append(scrobbling._send(MediaRef.movie({"trakt": 2}), stop))
+    finally:
+        db.close()
+    assert sent == ["pending", "pending"]
+    assert seen and set(seen) == {(outer_abort, 5, 7)}
+    assert (client.should_abort, client.max_retries, client.max_rate_limit_retries) == (
+        outer_abort,
+        5,
+        7,
+    )
+    view = scrobbling._client
+    assert view is not client and (view.max_retries, view.max_rate_limit_retries) == (0, 0)

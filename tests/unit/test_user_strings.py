@@ -188,6 +188,43 @@ def test_the_scan_allows_localized_text_logs_urls_and_ids(source):
     assert offenders_in(source, "x.py") == []
 
 
+# A core's English sentence handed on as a value (not a literal the scan above can see).
+_CORE_SENTENCES = {"message", "user_message", "default_user_message"}
+
+
+def unlocalized_dialog_texts(source: str, filename: str) -> List[str]:
+    """Dialog texts that are not a ``localize(...)`` call, or that fill one with a core's
+    sentence (``report.message``)."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if not (isinstance(node, ast.Call) and _is_sink(node)):
+            continue
+        texts = list(node.args) + [
+            k.value for k in node.keywords if k.arg not in _NOT_TEXT_KEYWORDS
+        ]
+        for text in texts:
+            filled = text.keywords if isinstance(text, ast.Call) else []
+            sentences = [k for k in filled if isinstance(k.value, ast.Attribute)]
+            sentences = [k for k in sentences if k.value.attr in _CORE_SENTENCES]
+            if not (isinstance(text, ast.Call) and _call_name(text) == "localize") or sentences:
+                found.append(f"{filename}:{text.lineno}: {ast.unparse(text)}")
+    return found
+
+
+def test_the_aiostreams_dialogs_show_only_localized_texts():
+    path = os.path.join(REPO, "resources", "lib", "plugin", "aiostreams_actions.py")
+    with open(path, encoding="utf-8") as handle:
+        assert unlocalized_dialog_texts(handle.read(), "aiostreams_actions.py") == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["dialogs.ok(report.message)", "dialogs.ok(localize(strings.X, message=report.message))"],
+)
+def test_the_dialog_check_finds_a_core_sentence(source):
+    assert unlocalized_dialog_texts(source, "x.py"), source
+
+
 def _all_error_classes():
     seen, todo = [], [errors.TraktError]
     while todo:

@@ -21,22 +21,39 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ConnectionReport:
-    """The outcome of :func:`test_connection`, in words a user understands.
+    """The outcome of :func:`test_connection` as a code and its details, no words: the front
+    ends word it from strings.po (``connection_text.report_text``).
 
     ``status``: ``ok`` | ``invalid_url`` | ``unreachable`` | ``timeout`` | ``not_aiostreams``
-    | ``instance_error`` | ``rate_limited`` | ``aborted``. ``message`` is a full sentence.
+    | ``instance_error`` | ``rate_limited`` | ``aborted`` (or another ``errors`` code from the
+    probe). ``reason`` tells the ``invalid_url`` cases apart (``missing`` | ``scheme`` |
+    ``shape``); ``host``, ``seconds`` and ``http_status`` fill the words; ``detail`` is the
+    instance's own error text, or the network's reason, shown as is.
     """
 
     ok: bool
     status: str
-    message: str
+    host: str = ""
+    seconds: float = 0.0
+    http_status: int = 0
+    detail: str = ""
+    reason: str = ""
     name: str = ""
     version: str = ""
     base_url: str = ""
 
 
-def _report(status: str, message: str, **extra: str) -> ConnectionReport:
-    return ConnectionReport(ok=status == "ok", status=status, message=message, **extra)
+def _report(status: str, **extra: Any) -> ConnectionReport:
+    return ConnectionReport(ok=status == "ok", status=status, **extra)
+
+
+def _invalid_url_reason(url: str) -> str:
+    text = (url or "").strip()
+    if not text:
+        return "missing"
+    if not text.lower().startswith(("http://", "https://", "stremio://")):
+        return "scheme"
+    return "shape"
 
 
 def test_connection(
@@ -47,7 +64,7 @@ def test_connection(
     should_abort: Optional[Callable[[], bool]] = None,
     probe_id: Optional[str] = None,
 ) -> ConnectionReport:
-    """Check a manifest URL and say what is wrong in plain words. Never raises.
+    """Check a manifest URL and report what is wrong as a code. Never raises.
 
     With ``probe_id`` (e.g. ``"tt0111161"``) it also asks for that movie's streams, which is
     where AIOStreams reports a wrong password or an unconfigured instance (as an error stream).
@@ -55,41 +72,33 @@ def test_connection(
     """
     try:
         parsed = parse_manifest_url(url)
-    except errors.InvalidManifestUrl as exc:
-        return _report("invalid_url", exc.user_message)
+    except errors.InvalidManifestUrl:
+        return _report("invalid_url", reason=_invalid_url_reason(url))
+    host = parsed.host
     headers = {"User-Agent": user_agent, "Accept": "application/json"}
     try:
         response = fetch(
             parsed.manifest_url, headers=headers, timeout=timeout, should_abort=should_abort
         )
     except errors.Aborted:
-        return _report("aborted", "The connection test was cancelled.")
+        return _report("aborted", host=host)
     except errors.Timeout:
-        return _report("timeout", f"{parsed.host} did not answer within {timeout:g} seconds.")
+        return _report("timeout", host=host, seconds=timeout)
     except errors.Unreachable as exc:
-        return _report(
-            "unreachable", "Could not reach {}: {}.".format(parsed.host, exc.detail or "no answer")
-        )
+        return _report("unreachable", host=host, detail=exc.detail or "")
     payload: Any = None
     try:
         payload = json.loads(response.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         payload = None
-    message = instance_error_text(payload)
-    if response.status == 429:
-        return _report("rate_limited", "AIOStreams is rate-limiting requests: try again shortly.")
-    if message and (response.status >= 400 or not looks_like_aiostreams(payload)):
-        return _report("instance_error", f"AIOStreams answered with an error: {message}")
-    if response.status >= 400:
-        return _report(
-            "not_aiostreams",
-            f"{parsed.host} answered HTTP {response.status}: this is not an AIOStreams manifest.",
-        )
-    if not looks_like_aiostreams(payload):
-        return _report(
-            "not_aiostreams",
-            f"{parsed.host} answered, but not with an AIOStreams manifest.",
-        )
+    instance_text = instance_error_text(payload)
+    status = response.status
+    if status == 429:
+        return _report("rate_limited", host=host, http_status=status)
+    if instance_text and (status >= 400 or not looks_like_aiostreams(payload)):
+        return _report("instance_error", host=host, http_status=status, detail=instance_text)
+    if status >= 400 or not looks_like_aiostreams(payload):
+        return _report("not_aiostreams", host=host, http_status=status)
     name = str(payload.get("name", ""))
     version = str(payload.get("version", ""))
     if probe_id:
@@ -98,24 +107,14 @@ def test_connection(
         )
         try:
             client.streams("movie", probe_id)
-        except errors.Aborted:
-            return _report("aborted", "The connection test was cancelled.")
-        except errors.RateLimited as exc:
-            return _report("rate_limited", f"AIOStreams is rate-limiting: {exc.user_message}")
-        except errors.InstanceError as exc:
-            return _report(
-                "instance_error", f"AIOStreams answered with an error: {exc.user_message}"
-            )
+        except errors.InstanceError as exc:  # its message is the instance's own text
+            return _report("instance_error", host=host, detail=exc.user_message)
         except errors.AIOStreamsError as exc:
-            return _report(exc.code, exc.user_message)
+            http_status = getattr(exc, "status", 0) or 0
+            detail = exc.detail or ""
+            return _report(exc.code, host=host, http_status=http_status, detail=detail)
     log.info("AIOStreams connection OK: %s %s at %s", name, version, parsed.redacted)
-    return _report(
-        "ok",
-        f"Connected to {name} {version}.".replace(" .", "."),
-        name=name,
-        version=version,
-        base_url=parsed.base_url,
-    )
+    return _report("ok", host=host, name=name, version=version, base_url=parsed.base_url)
 
 
 # pytest would collect a module-level ``test_*`` function imported into a test module.

@@ -54,8 +54,8 @@ class CredentialStore:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, RecursionError) as exc:
-            log.warning("%s is unreadable (%s): ignored", os.path.basename(self.path),
-                        type(exc).__name__)  # fmt: skip
+            name = os.path.basename(self.path)
+            log.warning("%s is unreadable (%s): ignored", name, type(exc).__name__)
             return None
         if not isinstance(data, dict):
             return None

@@ -112,8 +112,8 @@ def manifest_url_for(instance_url: str, uuid: str, encrypted_password: str) -> s
         if base.endswith(suffix):
             base = base[: -len(suffix)]
     quote = urllib.parse.quote
-    return "{}/stremio/{}/{}/manifest.json".format(base, quote(uuid, safe=""),
-                                                   quote(encrypted_password, safe=""))  # fmt: skip
+    parts = (base, quote(uuid, safe=""), quote(encrypted_password, safe=""))
+    return "{}/stremio/{}/{}/manifest.json".format(*parts)
 
 
 def looks_like_aiostreams(manifest: Any) -> bool:

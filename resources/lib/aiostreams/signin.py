@@ -39,8 +39,18 @@ UNREACHABLE = "unreachable"
 TIMEOUT = "timeout"
 RATE_LIMITED = "rate_limited"
 ABORTED = "aborted"
-CODES = (OK, MISSING, INVALID_URL, WRONG_CREDENTIALS, REFUSED, NOT_AIOSTREAMS, UNREACHABLE,
-         TIMEOUT, RATE_LIMITED, ABORTED)  # fmt: skip
+CODES = (
+    OK,
+    MISSING,
+    INVALID_URL,
+    WRONG_CREDENTIALS,
+    REFUSED,
+    NOT_AIOSTREAMS,
+    UNREACHABLE,
+    TIMEOUT,
+    RATE_LIMITED,
+    ABORTED,
+)
 
 
 @dataclass(frozen=True)
@@ -101,9 +111,9 @@ def sign_in(
         "Accept": "application/json",
         "Authorization": basic_header(uuid, password),
     }
+    url = base + USER_PATH
     try:
-        response = fetch(base + USER_PATH, headers=headers, timeout=timeout,
-                         should_abort=should_abort)  # fmt: skip
+        response = fetch(url, headers=headers, timeout=timeout, should_abort=should_abort)
     except errors.Aborted:
         return SignInResult(ABORTED)
     except errors.Timeout:

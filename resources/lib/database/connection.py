@@ -207,8 +207,8 @@ def check_integrity(path: str) -> Optional[str]:
             conn.close()
         if problem is not None:
             moved = move_aside(path)
-            log.warning("database %s failed quick_check (%s): moved aside to %s", path, problem,
-                        moved)  # fmt: skip
+            what = (path, problem, moved)
+            log.warning("database %s failed quick_check (%s): moved aside to %s", *what)
     with contextlib.suppress(OSError):
         os.remove(marker)
     return moved
@@ -336,16 +336,15 @@ def _connect_read_only(path: str) -> sqlite3.Connection:
         raise ReadOnly("%s does not exist and its folder cannot be written" % path)
     problem = _file_problem(path)
     if problem is not None:
-        raise DatabaseUnavailable("%s is damaged (%s) and its folder cannot be written" % (
-            path, problem))  # fmt: skip
+        reason = "%s is damaged (%s) and its folder cannot be written" % (path, problem)
+        raise DatabaseUnavailable(reason)
     last: Optional[sqlite3.Error] = None
     for immutable in (False, True):
         conn = None
         try:
-            conn = sqlite3.connect(
-                read_only_uri(path, immutable), uri=True, timeout=BUSY_TIMEOUT_SECONDS,
-                isolation_level=None, check_same_thread=False,
-            )  # fmt: skip
+            uri = read_only_uri(path, immutable)
+            options = {"isolation_level": None, "check_same_thread": False}
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, **options)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()

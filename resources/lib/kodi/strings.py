@@ -143,8 +143,11 @@ DISK_FULL = 30780
 DATA_FOLDER_READ_ONLY = 30781
 FOREIGN_DATABASE = 30782
 DATABASE_UNUSABLE = 30783
-_by_storage_code = {"disk_full": DISK_FULL, "read_only": DATA_FOLDER_READ_ONLY,
-            "foreign_database": FOREIGN_DATABASE}  # fmt: skip
+_by_storage_code = {
+    "disk_full": DISK_FULL,
+    "read_only": DATA_FOLDER_READ_ONLY,
+    "foreign_database": FOREIGN_DATABASE,
+}
 
 
 def storage_message_id(code: str) -> int:
@@ -165,9 +168,17 @@ APP_CREDENTIALS_REJECTED = 30756
 AIOSTREAMS_SIGN_IN = 31110
 AIOSTREAMS_SIGNED_IN = 31114
 AIOSTREAMS_SIGN_IN_FAILED = 31115
-_by_sign_in_code = {"missing": 31116, "invalid_url": 31117, "wrong_credentials": 31118,
-                    "refused": 31119, "not_aiostreams": 31120, "unreachable": 31121,
-                    "timeout": 31122, "rate_limited": 31123, "aborted": 31124}  # fmt: skip
+_by_sign_in_code = {
+    "missing": 31116,
+    "invalid_url": 31117,
+    "wrong_credentials": 31118,
+    "refused": 31119,
+    "not_aiostreams": 31120,
+    "unreachable": 31121,
+    "timeout": 31122,
+    "rate_limited": 31123,
+    "aborted": 31124,
+}
 
 
 def sign_in_reason_id(code: str) -> int:

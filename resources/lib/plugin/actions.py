@@ -182,8 +182,8 @@ def meta_cache_info(ctx: AddonContext) -> Dict[str, Any]:
     from resources.lib.database.meta_cache import FILE_NAME, MetaCache
 
     path = os.path.join(ctx.paths.data_dir, FILE_NAME)
-    empty = {"metas": 0, "missing": 0, "expired": 0, "file_bytes": 0, "max_bytes": 0,
-             "searches": 0}  # fmt: skip
+    counts = ("metas", "missing", "expired", "file_bytes", "max_bytes", "searches")
+    empty = dict.fromkeys(counts, 0)
     if not os.path.exists(path):
         return empty
     try:

@@ -13,6 +13,7 @@ from resources.lib.kodi.system import abort_requested
 def aiostreams_test(ctx: AddonContext) -> str:
     """Fetch the manifest and say in plain words what is wrong (or that it works)."""
     from resources.lib.aiostreams.connection import test_connection
+    from resources.lib.aiostreams.connection_text import report_text
 
     with Progress(localize(strings.AIOSTREAMS_TEST), heading=localize(strings.AIOSTREAMS)) as bar:
         report = test_connection(
@@ -20,7 +21,8 @@ def aiostreams_test(ctx: AddonContext) -> str:
             should_abort=lambda: bar.iscanceled() or abort_requested(),
         )
     text = strings.CONNECTION_OK if report.ok else strings.CONNECTION_FAILED
-    dialogs.ok(localize(text, message=report.message), heading=localize(strings.AIOSTREAMS_TEST))
+    words = report_text(report, localize)  # a strings.po id per status, details filled in
+    dialogs.ok(localize(text, message=words), heading=localize(strings.AIOSTREAMS_TEST))
     return report.status
 
 
@@ -34,20 +36,22 @@ def aiostreams_sign_in(ctx: AddonContext) -> str:
     settings, store = ctx.settings, CredentialStore.in_folder(ctx.paths.data_dir)
     saved = store.load()
     password = settings.aiostreams_password or (saved.password if saved else "")
+    instance_url, uuid = settings.aiostreams_instance_url, settings.aiostreams_uuid
     with Progress(
         localize(strings.AIOSTREAMS_SIGN_IN), heading=localize(strings.AIOSTREAMS)
     ) as bar:
-        result = sign_in(settings.aiostreams_instance_url, settings.aiostreams_uuid, password,
-                         should_abort=lambda: bar.iscanceled() or abort_requested())  # fmt: skip
+        stop = lambda: bar.iscanceled() or abort_requested()  # noqa: E731
+        result = sign_in(instance_url, uuid, password, should_abort=stop)
     if not result.ok:
         reason = localize(strings.sign_in_reason_id(result.code))
         if result.detail:
             reason = f"{reason} ({result.detail})"
-        dialogs.ok(localize(strings.AIOSTREAMS_SIGN_IN_FAILED, reason=reason),
-                   heading=localize(strings.AIOSTREAMS_SIGN_IN))  # fmt: skip
+        dialogs.ok(
+            localize(strings.AIOSTREAMS_SIGN_IN_FAILED, reason=reason),
+            heading=localize(strings.AIOSTREAMS_SIGN_IN),
+        )
         return result.code
-    store.save(Login(settings.aiostreams_instance_url.strip(), settings.aiostreams_uuid.strip(),
-                     password, result.manifest_url))  # fmt: skip
+    store.save(Login(instance_url.strip(), uuid.strip(), password, result.manifest_url))
     set_string("aiostreams_manifest_url", result.manifest_url)
     set_string("aiostreams_password", "")  # Kodi's settings file is not private
     dialogs.ok(localize(strings.AIOSTREAMS_SIGNED_IN), heading=localize(strings.AIOSTREAMS_SIGN_IN))

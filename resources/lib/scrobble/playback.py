@@ -67,6 +67,7 @@ class PlaybackScrobbling:
         self._context_factory = context_factory
         self._ctx: Any = None
         self._outer_abort: Optional[Callable[[], bool]] = None
+        self._client: Any = None  # the worker's own view of the context's Trakt client
         self._quit_deadline: Optional[float] = None
         self.legacy_outbox_path = os.path.join(data_dir, LEGACY_FILENAME)
         self.journal = InflightJournal(os.path.join(data_dir, INFLIGHT_FILENAME))
@@ -145,12 +146,20 @@ class PlaybackScrobbling:
             try:
                 client = ctx.client
                 self._outer_abort = client.should_abort
-                client.should_abort = self._should_abort
+                # a view of its own: the shared client keeps its abort check and retry limits
+                self._client = client.for_run(
+                    should_abort=self._should_abort, fail_fast_connect=client.fail_fast_connect
+                )
             except Exception:  # no client configured: nothing will be sent anyway
                 log.debug("no Trakt client for the player monitor", exc_info=True)
             self._ctx = ctx
-        if self._quit_deadline is not None:
-            _quit_mode(self._ctx)
+        client = self._client
+        if self._quit_deadline is not None and client is not None and client.max_retries:
+            # no retries and no waiting on a rate limit: the deadline leaves no time for them.
+            # Set on a fresh view (a copy), never on the shared client.
+            view = client.for_run(self._should_abort, fail_fast_connect=client.fail_fast_connect)
+            view.max_retries = view.max_rate_limit_retries = 0
+            self._client = view
         return self._ctx
 
     def _send(self, media: MediaRef, action: Action) -> str:
@@ -161,7 +170,7 @@ class PlaybackScrobbling:
                 self._keep(media, pending)
             return "pending" if pending else "failed"
         sender = ScrobbleSender(
-            ctx.client, media, self.outbox, keep=lambda pending: self._keep(media, pending)
+            self._client, media, self.outbox, keep=lambda pending: self._keep(media, pending)
         )
         return sender.send(action).status
 
@@ -194,7 +203,7 @@ class PlaybackScrobbling:
             return
         outbox = self.outbox
         try:
-            result = outbox.push(ctx.client)
+            result = outbox.push(self._client)
         except _FLUSH_ERRORS as exc:  # kept: the next flush or sync tries again
             log.info("scrobble outbox not pushed now (%s)", type(exc).__name__)
             return
@@ -208,17 +217,6 @@ class PlaybackScrobbling:
             result.kept,
             result.dropped,
         )
-
-
-def _quit_mode(ctx: Any) -> None:
-    """No retries and no waiting on a rate limit: the deadline leaves no time for them."""
-    try:
-        client = ctx.client
-    except Exception:
-        return
-    if client is not None:
-        client.max_retries = 0
-        client.max_rate_limit_retries = 0
 
 
 def played_item(media: MediaRef, title: str = "") -> Any:

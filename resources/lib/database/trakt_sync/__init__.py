@@ -133,10 +133,8 @@ class TraktSyncDatabase(BrowseReads, PlayerWrites):
         from . import engine
 
         with self._lock:
-            return engine.run_sync(
-                self._conn, client, on_progress, should_abort, force, trigger, categories,
-                lease_wait,
-            )  # fmt: skip
+            options = (force, trigger, categories, lease_wait)
+            return engine.run_sync(self._conn, client, on_progress, should_abort, *options)
 
     def sync_in_progress(self) -> bool:
         """True while any process holds the sync lease."""

@@ -21,10 +21,18 @@ log = logging.getLogger(__name__)
 
 SETTINGS_PATH = "/users/settings"
 USER_DATA_TABLES = (
-    "episodes", "shows", "movies", "watchlist", "bookmarks", "hidden", "collection", "ratings",
-    "trakt_list_items", "trakt_lists",
+    "episodes",
+    "shows",
+    "movies",
+    "watchlist",
+    "bookmarks",
+    "hidden",
+    "collection",
+    "ratings",
+    "trakt_list_items",
+    "trakt_lists",
     "activities",
-)  # fmt: skip
+)
 # Moving this many categories in one go looks like another account: check who we are.
 SUSPICIOUS_CATEGORY_COUNT = 4
 
@@ -94,8 +102,8 @@ def _store_identity(conn: sqlite3.Connection, who: Dict[str, Optional[str]]) -> 
         same = stored_slug == who["slug"]
     switched = stored_slug is not None and not same
     if switched:
-        log.warning("Trakt account changed (%s -> %s): wiping local data", stored_slug,
-                    who["slug"])  # fmt: skip
+        slugs = (stored_slug, who["slug"])
+        log.warning("Trakt account changed (%s -> %s): wiping local data", *slugs)
         for table in USER_DATA_TABLES + ("outbox",):
             conn.execute(" ".join(("DELETE FROM", table)))  # fixed names only
     for key, value in (

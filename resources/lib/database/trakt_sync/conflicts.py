@@ -62,8 +62,9 @@ def activity_time(activities: Dict[str, Any], key: str) -> Optional[str]:
     return found if isinstance(found, str) else None
 
 
-def decide_watchlist_remove(created_at: str, remote_listed_at: Optional[str], present: bool,
-                            before_listed_at: Optional[str]) -> str:  # fmt: skip
+def decide_watchlist_remove(
+    created_at: str, remote_listed_at: Optional[str], present: bool, before_listed_at: Optional[str]
+) -> str:
     """Local "remove from watchlist" against the item's remote watchlist entry."""
     if not present:
         return CONFIRMED
@@ -91,8 +92,9 @@ def decide_unwatch(created_at: str, remote_plays_at: Iterable[Optional[str]]) ->
     return PUSH if local_wins(created_at, newest) else DROP
 
 
-def decide_watch(created_at: str, before_plays: int, remote_plays: int,
-                 category_at: Optional[str]) -> str:  # fmt: skip
+def decide_watch(
+    created_at: str, before_plays: int, remote_plays: int, category_at: Optional[str]
+) -> str:
     """Local "mark watched" (one play) against the item's remote plays.
 
     A play is an event: another remote play never conflicts. The one conflicting change is an

@@ -160,10 +160,8 @@ def run_sync(
     try:
         if not _acquire(conn, owner, lease_wait, should_abort):
             current = lease.holder(conn)
-            return SyncResult(
-                "busy", next_allowed_at=current["expires_ts"] if current else None,
-                error="another sync is running",
-            )  # fmt: skip
+            expires = current["expires_ts"] if current else None
+            return SyncResult("busy", next_allowed_at=expires, error="another sync is running")
     except sqlite3.Error as exc:
         # Only a locked database means "another process is busy"; a full disk, a read-only
         # folder or an I/O error is a failure the user must hear about (the caller says it).
@@ -175,10 +173,8 @@ def run_sync(
         locked = any(word in str(exc).lower() for word in ("locked", "busy"))
         if locked:
             return SyncResult("busy", error="database: %s" % exc)
-        return SyncResult(
-            "error", error="database: %s" % exc,
-            failures=[failures.record(None, failures.reason_of(exc))],
-        )  # fmt: skip
+        failed = [failures.record(None, failures.reason_of(exc))]
+        return SyncResult("error", error="database: %s" % exc, failures=failed)
     try:
         allowed = lease.next_allowed_ts(conn)
         if not force and started < allowed:
@@ -275,10 +271,9 @@ def _sync(
         failure = getattr(pushed, "failure", None)
         if failure is not None and failures.is_connection_failure(failure):
             raise failure  # Trakt is unreachable: the pull would fail the same way
-        run.fail(
-            "outbox", failure or errors.TraktError(pushed.error), None, None,
-            "outbox: %d change(s) kept: %s" % (pushed.kept, pushed.error),
-        )  # fmt: skip
+        cause = failure or errors.TraktError(pushed.error)
+        text = "outbox: %d change(s) kept: %s" % (pushed.kept, pushed.error)
+        run.fail("outbox", cause, text=text)
     if pushed.activities is not None and not pushed.writes:
         activities = pushed.activities
     else:

@@ -68,8 +68,10 @@ def _record(conn: sqlite3.Connection, entry: Dict[str, Any]) -> None:
 def refused_by_limit(conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.AccountLimit) -> str:
     """420 on a list write: drop, undo, re-fetch, notice; one transaction. Returns the outcome."""
     entry = notice(getattr(exc, "account_limit", None), getattr(exc, "vip", None))
-    log.warning("outbox: %s refused by Trakt: list limit (%s items) reached; dropped and undone",
-                row.kind, entry["count"])  # fmt: skip
+    what = (row.kind, entry["count"])
+    log.warning(
+        "outbox: %s refused by Trakt: list limit (%s items) reached; dropped and undone", *what
+    )
     with write_transaction(conn):
         box.delete_row(conn, row.id)
         try:
@@ -77,8 +79,8 @@ def refused_by_limit(conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.A
         except ValueError:
             action = None
         if action is not None and action.kind == box.LIST_ADD:
-            lists.apply_change(conn, False, int(action.list_id or 0), action.media_type,
-                               int(action.trakt_id or 0), "")  # fmt: skip
+            list_id, trakt_id = int(action.list_id or 0), int(action.trakt_id or 0)
+            lists.apply_change(conn, False, list_id, action.media_type, trakt_id, "")
         box.refetch_unit(conn, "lists_personal")
         _record(conn, entry)
     return "limit"

@@ -30,12 +30,16 @@ KINDS = (PERSONAL, LIKED)
 PERSONAL_PATH = "/users/me/lists"
 LIKED_PATH = "/users/likes/lists"
 ITEM_TYPES = ("movie", "show", "season", "episode")
-_LIST_COLUMNS = ("kind", "list_id", "name", "slug", "description", "privacy", "item_count",
-                 "updated_at", "liked_at", "owner", "owner_slug", "position",
-                 "items_updated_at")  # fmt: skip
-_ITEM_COLUMNS = ("list_id", "media_type", "trakt_id", "entry_id", "rank", "listed_at", "notes",
-                 "slug", "imdb_id", "tmdb_id", "tvdb_id", "title", "year", "show_id",
-                 "show_title", "season", "number")  # fmt: skip
+_LIST_COLUMNS = tuple(
+    "kind list_id name slug description privacy item_count updated_at liked_at owner owner_slug"
+    " position items_updated_at".split()
+)
+# The columns of a list that count as a change, in the order ``replace_lists`` selects them.
+_COMPARED = ("name", "slug", "item_count", "updated_at", "liked_at", "position", "items_updated_at")
+_ITEM_COLUMNS = tuple(
+    "list_id media_type trakt_id entry_id rank listed_at notes slug imdb_id tmdb_id tvdb_id"
+    " title year show_id show_title season number".split()
+)
 
 
 def items_path(owner_slug: str, list_id: int) -> str:
@@ -167,9 +171,11 @@ class LikedLists(_ListsUnit):
 
 
 def replace_lists(
-    conn: sqlite3.Connection, kind: str, rows: List[Dict[str, Any]],
+    conn: sqlite3.Connection,
+    kind: str,
+    rows: List[Dict[str, Any]],
     items: Dict[int, List[Dict[str, Any]]],
-) -> Changes:  # fmt: skip
+) -> Changes:
     """Inside a transaction: the ``kind`` lists become ``rows``; lists in ``items`` get those
     items; lists gone lose their items (unless the other kind still holds the list)."""
     changes = no_changes()
@@ -201,8 +207,7 @@ def replace_lists(
             % (", ".join(_LIST_COLUMNS), ", ".join("?" for _ in _LIST_COLUMNS)),
             tuple(row[c] for c in _LIST_COLUMNS),
         )
-        new = (row["name"], row["slug"], row["item_count"], row["updated_at"], row["liked_at"],
-               row["position"], row["items_updated_at"])  # fmt: skip
+        new = tuple(row[c] for c in _COMPARED)
         if old is None:
             changes["added"] += 1
         elif old != new:

@@ -97,8 +97,8 @@ def _describe(item: PlayedItem) -> str:
 def _queue_play(conn: sqlite3.Connection, item: PlayedItem, watched_at: float) -> None:
     """Queue the play (before the mirror changes: the row records the state the last sync saw);
     the caller applies it to the mirror, once."""
-    action = LocalAction(WATCH, item.kind, trakt_id=item.trakt_id, show_id=item.show_id,
-                         season=item.season, number=item.number)  # fmt: skip
+    where = {"show_id": item.show_id, "season": item.season, "number": item.number}
+    action = LocalAction(WATCH, item.kind, trakt_id=item.trakt_id, **where)
     queue_in_transaction(conn, action, watched_at, apply=False)
 
 
@@ -128,21 +128,18 @@ def _save_bookmark(
             (item.season, item.number, item.show_id),
         ).fetchone()
         if found is not None:
-            show = {"title": found[0], "year": found[1], "imdb": found[2], "tmdb": found[3],
-                    "tvdb": found[4]}  # fmt: skip
+            show = dict(zip(("title", "year", "imdb", "tmdb", "tvdb"), found[:5]))
             episode_trakt = episode_trakt if episode_trakt is not None else found[5]
+    trakt_id = episode_trakt if episode_trakt is not None else -(item.show_id or 0)
     conn.execute(
         "INSERT INTO bookmarks (playback_id, media_type, trakt_id, progress, paused_at, imdb_id, "
         "tmdb_id, title, year, show_id, show_title, show_year, show_imdb_id, show_tmdb_id, "
         "show_tvdb_id, season, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            playback_id, item.kind,
-            episode_trakt if episode_trakt is not None else -(item.show_id or 0),
-            progress, stamp, item.imdb_id, item.tmdb_id, title, year,
-            item.show_id, show.get("title"), show.get("year"), show.get("imdb"),
-            show.get("tmdb"), show.get("tvdb"), item.season, item.number,
-        ),
-    )  # fmt: skip
+        (playback_id, item.kind, trakt_id, progress, stamp, item.imdb_id, item.tmdb_id, title)
+        + (year, item.show_id)
+        + tuple(show.get(key) for key in ("title", "year", "imdb", "tmdb", "tvdb"))
+        + (item.season, item.number),
+    )
     return LocalChange("bookmark", playback_id=playback_id)
 
 

@@ -82,9 +82,11 @@ def queue_action(
 
 
 def queue_in_transaction(
-    conn: sqlite3.Connection, action: LocalAction, now: Optional[float] = None,
+    conn: sqlite3.Connection,
+    action: LocalAction,
+    now: Optional[float] = None,
     apply: bool = True,
-) -> Optional[int]:  # fmt: skip
+) -> Optional[int]:
     """:func:`queue_action` inside the caller's write transaction. ``apply=False`` queues
     without touching the mirror: the caller applies the change itself, once, in the same
     transaction (the player's offline stop: ``local_changes.record_stop``).
@@ -101,8 +103,8 @@ def queue_in_transaction(
     # Marking watched also clears the resume point (Trakt keeps it after a history add).
     clear_resume = None
     if action.kind == WATCH:
-        clear_resume = LocalAction(REMOVE_PLAYBACK, action.media_type, action.trakt_id,
-                                   action.show_id, action.season, action.number)  # fmt: skip
+        where = (action.trakt_id, action.show_id, action.season, action.number)
+        clear_resume = LocalAction(REMOVE_PLAYBACK, action.media_type, *where)
         where, params = bookmark_where(clear_resume)
         select = "SELECT COUNT(*) FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
         if not conn.execute(select, params).fetchone()[0]:
@@ -111,8 +113,8 @@ def queue_in_transaction(
     if clear_resume is not None:
         _queue(conn, clear_resume, created_at, apply)
     if row_id is not None:
-        log.info("local change queued: %s %s (outbox row %d)", action.kind, action.item_key,
-                 row_id)  # fmt: skip
+        what = (action.kind, action.item_key, row_id)
+        log.info("local change queued: %s %s (outbox row %d)", *what)
     return row_id
 
 
@@ -129,12 +131,12 @@ def _queue(
         apply_action(conn, action, created_at, overlay=False)
     if not _coalesce(conn, action):
         return None
+    encoded = json.dumps(payload, sort_keys=True)
     cursor = conn.execute(
         "INSERT INTO outbox (idempotency_key, kind, item_key, payload, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        (str(uuid.uuid4()), action.kind, action.item_key,
-         json.dumps(payload, sort_keys=True), created_at),
-    )  # fmt: skip
+        (str(uuid.uuid4()), action.kind, action.item_key, encoded, created_at),
+    )
     return int(cursor.lastrowid)
 
 

@@ -64,9 +64,9 @@ def bookmark_where(action: LocalAction) -> Any:
 
 
 def _plays(conn: sqlite3.Connection, action: LocalAction) -> int:
-    return int(before_state(conn, LocalAction(WATCH, action.media_type, action.trakt_id,
-                                                action.show_id, action.season,
-                                                action.number))["before_plays"])  # fmt: skip
+    where = (action.trakt_id, action.show_id, action.season, action.number)
+    state = before_state(conn, LocalAction(WATCH, action.media_type, *where))
+    return int(state["before_plays"])
 
 
 def apply_action(conn: sqlite3.Connection, action: LocalAction, stamp: str, overlay: bool) -> None:
@@ -76,9 +76,8 @@ def apply_action(conn: sqlite3.Connection, action: LocalAction, stamp: str, over
     if kind == WATCH:
         if overlay and _plays(conn, action) > 0:
             return
-        add_play(conn, PlayedItem(action.media_type, trakt_id=action.trakt_id,
-                                  show_id=action.show_id, season=action.season,
-                                  number=action.number), stamp)  # fmt: skip
+        where = {"show_id": action.show_id, "season": action.season, "number": action.number}
+        add_play(conn, PlayedItem(action.media_type, trakt_id=action.trakt_id, **where), stamp)
     elif kind == UNWATCH:
         _unwatch(conn, action)
     elif kind == WATCHLIST_ADD:
@@ -103,8 +102,8 @@ def apply_action(conn: sqlite3.Connection, action: LocalAction, stamp: str, over
     elif kind in LIST_KINDS:
         from .lists import apply_change
 
-        apply_change(conn, kind == LIST_ADD, int(action.list_id or 0), action.media_type,
-                     int(action.trakt_id or 0), stamp)  # fmt: skip
+        list_id, trakt_id = int(action.list_id or 0), int(action.trakt_id or 0)
+        apply_change(conn, kind == LIST_ADD, list_id, action.media_type, trakt_id, stamp)
 
 
 def _unwatch(conn: sqlite3.Connection, action: LocalAction) -> None:

@@ -120,10 +120,8 @@ def push_outbox(
             result.kept += len(due) - index - 1
             break
     # DEBUG: the sync's caller logs the one INFO line per sync.
-    log.debug(
-        "outbox pushed %d, confirmed %d, dropped %d, kept %d (%d writes)",
-        result.pushed, result.confirmed, result.dropped, result.kept, result.writes,
-    )  # fmt: skip
+    counts = (result.pushed, result.confirmed, result.dropped, result.kept, result.writes)
+    log.debug("outbox pushed %d, confirmed %d, dropped %d, kept %d (%d writes)", *counts)
     return result
 
 
@@ -157,10 +155,8 @@ def _push_row(
         result.confirmed += 1
         return "confirmed"
     if decision == conflicts.DROP:
-        log.warning(
-            "outbox: local %s of %s (%s) dropped: the change on Trakt is newer",
-            row.kind, row.item_key, row.created_at,
-        )  # fmt: skip
+        what = (row.kind, row.item_key, row.created_at)
+        log.warning("outbox: local %s of %s (%s) dropped: the change on Trakt is newer", *what)
         _finish(conn, row, owner, refetch=action.unit)
         result.dropped += 1
         return "dropped"
@@ -199,16 +195,18 @@ def _failed(
     if not keep_state and isinstance(exc, errors.RateLimited):
         state = row.state  # a 429 was never processed: no more uncertain than before
     with write_transaction(conn):
-        box.mark_failed(
-            conn, row.id, "%s: %s" % (type(exc).__name__, exc),
-            now + conflicts.backoff_seconds(attempts), state,
-        )  # fmt: skip
+        reason = "%s: %s" % (type(exc).__name__, exc)
+        retry_at = now + conflicts.backoff_seconds(attempts)
+        box.mark_failed(conn, row.id, reason, retry_at, state)
 
 
 def _handle_error(
-    conn: sqlite3.Connection, row: box.OutboxRow, exc: errors.TraktError, now: float,
+    conn: sqlite3.Connection,
+    row: box.OutboxRow,
+    exc: errors.TraktError,
+    now: float,
     result: PushResult,
-) -> str:  # fmt: skip
+) -> str:
     if isinstance(exc, errors.AccountLimit):
         return _refused_by_limit(conn, row, exc, result)
     network = isinstance(exc, (errors.NetworkError, errors.BadResponse, errors.LockTimeout))
@@ -220,8 +218,8 @@ def _handle_error(
         result.confirmed += 1
         return "confirmed"
     if outcome == conflicts.REJECTED:
-        log.warning("outbox: %s of %s rejected by Trakt (%s): dropped", row.kind, row.item_key,
-                    exc)  # fmt: skip
+        what = (row.kind, row.item_key, exc)
+        log.warning("outbox: %s of %s rejected by Trakt (%s): dropped", *what)
         with write_transaction(conn):
             box.delete_row(conn, row.id)
             try:
@@ -244,8 +242,10 @@ def _refused_by_limit(
 ) -> str:
     """420: drop the row, undo its effect and leave a notice, in one transaction."""
     notice = refusals.notice_for(row.kind, exc.account_limit, exc.vip)
-    log.warning("outbox: %s of %s refused by Trakt: %s limit (%s) reached; dropped and undone",
-                row.kind, row.item_key, notice["limit"], notice["count"])  # fmt: skip
+    what = (row.kind, row.item_key, notice["limit"], notice["count"])
+    log.warning(
+        "outbox: %s of %s refused by Trakt: %s limit (%s) reached; dropped and undone", *what
+    )
     with write_transaction(conn):
         box.delete_row(conn, row.id)
         try:

@@ -35,8 +35,12 @@ MEDIA_TYPES = {
     LIST_REMOVE: ("movie", "show"),
 }
 KINDS = tuple(MEDIA_TYPES)
-OPPOSITE = {WATCHLIST_ADD: WATCHLIST_REMOVE, WATCHLIST_REMOVE: WATCHLIST_ADD,
-            LIST_ADD: LIST_REMOVE, LIST_REMOVE: LIST_ADD}  # fmt: skip
+OPPOSITE = {
+    WATCHLIST_ADD: WATCHLIST_REMOVE,
+    WATCHLIST_REMOVE: WATCHLIST_ADD,
+    LIST_ADD: LIST_REMOVE,
+    LIST_REMOVE: LIST_ADD,
+}
 HIDDEN_SECTION = "progress_watched"
 
 PENDING = "pending"
@@ -181,9 +185,17 @@ def _to_row(record: Any) -> Optional[OutboxRow]:
         log.warning("outbox row %s has an unreadable payload", record[0])
         return None
     return OutboxRow(
-        int(record[0]), record[1], record[2], record[3], payload, record[5],
-        int(record[6] or 0), record[7], record[8], float(record[9] or 0.0),
-    )  # fmt: skip
+        int(record[0]),
+        record[1],
+        record[2],
+        record[3],
+        payload,
+        record[5],
+        int(record[6] or 0),
+        record[7],
+        record[8],
+        float(record[9] or 0.0),
+    )
 
 
 def rows(conn: sqlite3.Connection) -> List[OutboxRow]:

@@ -96,9 +96,13 @@ class Run:
             self.lease_renewed_ts = time.time()
 
     def fail(
-        self, unit: Optional[str], exc: BaseException, retry_at: Optional[float] = None,
-        part: Optional[str] = None, text: Optional[str] = None,
-    ) -> None:  # fmt: skip
+        self,
+        unit: Optional[str],
+        exc: BaseException,
+        retry_at: Optional[float] = None,
+        part: Optional[str] = None,
+        text: Optional[str] = None,
+    ) -> None:
         """Record a failure (its code for the user, its text for the log)."""
         reason = failures.reason_of(exc)
         self.records.append(failures.record(unit, reason, retry_at, part))
@@ -153,9 +157,13 @@ class Run:
             log.debug("synced %s (%s): %s", unit.name, ", ".join(sorted(fetched)), changes)
 
     def _write(
-        self, unit: Unit, cursor: Dict[str, Any], fetched: Dict[str, Any],
-        pending: Dict[str, Any], marks: List[str],
-    ) -> Changes:  # fmt: skip
+        self,
+        unit: Unit,
+        cursor: Dict[str, Any],
+        fetched: Dict[str, Any],
+        pending: Dict[str, Any],
+        marks: List[str],
+    ) -> Changes:
         """One transaction: the parts that answered, the cursor, the pending parts."""
         conn, ctx = self.conn, self.ctx
         changes: Changes = {}
@@ -211,13 +219,9 @@ class Run:
     ) -> None:
         count = int((pending.get(part) or {}).get("failures") or 0) + 1
         retry_at = self.ctx.now + partstate.retry_delay(count, getattr(exc, "retry_after", None))
-        pending[part] = {
-            "reason": failures.reason_of(exc), "retry_at": retry_at, "failures": count,
-        }  # fmt: skip
-        log.log(
-            failure_level(exc), "category %s failed, it is retried later: %s",
-            unit.name if len(unit.parts) == 1 else "%s/%s" % (unit.name, part), exc,
-        )  # fmt: skip
+        pending[part] = {"reason": failures.reason_of(exc), "retry_at": retry_at, "failures": count}
+        category = unit.name if len(unit.parts) == 1 else "%s/%s" % (unit.name, part)
+        log.log(failure_level(exc), "category %s failed, it is retried later: %s", category, exc)
         self.fail(unit.name, exc, retry_at, _part_name(unit, part))
 
     def _mark_not_offered(self, unit: Unit, parts: List[str]) -> None:

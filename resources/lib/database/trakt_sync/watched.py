@@ -106,10 +106,10 @@ def _parse_show(item: Any) -> Dict[str, Any]:
     return row
 
 
-_SHOW_COLUMNS = (
-    "slug", "imdb_id", "tmdb_id", "tvdb_id", "title", "year", "status", "runtime", "plays",
-    "last_watched_at", "last_updated_at", "reset_at", "aired_episodes",
-)  # fmt: skip
+_SHOW_COLUMNS = tuple(
+    "slug imdb_id tmdb_id tvdb_id title year status runtime plays last_watched_at"
+    " last_updated_at reset_at aired_episodes".split()
+)
 
 
 def apply_watched_shows(
