@@ -9,7 +9,7 @@ import pytest
 from resources.lib.database.trakt_sync.outbox import LocalAction
 from resources.lib.trakt import lookup
 from sandbox.catalog import Movie
-from tests.integration.test_sync_support import SyncRig
+from tests.support.sync_rig import SyncRig
 
 IMDB = "tt7700011"
 TRAKT = 991001

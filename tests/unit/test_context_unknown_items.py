@@ -3,23 +3,19 @@ Trakt sandbox over loopback): entries by IMDb id, one Trakt lookup, then the usu
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles"))
+import kodistate
+import pytest
 
-import kodistate  # noqa: E402
-import pytest  # noqa: E402
-
-from resources.lib.browse.records import Art, Episode, Item, Mark  # noqa: E402
-from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
-from resources.lib.kodi.paths import get_paths  # noqa: E402
-from resources.lib.plugin import router  # noqa: E402
-from resources.lib.plugin.context_menu import episode_entries, item_entries  # noqa: E402
-from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
-from sandbox.catalog import Movie, Show  # noqa: E402
-from sandbox.server import Sandbox  # noqa: E402
+from resources.lib.browse.records import Art, Episode, Item, Mark
+from resources.lib.database.trakt_sync import TraktSyncDatabase
+from resources.lib.kodi.paths import get_paths
+from resources.lib.plugin import router
+from resources.lib.plugin.context_menu import episode_entries, item_entries
+from resources.lib.trakt.tokens import Tokens, TokenStore
+from sandbox.catalog import Movie, Show
+from sandbox.server import Sandbox
 
 URL = "plugin://plugin.video.aiostreams/"
 NEW_MOVIE = "tt7700001"
