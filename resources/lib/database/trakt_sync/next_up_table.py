@@ -2,7 +2,7 @@
 
 Computing Next Up for every show on each list open costs ~15 ms on a large account (it walks
 two primary-key ranges per show); reading a stored answer costs ~1 ms. The rule itself lives in
-``queries`` (``_NEXT_UP_CTES``); this module stores its answer per show:
+``next_up_rule`` (shared with ``queries``); this module stores its answer per show:
 
 ``next_up(show_id PRIMARY KEY, next_key, <the episode's fields>, valid_until, computed_at)``
     ``next_key`` = season * 100000 + number of the Next Up episode (NULL: nothing to watch, or
@@ -32,10 +32,11 @@ import contextlib
 import sqlite3
 from typing import Any, Dict, List, Optional
 
+from . import next_up_rule
 from .items import now_iso
 
 # Shows whose stored answer is missing or expired (optionally one show), then the rule of
-# queries._NEXT_UP_CTES over those shows only, then the validity time.
+# next_up_rule over those shows only, then the validity time.
 _STALE = """
 WITH stale AS (
     SELECT s.trakt_id, s.reset_at FROM shows s
@@ -45,31 +46,11 @@ WITH stale AS (
     LIMIT -1
 ),
 """
-_REFRESH_BODY = """
-last_counted AS (
-    SELECT s.trakt_id AS show_id, (
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = s.trakt_id AND e.plays > 0 AND e.season > 0 AND e.has_metadata = 1
-          AND e.first_aired <= :now
-          AND (s.reset_at IS NULL OR e.last_watched_at >= s.reset_at)
-        ORDER BY e.season DESC, e.number DESC LIMIT 1) AS last_key
-    FROM stale s
-    LIMIT -1
-),
-next_key AS (
-    SELECT l.show_id, CASE WHEN l.last_key IS NULL THEN (
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = l.show_id AND e.season > 0
-          AND e.has_metadata = 1 AND e.first_aired <= :now
-        ORDER BY e.season, e.number LIMIT 1) ELSE (
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = l.show_id
-          AND (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000)
-          AND e.has_metadata = 1 AND e.first_aired <= :now
-        ORDER BY e.season, e.number LIMIT 1) END AS next_key
-    FROM last_counted l
-    LIMIT -1
-)
+_REFRESH_BODY = "".join(
+    (
+        next_up_rule.last_counted_cte("stale s"),
+        next_up_rule.NEXT_KEY_CTE,
+        """
 INSERT OR REPLACE INTO next_up (show_id, next_key, season, number, trakt_id, imdb_id, tmdb_id,
     tvdb_id, title, first_aired, runtime, valid_until, computed_at)
 SELECT n.show_id, n.next_key, e.season, e.number, e.trakt_id, e.imdb_id, e.tmdb_id, e.tvdb_id,
@@ -80,7 +61,9 @@ SELECT n.show_id, n.next_key, e.season, e.number, e.trakt_id, e.imdb_id, e.tmdb_
 FROM next_key n
 LEFT JOIN episodes e ON e.show_id = n.show_id AND e.season = n.next_key / 100000
     AND e.number = n.next_key % 100000
-"""
+""",
+    )
+)
 _REFRESH = "".join((_STALE, _REFRESH_BODY))
 
 _ANY_STALE = """

@@ -16,41 +16,19 @@ import json
 import sqlite3
 from typing import Any, Dict, Iterable, List, Optional
 
-from . import next_up_table
+from . import next_up_rule, next_up_table
 from .items import now_iso
 
-# Per show (with metadata): the highest counted episode, then the first aired one after it (or
-# the first aired one when nothing counts), as season * 100000 + number. Both correlated
-# subqueries walk the (show_id, season, number) primary key, so the cost grows with shows, not
-# episodes. "LIMIT -1" keeps SQLite from flattening a CTE, which would evaluate the subqueries
-# several times per show.
-_NEXT_UP_CTES = """
-WITH last_counted AS (
-    SELECT s.trakt_id AS show_id, (
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = s.trakt_id AND e.plays > 0 AND e.season > 0 AND e.has_metadata = 1
-          AND e.first_aired <= :now
-          AND (s.reset_at IS NULL OR e.last_watched_at >= s.reset_at)
-        ORDER BY e.season DESC, e.number DESC LIMIT 1) AS last_key
-    FROM shows s
-    WHERE s.has_metadata = 1 AND (:show_id IS NULL OR s.trakt_id = :show_id)
-    LIMIT -1
-),
-next_key AS (
-    SELECT l.show_id, CASE WHEN l.last_key IS NULL THEN (
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = l.show_id AND e.season > 0
-          AND e.has_metadata = 1 AND e.first_aired <= :now
-        ORDER BY e.season, e.number LIMIT 1) ELSE (
-        SELECT e.season * 100000 + e.number FROM episodes e
-        WHERE e.show_id = l.show_id
-          AND (e.season, e.number) > (l.last_key / 100000, l.last_key % 100000)
-          AND e.has_metadata = 1 AND e.first_aired <= :now
-        ORDER BY e.season, e.number LIMIT 1) END AS next_key
-    FROM last_counted l
-    LIMIT -1
+# Trakt's rule over every show with metadata (or one): see next_up_rule.
+_NEXT_UP_CTES = "".join(
+    (
+        "\nWITH ",
+        next_up_rule.last_counted_cte(
+            "shows s\n    WHERE s.has_metadata = 1 AND (:show_id IS NULL OR s.trakt_id = :show_id)"
+        ),
+        next_up_rule.NEXT_KEY_CTE,
+    )
 )
-"""
 
 _NEXT_UP_FIELDS = """
 SELECT e.trakt_id, e.imdb_id, e.tmdb_id, e.tvdb_id, e.title, e.season, e.number,
