@@ -39,8 +39,13 @@ def mark(text: str) -> None:
 
 
 def slow_transactions(module, delay: float) -> None:
-    """Replace ``module.write_transaction`` by one that sleeps inside the transaction."""
-    original = module.write_transaction
+    """Replace ``write_transaction`` by one that sleeps inside the transaction, in ``module``
+    and in every loaded module of its package that imported it (the sync's unit transactions
+    run in ``trakt_sync.runner``, not in ``engine``: patching one module alone left them
+    unmarked, and the "inside transaction" kills landed elsewhere)."""
+    from resources.lib.database import connection
+
+    original = connection.write_transaction
     counter = [0]
 
     @contextlib.contextmanager
@@ -53,7 +58,12 @@ def slow_transactions(module, delay: float) -> None:
             yield inner
             mark("COMMIT %d" % number)
 
-    module.write_transaction = slow
+    package = module.__name__.rsplit(".", 1)[0] + "."
+    for name, loaded in list(sys.modules.items()):
+        if loaded is module or (
+            name.startswith(package) and getattr(loaded, "write_transaction", None) is original
+        ):
+            loaded.write_transaction = slow
 
 
 def _client(data_dir: str, api_url: str):
@@ -68,7 +78,7 @@ def _client(data_dir: str, api_url: str):
 
 
 def mode_sync(args: argparse.Namespace) -> int:
-    from resources.lib.database.trakt_sync import TraktSyncDatabase, engine
+    from resources.lib.database.trakt_sync import TraktSyncDatabase, engine, runner  # noqa: F401
 
     if args.tx_sleep:
         slow_transactions(engine, args.tx_sleep)
