@@ -203,7 +203,7 @@ class ScrobbleWorker:
 
     def _av_started(self) -> None:
         if self.session is not None:
-            self._end_session()
+            self._replaced(self.session)
         now_playing = NowPlaying.from_json(self.playback.get_property(NOW_PLAYING_PROPERTY))
         if now_playing is None:
             log.debug("playback started, not ours")
@@ -228,7 +228,28 @@ class ScrobbleWorker:
             # start yet (progress 0): that waits until the resume seek has settled.
             self._emit(self.session, scrobbler.av_started(None, sample[1]))
 
+    def _replaced(self, session: Session) -> None:
+        """A new item started while ``session`` was open: Kodi does not always report a stop
+        when one item replaces another (Up Next, PlayMedia), so the old item's stop goes out
+        here, with its last sample, through :meth:`_emit` (mirror and outbox see it). A stop
+        already reported ended the session, and ``stopped()`` of a finished scrobbler is empty:
+        the stop is sent once either way."""
+        log.info(
+            "a new playback replaced %s: stopping its scrobble", session.now_playing.media.kind
+        )
+        self._emit(session, session.scrobbler.stopped())
+        self._end_session()
+        self._on_playback_end()  # watched state and Next Up changed, as after a reported stop
+
+    def _plays_elsewhere(self, session: Session) -> bool:
+        """Kodi already plays another file (the next item, whose start event is still queued):
+        its position and seeks are not this session's."""
+        playing = self.playback.playing_file()
+        return bool(playing) and not session.now_playing.matches(playing)
+
     def _sample(self, session: Session) -> None:
+        if self._plays_elsewhere(session):
+            return
         sample = self.playback.sample()
         if sample is None:
             return
@@ -292,6 +313,8 @@ class ScrobbleWorker:
     def _seek(self, session: Session, seconds: Any) -> None:
         if not session.settled:
             return  # the resume seek: the settle sample picks up where it landed
+        if self._plays_elsewhere(session):
+            return
         total = session.total
         if not total:
             return
