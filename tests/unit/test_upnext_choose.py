@@ -8,7 +8,7 @@ import pytest
 
 from resources.lib.database.connection import write_transaction
 from resources.lib.database.trakt_sync import TraktSyncDatabase
-from resources.lib.upnext.choose import NextEpisode, choose_next, has_aired
+from resources.lib.database.trakt_sync.next_episode_rule import NextEpisode, choose_next, has_aired
 
 NOW = datetime.datetime(2024, 6, 1, 12, 0, tzinfo=datetime.timezone.utc)
 PAST = "2024-01-01T00:00:00.000Z"

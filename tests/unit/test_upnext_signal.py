@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from resources.lib.upnext.choose import NextEpisode
+from resources.lib.database.trakt_sync.next_episode_rule import NextEpisode
 from resources.lib.upnext.signal import (
     episode_entry,
     jsonrpc_request,

@@ -28,7 +28,7 @@ import json
 from typing import Any, Dict, Mapping, Optional, Union
 
 from ..constants import ADDON_ID
-from .choose import NextEpisode
+from ..database.trakt_sync.next_episode_rule import NextEpisode
 
 SENDER = ADDON_ID + ".SIGNAL"
 MESSAGE = "upnext_data"

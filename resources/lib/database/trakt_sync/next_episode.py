@@ -1,4 +1,4 @@
-"""The mirror's rows for Up Next's next-episode choice (``upnext/choose.py`` holds the rule).
+"""The mirror's rows for Up Next's next-episode choice (``next_episode_rule.py`` holds the rule).
 
 Three lookups, each on a primary key or an index: the show, its hidden/dropped marks, and the
 first episode after the current one. One episode row is enough: after a regular episode every

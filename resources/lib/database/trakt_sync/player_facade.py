@@ -10,7 +10,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, List, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...upnext.choose import NextEpisode
+    from .next_episode_rule import NextEpisode
 
 
 class PlayerWrites:
@@ -80,10 +80,10 @@ class PlayerWrites:
         self, show_id: int, season: int, number: int, now: Optional[datetime.datetime] = None
     ) -> Optional[NextEpisode]:
         """The episode Up Next offers after S``season``E``number`` of ``show_id`` (the rule is
-        ``upnext.choose.choose_next``), or None: the last aired one, the next not aired yet, the
+        ``next_episode_rule.choose_next``), or None: the last aired one, the next not aired yet, the
         show hidden from progress or dropped, or a show the mirror does not know."""
-        from ...upnext.choose import NextEpisode, choose_next
         from . import next_episode
+        from .next_episode_rule import NextEpisode, choose_next
 
         now = now or datetime.datetime.now(datetime.timezone.utc)
         with self._lock:
