@@ -216,3 +216,26 @@ def test_recent_keeps_the_last_fifty(db):
     assert stamps[-1] == now_iso(NOW - 25 * 3600 - 1800)
     assert sum(row["type"] == "movie" for row in rows) == 25
     assert len(db.recently_watched(limit=5)) == 5
+
+
+def test_the_command_line_words_the_days_and_the_plays():
+    from resources.lib import cli_upcoming
+
+    row = {"first_aired": "2026-12-07T01:30:00.000Z", "show_title": "Atlas", "season": 2,
+           "number": 3, "title": "Signal", "type": "episode"}  # fmt: skip
+    assert cli_upcoming.format_upcoming([row], NOW, tz=NEW_YORK_DECEMBER) == [
+        "Upcoming (1):", "  Today", "    20:30  Atlas S02E03: Signal"]  # fmt: skip
+    assert cli_upcoming.format_upcoming([row], NOW, tz=UTC) == [
+        "Upcoming (1):", "  Tomorrow", "    01:30  Atlas S02E03: Signal"]  # fmt: skip
+    assert cli_upcoming.format_upcoming([], NOW) == [
+        "Nothing airing in the next 14 days from the shows you watch"
+    ]
+    movie = {"type": "movie", "title": "Orbit", "year": 2020,
+             "last_watched_at": "2026-12-07T01:30:00.000Z"}  # fmt: skip
+    untitled = dict(row, title=None, last_watched_at="2026-12-06T10:00:00.000Z")
+    assert cli_upcoming.format_recent([movie, untitled], tz=NEW_YORK_DECEMBER) == [
+        "Recently watched (2):",
+        "  2026-12-06 20:30  Orbit (2020)",
+        "  2026-12-06 05:00  Atlas S02E03",
+    ]
+    assert cli_upcoming.format_recent([]) == ["Nothing watched yet"]
