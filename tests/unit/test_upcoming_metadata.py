@@ -35,7 +35,7 @@ def _show(conn, show_id, watched_days_ago, has_metadata=0, checked_days_ago=None
 
 def _needed(conn):
     ctx = SyncContext(client=None, should_abort=None, now=NOW)
-    ctx.aired_counts = {1: 10}  # the watched shows were fetched in this run
+    ctx.aired_counts = {9: 1}  # the watched shows were fetched in this run
     return metadata.shows_needing_metadata(conn, ctx)
 
 
@@ -54,12 +54,43 @@ def test_hidden_or_dropped_caught_up_shows_are_not_fetched(conn):
     assert _needed(conn) == [1]
 
 
-def test_a_followed_show_is_fetched_again_after_a_week_and_not_before(conn):
-    _show(conn, 1, watched_days_ago=20, has_metadata=1, checked_days_ago=8)
+def _listed(conn, show_id, *aired_days_ago):
+    """Metadata episodes of ``show_id`` (None: no air date yet), all watched but the unaired."""
+    for number, days in enumerate(aired_days_ago, start=1):
+        aired = None if days is None else now_iso(NOW - days * DAY)
+        plays = 1 if days is not None and days > 0 else 0
+        conn.execute(
+            "INSERT INTO episodes (show_id, season, number, first_aired, has_metadata, plays) "
+            "VALUES (?, 1, ?, ?, 1, ?)",
+            (show_id, number, aired, plays),
+        )
+
+
+def test_an_airing_followed_show_is_fetched_again_after_a_week_and_not_before(conn):
+    _show(conn, 1, watched_days_ago=20, has_metadata=1, checked_days_ago=14)
+    _listed(conn, 1, 30, 23, -5)  # one more episode next week
     _show(conn, 2, watched_days_ago=20, has_metadata=1, checked_days_ago=2)
+    _listed(conn, 2, 30, 23, -5)
     _show(conn, 3, watched_days_ago=metadata.FOLLOWING_DAYS + 1, has_metadata=1,
           checked_days_ago=30)  # fmt: skip
-    assert _needed(conn) == [1]
+    _listed(conn, 3, 100, 93, -5)
+    _show(conn, 4, watched_days_ago=20, has_metadata=1, checked_days_ago=14)
+    _listed(conn, 4, 60, 50, None)  # the season's last episode has no date yet
+    assert _needed(conn) == [1, 4]
+
+
+def test_the_weekly_refreshes_are_spread_over_a_week_by_show(conn):
+    for show_id in (7, 8, 13):  # due after 7, 8 and 13 days
+        _show(conn, show_id, watched_days_ago=20, has_metadata=1, checked_days_ago=7.5)
+        _listed(conn, show_id, 30, -5)
+    assert _needed(conn) == [7]
+    assert [metadata.refresh_interval(show) / DAY for show in (7, 8, 13)] == [7.0, 8.0, 13.0]
+
+
+def test_an_old_show_binged_lately_is_not_fetched_again(conn):
+    _show(conn, 1, watched_days_ago=3, has_metadata=1, checked_days_ago=30, aired=3)
+    _listed(conn, 1, 4000, 3993, 3986)  # ended ten years ago
+    assert _needed(conn) == []
 
 
 def test_episodes_not_aired_yet_are_kept_with_their_air_date(conn):
