@@ -11,10 +11,12 @@ front end words the heading from it and the date (strings.po, never here).
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 _UTC = datetime.timezone.utc
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
 
 # strings.po ids of the headings (worded by the caller's ``localize``: Kodi's or the CLI's).
 TODAY = 31664
@@ -42,13 +44,15 @@ class Day:
 
 def parse_utc(text: Any) -> Optional[datetime.datetime]:
     """``YYYY-MM-DDTHH:MM:SS[.mmm]Z`` (the mirror's form) -> an aware UTC datetime, else None."""
-    if not isinstance(text, str) or len(text) < 19:
+    # No strptime: in Kodi's reused Python interpreters it fails with "'NoneType' object is
+    # not callable" from the second call on (its lazy import of _strptime).
+    match = _ISO.match(text) if isinstance(text, str) else None
+    if match is None:
         return None
     try:
-        stamp = datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
+        return datetime.datetime(*(int(part) for part in match.groups()), tzinfo=_UTC)
+    except ValueError:  # 2026-13-40
         return None
-    return stamp.replace(tzinfo=_UTC)
 
 
 def to_local(moment: datetime.datetime, tz: Optional[datetime.tzinfo]) -> datetime.datetime:
