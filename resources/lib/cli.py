@@ -1,8 +1,9 @@
 """The add-on's core from a terminal: ``python -m resources.lib.cli <command>`` (repo root).
 
 Commands: auth, sync [--force], info, clear [--yes], rebuild [--yes], vacuum, migrate [--again],
-next-up, history, in-progress, watchlist; and browsing AIOStreams (``cli_browse.py``): connect,
-catalogs, catalog, search, show, streams (``--json`` for machine-readable output). Results go to
+next-up, history, in-progress, watchlist, upcoming, recent (``cli_upcoming.py``); and browsing
+AIOStreams (``cli_browse.py``): connect, catalogs, catalog, search, show, streams (``--json``
+for machine-readable output). Results go to
 stdout, logs and the progress bar to stderr (``-v`` for debug logs). Tokens and passwords are
 never printed.
 
@@ -33,6 +34,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 from . import cli_browse as browse
 from . import cli_support as support
+from . import cli_upcoming as upcoming
 from .cli_context import (
     DB_FILENAME,
     DEFAULT_API_URL,
@@ -111,6 +113,7 @@ COMMANDS: Dict[str, Callable[[Context], int]] = {
     "in-progress": cmd_in_progress,
     "watchlist": cmd_watchlist,
 }
+COMMANDS.update(upcoming.COMMANDS)
 COMMANDS.update(browse.COMMANDS)
 _HELP = {
     "auth": "authorise with Trakt (device code shown here)",
@@ -125,6 +128,7 @@ _HELP = {
     "in-progress": "list resume points",
     "watchlist": "list the watchlist",
 }
+_HELP.update(upcoming.HELP)
 _HELP.update(browse.HELP)
 
 

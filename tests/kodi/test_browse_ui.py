@@ -28,6 +28,7 @@ from resources.lib.database.trakt_sync import TraktSyncDatabase
 from sandbox.server import Sandbox
 from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
 from tests.support.kodi_playback import (
+    SHOW,
     boot_synced,
     breaking_bad_account,
     next_up_items,
@@ -52,6 +53,8 @@ PLUGIN = f"plugin://{ADDON_ID}/"
 SEARCH_RESULTS = PLUGIN + "?action=search_results&query=Breaking&type=series&new=1"
 NEXT_UP = PLUGIN + "?action=next_up"
 WIDGET_NEXT_UP = PLUGIN + "?action=next_up&widget=1"
+WIDGET_UPCOMING = PLUGIN + "?action=upcoming&widget=1"
+WIDGET_RECENT = PLUGIN + "?action=recently_watched&widget=1"
 PROPERTIES = ["art", "playcount", "season", "episode", "file", "title", "resume", "plot"]
 SIZES = {"poster": (300, 450), "background": (1280, 720), "logo": (400, 150),
          "thumb": (400, 225)}  # fmt: skip
@@ -234,6 +237,33 @@ def test_next_up_as_a_widget_path_opens_no_dialog_and_has_art(
         assert items[0]["plot"]
         assert kodi.current_window()["id"] == HOME_WINDOW_ID
         assert not info_boolean(kodi, "System.HasActiveModalDialog")
+    # Upcoming and Recently Watched as widgets (issue 12): an episode announced for the day
+    # after tomorrow is listed grey with its day, not playable; the last plays are playable.
+    _announce_episode_six(kodi)
+    upcoming = listing(kodi, WIDGET_UPCOMING)
+    assert len(upcoming) == 1 and "Breaking Bad S01E06: Finale" in upcoming[0]["label"], upcoming
+    assert upcoming[0]["label"].startswith("[COLOR FF808080]")
+    assert upcoming[0]["art"].get("poster") and "action=noop" in upcoming[0]["file"]
+    recent = listing(kodi, WIDGET_RECENT)
+    assert [item["label"] for item in recent] == [
+        "Breaking Bad S01E03: Episode 3", "Breaking Bad S01E02: Episode 2",
+        "Breaking Bad S01E01: Pilot"]  # fmt: skip
+    assert recent[0]["art"].get("poster") and "/play?" in recent[0]["file"]
+    assert kodi.current_window()["id"] == HOME_WINDOW_ID
+    assert not info_boolean(kodi, "System.HasActiveModalDialog")
     lines = kodi.addon_log_lines(mark)
     assert not any("Notified" in line or "Plugin route" in line for line in lines), lines
     assert_no_addon_tracebacks(kodi)
+
+
+def _announce_episode_six(kodi: KodiInstance) -> None:
+    """Season metadata as a sync would store it: S01E06 airs in two days."""
+    from resources.lib.database.connection import write_transaction
+    from resources.lib.database.trakt_sync.items import now_iso
+
+    with TraktSyncDatabase(str(db_path(kodi))) as db, write_transaction(db.connection):
+        db.connection.execute(
+            "INSERT INTO episodes (show_id, season, number, trakt_id, title, first_aired, "
+            "has_metadata) VALUES (?, 1, 6, 9006, 'Finale', ?, 1)",
+            (SHOW, now_iso(time.time() + 2 * 86400)),
+        )

@@ -87,6 +87,8 @@ def test_root_and_trakt_menu(kodi):
         "Trakt is not set up: select to sign in",
         "Next Up",
         "In Progress",
+        "Upcoming",
+        "Recently Watched",
         "Watchlist Movies",
         "Watchlist Shows",
         "Collection",

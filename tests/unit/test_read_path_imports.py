@@ -30,6 +30,8 @@ sys.path.insert(0, sys.argv[1])
 from resources.lib.database.trakt_sync import TraktSyncDatabase
 db = TraktSyncDatabase(sys.argv[2])
 db.next_up(), db.in_progress(), db.watchlist("movie"), db.watchlist("show"), db.counts()
+db.upcoming(), db.recently_watched()
+from resources.lib.browse import upcoming_days
 db.close()
 print(json.dumps(sorted(sys.modules)))
 """

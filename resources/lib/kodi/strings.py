@@ -184,3 +184,15 @@ _by_sign_in_code = {
 def sign_in_reason_id(code: str) -> int:
     """The string that words a ``aiostreams.signin`` code (the refusal text otherwise)."""
     return _by_sign_in_code.get(code, 31119)
+
+
+# h26-upcoming: Trakt -> Upcoming and Recently Watched (the day headings' ids are in
+# browse/upcoming_days.py, which the command line words too).
+UPCOMING = 31660
+RECENTLY_WATCHED = 31661
+UPCOMING_EMPTY = 31662
+RECENTLY_WATCHED_EMPTY = 31663
+UPCOMING_ENTRY = 31674
+UPCOMING_WIDGET_ENTRY = 31675
+EPISODE_CODE_LABEL = 31676
+EPISODE_CODE_LABEL_UNTITLED = 31677

@@ -143,6 +143,8 @@ ROUTES: Dict[str, Callable[[int, Params], None]] = {
     "trakt": _view("views_trakt", "trakt_menu"),
     "next_up": _paged("next_up"),
     "in_progress": _paged("in_progress"),
+    "upcoming": _with_params("views_upcoming", "upcoming"),
+    "recently_watched": _with_params("views_upcoming", "recently_watched"),
     "watchlist_movies": _paged("watchlist", "movie"),
     "watchlist_shows": _paged("watchlist", "show"),
     "collection": _paged("collection"),

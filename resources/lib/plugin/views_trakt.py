@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 MENU = (
     (strings.NEXT_UP, "next_up"),
     (strings.IN_PROGRESS, "in_progress"),
+    (strings.UPCOMING, "upcoming"),  # h26-upcoming
+    (strings.RECENTLY_WATCHED, "recently_watched"),
     (strings.WATCHLIST_MOVIES, "watchlist_movies"),
     (strings.WATCHLIST_SHOWS, "watchlist_shows"),
     (texts.COLLECTION, "collection"),

@@ -68,3 +68,20 @@ class BrowseReads:
 
         with self._lock:
             return browse_reads.collection(self._conn)
+
+    @_reports_damage
+    def upcoming(self, now: Optional[float] = None, days: int = 14) -> List[Dict[str, Any]]:
+        """Episodes of the watched shows airing in ``(now, now + days]``, soonest first; hidden
+        and dropped shows left out (``upcoming.upcoming``)."""
+        from . import upcoming
+
+        with self._lock:
+            return upcoming.upcoming(self._conn, now=now, days=days)
+
+    @_reports_damage
+    def recently_watched(self, limit: int = 50) -> List[Dict[str, Any]]:
+        """The last ``limit`` episodes and movies watched, newest first, one row per item."""
+        from . import upcoming
+
+        with self._lock:
+            return upcoming.recently_watched(self._conn, limit=limit)

@@ -11,7 +11,15 @@ only for shows that need it (:func:`shows_needing_metadata`):
 - shows for which the watched data just fetched reports more aired episodes than the metadata
   knows (new episodes aired). The watched shows are re-fetched at least once a day (see
   ``engine.FULL_REFRESH_SECONDS``), which is how airing shows stay fresh without a request per
-  show per day.
+  show per day;
+- for Upcoming (``upcoming.py``), the shows the user follows: watched within the last
+  :data:`FOLLOWING_DAYS` days and neither hidden from progress nor dropped (Upcoming leaves
+  those out). Such a show without metadata is fetched once, even when caught up (its episodes
+  not aired yet are what Upcoming lists); with metadata, it is fetched again once its list is
+  :func:`refresh_interval` old (a week or more) if the list shows it airing (an episode aired within
+  :data:`FOLLOWING_DAYS` days, still to come, or with no date yet), so a moved air date or a
+  newly listed episode appears before it airs. An old show binged lately is not refreshed. A
+  season announced after a long break shows up once its first episode has aired (the rule above).
 
 A failed fetch leaves the show ``metadata_pending``: a transient error (5xx, 429, network, bad
 JSON) is retried by the next sync, a 404 after :data:`RETRY_NOT_FOUND_SECONDS`. Each show is
@@ -48,10 +56,19 @@ PARALLEL_FETCHES = 4
 # Fetched (or in flight) but not yet written: lets the fetches started early, while the other
 # lists are still being synced, run ahead of the writer (a few MB at most).
 FETCH_AHEAD = 32
+# Upcoming: a show watched within this many days counts as followed (caught up or not).
+FOLLOWING_DAYS = 90
+FOLLOWING_REFRESH_SECONDS = 7 * 24 * 3600.0
 _LATER = (
     "SELECT trakt_id FROM hidden WHERE media_type = 'show' AND section IN "
     "('progress_watched', 'dropped')"
 )
+
+
+def refresh_interval(show_id: int) -> float:
+    """Seconds before a followed show's list is fetched again: 7 to 13 days by show, so the
+    shows a first sync fetched together come due on different days, not in one weekly burst."""
+    return FOLLOWING_REFRESH_SECONDS * (1 + (show_id % 7) / 7.0)
 
 
 def shows_needing_metadata(conn: sqlite3.Connection, ctx: SyncContext) -> List[int]:
@@ -69,24 +86,33 @@ def shows_needing_metadata(conn: sqlite3.Connection, ctx: SyncContext) -> List[i
         return sorted(needed)  # the watched data did not change in this run
     rows = conn.execute(
         "SELECT s.trakt_id, s.has_metadata, s.metadata_checked_ts, s.aired_episodes, "
-        " s.completed_episodes, s.metadata_pending, "
+        " s.completed_episodes, s.metadata_pending, s.last_watched_at, "
         " COALESCE(SUM(e.season > 0 AND e.has_metadata = 1 AND e.first_aired <= ?), 0) "
         "   AS aired_known, "
-        " COALESCE(SUM(e.plays > 0 AND e.has_metadata = 0), 0) AS unknown_watched "
+        " COALESCE(SUM(e.plays > 0 AND e.has_metadata = 0), 0) AS unknown_watched, "
+        " COALESCE(SUM(e.has_metadata = 1 AND (e.first_aired IS NULL OR e.first_aired > ?)), 0) "
+        "   AS airing_known "
         "FROM shows s LEFT JOIN episodes e ON e.show_id = s.trakt_id GROUP BY s.trakt_id",
-        (now_iso(now),),
+        (now_iso(now), now_iso(now - FOLLOWING_DAYS * 86400.0)),
     ).fetchall()
+    following_since = now_iso(now - FOLLOWING_DAYS * 86400.0)
+    left_out = {row[0] for row in conn.execute(_LATER)}
     for row in rows:
         show_id = row["trakt_id"]
         if row["metadata_pending"]:
             continue
         aired = row["aired_episodes"]
+        checked = row["metadata_checked_ts"]
+        followed = (row["last_watched_at"] or "") >= following_since and show_id not in left_out
+        due = checked is None or now - checked >= refresh_interval(show_id)
+        if followed and due and (not row["has_metadata"] or row["airing_known"]):
+            needed.add(show_id)  # Upcoming: its episodes not aired yet (see the docstring)
+            continue
         if not row["has_metadata"]:
-            # Every aired episode watched: no Next Up, so no metadata needed until that changes.
+            # Every aired episode watched: no Next Up, so no metadata needed until that changes
+            # (unless followed, above: Upcoming lists its episodes to come).
             complete = aired is not None and row["completed_episodes"] >= aired
-            if not complete and (
-                row["metadata_checked_ts"] is None or show_id in ctx.touched_shows
-            ):
+            if not complete and (checked is None or show_id in ctx.touched_shows):
                 needed.add(show_id)
             continue
         if show_id in ctx.touched_shows and row["unknown_watched"]:
