@@ -106,3 +106,14 @@ def test_episodes_not_aired_yet_are_kept_with_their_air_date(conn):
         "SELECT number, first_aired FROM episodes WHERE show_id = 1 ORDER BY number"
     ).fetchall()
     assert [tuple(row) for row in rows] == [(1, now_iso(NOW - 9 * DAY)), (2, future), (3, None)]
+
+
+def test_shows_fetched_for_upcoming_alone_are_capped_per_run_most_recent_first(conn):
+    count = metadata.FOLLOWING_PER_RUN + 5
+    for show_id in range(1, count + 1):
+        _show(conn, show_id, watched_days_ago=show_id / 10.0)  # show 1 watched most recently
+    _show(conn, 500, watched_days_ago=50, aired=10)
+    conn.execute("UPDATE shows SET completed_episodes = 4 WHERE trakt_id = 500")  # has Next Up
+    needed = _needed(conn)
+    assert 500 in needed  # Next Up's own need is never capped
+    assert sorted(s for s in needed if s != 500) == list(range(1, metadata.FOLLOWING_PER_RUN + 1))

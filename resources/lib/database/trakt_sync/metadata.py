@@ -59,6 +59,11 @@ FETCH_AHEAD = 32
 # Upcoming: a show watched within this many days counts as followed (caught up or not).
 FOLLOWING_DAYS = 90
 FOLLOWING_REFRESH_SECONDS = 7 * 24 * 3600.0
+# At most this many shows per run are fetched for Upcoming alone (most recently watched first;
+# the rest come in later runs). Without it the large account's first sync made 994 requests:
+# past the 950 GETs a 1,000-per-300-s window leaves to background work, so it waited for a
+# second window (304 s instead of about 40).
+FOLLOWING_PER_RUN = 60
 _LATER = (
     "SELECT trakt_id FROM hidden WHERE media_type = 'show' AND section IN "
     "('progress_watched', 'dropped')"
@@ -96,6 +101,7 @@ def shows_needing_metadata(conn: sqlite3.Connection, ctx: SyncContext) -> List[i
         (now_iso(now), now_iso(now - FOLLOWING_DAYS * 86400.0)),
     ).fetchall()
     following_since = now_iso(now - FOLLOWING_DAYS * 86400.0)
+    upcoming_only: Dict[int, str] = {}
     left_out = {row[0] for row in conn.execute(_LATER)}
     for row in rows:
         show_id = row["trakt_id"]
@@ -105,20 +111,22 @@ def shows_needing_metadata(conn: sqlite3.Connection, ctx: SyncContext) -> List[i
         checked = row["metadata_checked_ts"]
         followed = (row["last_watched_at"] or "") >= following_since and show_id not in left_out
         due = checked is None or now - checked >= refresh_interval(show_id)
-        if followed and due and (not row["has_metadata"] or row["airing_known"]):
-            needed.add(show_id)  # Upcoming: its episodes not aired yet (see the docstring)
-            continue
         if not row["has_metadata"]:
             # Every aired episode watched: no Next Up, so no metadata needed until that changes
-            # (unless followed, above: Upcoming lists its episodes to come).
+            # (unless followed, below: Upcoming lists its episodes to come).
             complete = aired is not None and row["completed_episodes"] >= aired
             if not complete and (checked is None or show_id in ctx.touched_shows):
                 needed.add(show_id)
-            continue
-        if show_id in ctx.touched_shows and row["unknown_watched"]:
+        elif show_id in ctx.touched_shows and row["unknown_watched"]:
             needed.add(show_id)
         elif show_id in ctx.aired_counts and (ctx.aired_counts[show_id] or 0) > row["aired_known"]:
             needed.add(show_id)  # Trakt knows of newly aired episodes
+        if show_id not in needed and followed and due:
+            if not row["has_metadata"] or row["airing_known"]:
+                # Upcoming alone: its episodes not aired yet (see the docstring), capped below
+                upcoming_only[show_id] = row["last_watched_at"] or ""
+    latest = sorted(upcoming_only, key=lambda show: (upcoming_only[show], show), reverse=True)
+    needed.update(latest[:FOLLOWING_PER_RUN])
     return _in_fetch_order(conn, needed)
 
 
