@@ -1,0 +1,204 @@
+"""The user's own ratings (1-10): the outbox kinds ``rate`` / ``unrate`` and the list reads.
+
+The ``ratings`` table is keyed by (media_type, trakt_id) and holds ``show_id``, ``season`` and
+``number`` for episodes, so an episode is found by either. A rating queued for an episode whose
+own Trakt id the mirror does not know is stored under a derived negative key (like the
+collection's episodes); the next pull of the unit replaces it with Trakt's row.
+
+Coalescing (only rows never sent, ``state = 'pending'``): a newer rating of an item replaces an
+older queued one, and the new row keeps the rating Trakt had before the first of them
+(``before_rating``, what a 420 restores). A change that ends where Trakt already is (rating an
+item unrated on Trakt and then removing it, or going back to Trakt's own rating) queues nothing.
+
+Reads: :func:`ratings_for` gives the ratings of one list page in ONE query.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .outbox_rows import PENDING, RATE, UNRATE, LocalAction
+
+RATINGS_PATH = "/sync/ratings"
+REMOVE_PATH = "/sync/ratings/remove"
+_CHUNK = 400
+
+# (media_type, trakt_id, show_id, season, number): how a list row names its item.
+RatingKey = Tuple[str, Optional[int], Optional[int], Optional[int], Optional[int]]
+
+
+def _episode_id(conn: sqlite3.Connection, action: LocalAction) -> int:
+    """The episode's Trakt id: the action's, the mirror's metadata, or a derived negative key."""
+    if action.trakt_id:
+        return int(action.trakt_id)
+    found = conn.execute(
+        "SELECT trakt_id FROM episodes WHERE show_id = ? AND season = ? AND number = ? "
+        "AND trakt_id IS NOT NULL",
+        (action.show_id, action.season, action.number),
+    ).fetchone()
+    if found:
+        return int(found[0])
+    return -(
+        int(action.show_id or 0) * 100000 + int(action.season or 0) * 1000 + int(action.number or 0)
+    )
+
+
+def _where(action: LocalAction) -> Tuple[str, Tuple[Any, ...]]:
+    if action.media_type == "episode":
+        where = "media_type = 'episode' AND ((show_id = ? AND season = ? AND number = ?)"
+        params: Tuple[Any, ...] = (action.show_id, action.season, action.number)
+        if action.trakt_id:
+            return where + " OR trakt_id = ?)", params + (action.trakt_id,)
+        return where + ")", params
+    return "media_type = ? AND trakt_id = ?", (action.media_type, action.trakt_id)
+
+
+def current_rating(conn: sqlite3.Connection, action: LocalAction) -> Optional[int]:
+    where, params = _where(action)
+    select = "SELECT rating FROM ratings WHERE " + where  # noqa: S608 - fixed text
+    found = conn.execute(select, params).fetchone()
+    return int(found[0]) if found else None
+
+
+def set_rating(
+    conn: sqlite3.Connection, action: LocalAction, rating: Optional[int], stamp: Optional[str]
+) -> None:
+    """Put ``rating`` (None: no rating) on the item in the mirror."""
+    where, params = _where(action)
+    conn.execute("DELETE FROM ratings WHERE " + where, params)  # noqa: S608 - fixed text
+    if rating is None:
+        return
+    if action.media_type == "episode":
+        trakt_id = _episode_id(conn, action)
+        title = conn.execute(
+            "SELECT title FROM shows WHERE trakt_id = ?", (action.show_id,)
+        ).fetchone()
+    else:
+        trakt_id = int(action.trakt_id or 0)
+        table = "movies" if action.media_type == "movie" else "shows"
+        select = "SELECT title FROM " + table + " WHERE trakt_id = ?"  # noqa: S608 - fixed names
+        title = conn.execute(select, (trakt_id,)).fetchone()
+    conn.execute(
+        "INSERT OR REPLACE INTO ratings (media_type, trakt_id, rating, rated_at, title, year, "
+        "show_id, season, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            action.media_type,
+            trakt_id,
+            int(rating),
+            stamp,
+            title[0] if title else action.title,
+            action.year,
+            action.show_id,
+            action.season,
+            action.number,
+        ),
+    )
+
+
+def apply(conn: sqlite3.Connection, action: LocalAction, stamp: str) -> None:
+    """A ``rate`` / ``unrate`` on the mirror (queued, or re-applied after a pull)."""
+    set_rating(conn, action, action.rating if action.kind == RATE else None, stamp)
+
+
+def coalesce(conn: sqlite3.Connection, action: LocalAction, payload: Dict[str, Any]) -> bool:
+    """Inside the queueing transaction, after the change was applied: drop the item's queued,
+    never-sent ratings (this one is newer). ``payload`` gets the rating Trakt had before the
+    first of them. False: the net change is nothing, queue no row."""
+    queued = conn.execute(
+        "SELECT id, payload FROM outbox WHERE item_key = ? AND state = ? ORDER BY id",
+        (action.item_key, PENDING),
+    ).fetchall()
+    if queued:
+        try:
+            first = json.loads(queued[0][1])
+        except (TypeError, ValueError):
+            first = {}
+        if isinstance(first, dict) and "before_rating" in first:
+            payload["before_rating"] = first.get("before_rating")
+        conn.executemany("DELETE FROM outbox WHERE id = ?", [(row[0],) for row in queued])
+        trakt_has = payload.get("before_rating")
+        wanted = action.rating if action.kind == RATE else None
+        if trakt_has == wanted:
+            return False
+    return True
+
+
+def undo(conn: sqlite3.Connection, action: LocalAction, payload: Dict[str, Any]) -> None:
+    """A refused ``rate``: the mirror goes back to the rating Trakt has."""
+    before = payload.get("before_rating")
+    set_rating(conn, action, int(before) if isinstance(before, int) else None, None)
+
+
+def body(action: LocalAction, rated_at: str) -> Tuple[str, Dict[str, Any]]:
+    """(path, body) of the Trakt write: ``POST /sync/ratings`` with ``rating`` and
+    ``rated_at``, or ``POST /sync/ratings/remove``. An episode is named by its own Trakt id when
+    known, else by show, season and number."""
+    extra: Dict[str, Any] = {}
+    path = REMOVE_PATH
+    if action.kind == RATE:
+        extra = {"rating": action.rating, "rated_at": rated_at}
+        path = RATINGS_PATH
+    if action.media_type == "movie":
+        return path, {"movies": [dict({"ids": {"trakt": action.trakt_id}}, **extra)]}
+    if action.media_type == "show":
+        return path, {"shows": [dict({"ids": {"trakt": action.trakt_id}}, **extra)]}
+    if action.trakt_id:
+        return path, {"episodes": [dict({"ids": {"trakt": action.trakt_id}}, **extra)]}
+    episode = dict({"number": action.number}, **extra)
+    season = {"number": action.season, "episodes": [episode]}
+    return path, {"shows": [{"ids": {"trakt": action.show_id}, "seasons": [season]}]}
+
+
+# -- reads ---------------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def ratings_for(conn: sqlite3.Connection, keys: Sequence[RatingKey]) -> List[Optional[int]]:
+    """The user's rating of each item (None: not rated), in the order of ``keys``; one query
+    for a page (one per 400 ids beyond that). Episodes match by Trakt id or by show and
+    numbers, seasons by show and number, movies and shows by Trakt id."""
+    ids = sorted({int(k[1]) for k in keys if _int(k[1])})
+    shows = sorted({int(k[2]) for k in keys if k[0] in ("episode", "season") and _int(k[2])})
+    by_id: Dict[Tuple[str, int], int] = {}
+    by_numbers: Dict[Tuple[str, int, int, Optional[int]], int] = {}
+    for start in range(0, max(len(ids), len(shows)), _CHUNK):
+        id_part, show_part = ids[start : start + _CHUNK], shows[start : start + _CHUNK]
+        clauses, params = [], []  # type: List[str], List[Any]
+        if id_part:
+            clauses.append("trakt_id IN (%s)" % ",".join("?" * len(id_part)))
+            params.extend(id_part)
+        if show_part:
+            clauses.append(
+                "(media_type IN ('episode', 'season') AND show_id IN (%s))"
+                % ",".join("?" * len(show_part))
+            )
+            params.extend(show_part)
+        select = (
+            "SELECT media_type, trakt_id, show_id, season, number, rating FROM ratings WHERE "  # noqa: S608 - placeholders only
+            + " OR ".join(clauses)
+        )
+        for media_type, trakt_id, show_id, season, number, rating in conn.execute(select, params):
+            by_id[(media_type, int(trakt_id))] = int(rating)
+            if show_id is not None and season is not None:
+                by_numbers[(media_type, int(show_id), int(season), _int(number))] = int(rating)
+    found: List[Optional[int]] = []
+    for media_type, trakt_id, show_id, season, number in keys:
+        rating = by_id.get((media_type, int(trakt_id))) if _int(trakt_id) else None
+        if rating is None and media_type in ("episode", "season") and _int(show_id):
+            numbers = _int(number) if media_type == "episode" else None
+            if _int(season) is not None:
+                rating = by_numbers.get((media_type, int(show_id), int(season), numbers))
+        found.append(rating)
+    return found
+
+
+__all__ = ["RATE", "UNRATE", "RatingKey", "apply", "body", "coalesce", "current_rating",
+           "ratings_for", "set_rating", "undo"]  # fmt: skip
