@@ -184,3 +184,12 @@ _by_sign_in_code = {
 def sign_in_reason_id(code: str) -> int:
     """The string that words a ``aiostreams.signin`` code (the refusal text otherwise)."""
     return _by_sign_in_code.get(code, 31119)
+
+
+# h27-ratings: the user's own ratings (shown in lists, Rate..., the prompt after playback)
+YOUR_RATING = 31700
+RATE = 31701
+RATE_REMOVE = 31702
+RATE_CURRENT = 31703
+RATE_HEADING = 31704
+LIMIT_RATINGS_FREE = 31705

@@ -103,6 +103,7 @@ def media_entry(item: Item) -> Entry:
         art=art_dict(item.art),
         unique_ids=_ids(item.imdb_id, item.mark.trakt_id),
         total_seconds=total,
+        user_rating=item.mark.rating,
     )
     if item.is_movie:
         url = play_url(
@@ -201,6 +202,7 @@ def episode_entry(show: Item, episode: Episode) -> Entry:
         label2=label2,
         art=art_dict(episode.art, episode=True),
         properties=properties,
+        user_rating=mark.rating,
     )
     from resources.lib.plugin.context_menu import episode_entries
 
