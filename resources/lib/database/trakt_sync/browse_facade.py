@@ -51,6 +51,14 @@ class BrowseReads:
             return ratings.ratings_for(self._conn, keys)
 
     @_reports_damage
+    def last_episode_number(self, show_id: int, season: int) -> Optional[int]:
+        """The highest episode number the mirror knows in a season (the season's finale)."""
+        from . import ratings
+
+        with self._lock:
+            return ratings.last_episode_number(self._conn, show_id, season)
+
+    @_reports_damage
     def states_by_imdb(self, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
         from . import browse_reads
 

@@ -200,5 +200,13 @@ def ratings_for(conn: sqlite3.Connection, keys: Sequence[RatingKey]) -> List[Opt
     return found
 
 
+def last_episode_number(conn: sqlite3.Connection, show_id: int, season: int) -> Optional[int]:
+    """The highest episode number the mirror knows in one season (None: none known)."""
+    found = conn.execute(
+        "SELECT MAX(number) FROM episodes WHERE show_id = ? AND season = ?", (show_id, season)
+    ).fetchone()
+    return int(found[0]) if found and found[0] is not None else None
+
+
 __all__ = ["RATE", "UNRATE", "RatingKey", "apply", "body", "coalesce", "current_rating",
-           "ratings_for", "set_rating", "undo"]  # fmt: skip
+           "last_episode_number", "ratings_for", "set_rating", "undo"]  # fmt: skip
