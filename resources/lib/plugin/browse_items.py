@@ -137,8 +137,10 @@ def media_entry(item: Item) -> Entry:
             **common,
         )
     from resources.lib.plugin.context_menu import item_entries
+    from resources.lib.plugin.rate_menu import item_entries as rate_entries
 
-    entry.context_menu = [(localize(label), cmd) for label, cmd in item_entries(item)]
+    found = item_entries(item) + rate_entries(item)
+    entry.context_menu = [(localize(label), cmd) for label, cmd in found]
     return entry
 
 
@@ -205,8 +207,10 @@ def episode_entry(show: Item, episode: Episode) -> Entry:
         user_rating=mark.rating,
     )
     from resources.lib.plugin.context_menu import episode_entries
+    from resources.lib.plugin.rate_menu import episode_entries as rate_entries
 
-    entry.context_menu = [(localize(text), cmd) for text, cmd in episode_entries(show, episode)]
+    found = episode_entries(show, episode) + rate_entries(show, episode)
+    entry.context_menu = [(localize(text), cmd) for text, cmd in found]
     return entry
 
 
