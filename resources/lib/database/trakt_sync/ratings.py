@@ -40,9 +40,7 @@ def _episode_id(conn: sqlite3.Connection, action: LocalAction) -> int:
     ).fetchone()
     if found:
         return int(found[0])
-    return -(
-        int(action.show_id or 0) * 100000 + int(action.season or 0) * 1000 + int(action.number or 0)
-    )
+    return int(derived_key(action.show_id, action.season, action.number) or 0)
 
 
 def _where(action: LocalAction) -> Tuple[str, Tuple[Any, ...]]:
@@ -161,42 +159,67 @@ def _int(value: Any) -> Optional[int]:
         return None
 
 
+def derived_key(show_id: Any, season: Any, number: Any) -> Optional[int]:
+    """The negative key of an episode rated before the mirror knew its own Trakt id."""
+    show, season_number, episode = _int(show_id), _int(season), _int(number)
+    if not show or season_number is None or not episode:
+        return None
+    return -(show * 100000 + season_number * 1000 + episode)
+
+
 def ratings_for(conn: sqlite3.Connection, keys: Sequence[RatingKey]) -> List[Optional[int]]:
-    """The user's rating of each item (None: not rated), in the order of ``keys``; one query
-    for a page (one per 400 ids beyond that). Episodes match by Trakt id or by show and
-    numbers, seasons by show and number, movies and shows by Trakt id."""
-    ids = sorted({int(k[1]) for k in keys if _int(k[1])})
-    shows = sorted({int(k[2]) for k in keys if k[0] in ("episode", "season") and _int(k[2])})
-    by_id: Dict[Tuple[str, int], int] = {}
-    by_numbers: Dict[Tuple[str, int, int, Optional[int]], int] = {}
-    for start in range(0, max(len(ids), len(shows)), _CHUNK):
-        id_part, show_part = ids[start : start + _CHUNK], shows[start : start + _CHUNK]
-        clauses, params = [], []  # type: List[str], List[Any]
-        if id_part:
-            clauses.append("trakt_id IN (%s)" % ",".join("?" * len(id_part)))
-            params.extend(id_part)
-        if show_part:
-            clauses.append(
-                "(media_type IN ('episode', 'season') AND show_id IN (%s))"
-                % ",".join("?" * len(show_part))
-            )
-            params.extend(show_part)
+    """The user's rating of each item (None: not rated), in the order of ``keys``.
+
+    One query for a list page (one per 400 ids beyond that), on the table's primary key: items
+    match by Trakt id, an episode also by the key a queued rating gets when the mirror did not
+    know the episode's id. Only an episode named without its own Trakt id (a season page's) adds
+    a read by show and numbers."""
+    wanted: Dict[Tuple[str, int], None] = {}
+    by_numbers = []
+    for media_type, trakt_id, show_id, season, number in keys:
+        if _int(trakt_id):
+            wanted[(media_type, int(trakt_id))] = None
+        if media_type == "episode":
+            derived = derived_key(show_id, season, number)
+            if derived is not None:
+                wanted[("episode", derived)] = None
+                if not _int(trakt_id):
+                    by_numbers.append((int(show_id), int(season), int(number)))
+    ids = sorted({trakt_id for _, trakt_id in wanted})
+    found_by_id: Dict[Tuple[str, int], int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start : start + _CHUNK]
         select = (
-            "SELECT media_type, trakt_id, show_id, season, number, rating FROM ratings WHERE "  # noqa: S608 - placeholders only
-            + " OR ".join(clauses)
+            "SELECT media_type, trakt_id, rating FROM ratings WHERE media_type IN "  # noqa: S608 - placeholders only
+            "('movie', 'show', 'season', 'episode') AND trakt_id IN (%s)"
+            % ",".join("?" * len(part))
         )
-        for media_type, trakt_id, show_id, season, number, rating in conn.execute(select, params):
-            by_id[(media_type, int(trakt_id))] = int(rating)
-            if show_id is not None and season is not None:
-                by_numbers[(media_type, int(show_id), int(season), _int(number))] = int(rating)
+        for media_type, trakt_id, rating in conn.execute(select, part):
+            found_by_id[(media_type, int(trakt_id))] = int(rating)
+    found_by_numbers = _episodes_by_numbers(conn, by_numbers)
     found: List[Optional[int]] = []
     for media_type, trakt_id, show_id, season, number in keys:
-        rating = by_id.get((media_type, int(trakt_id))) if _int(trakt_id) else None
-        if rating is None and media_type in ("episode", "season") and _int(show_id):
-            numbers = _int(number) if media_type == "episode" else None
-            if _int(season) is not None:
-                rating = by_numbers.get((media_type, int(show_id), int(season), numbers))
+        rating = found_by_id.get((media_type, int(trakt_id))) if _int(trakt_id) else None
+        if rating is None and media_type == "episode":
+            derived = derived_key(show_id, season, number)
+            rating = found_by_id.get(("episode", derived)) if derived is not None else None
+            if rating is None and derived is not None and not _int(trakt_id):
+                rating = found_by_numbers.get((int(show_id), int(season), int(number)))
         found.append(rating)
+    return found
+
+
+def _episodes_by_numbers(
+    conn: sqlite3.Connection, wanted: Sequence[Tuple[int, int, int]]
+) -> Dict[Tuple[int, int, int], int]:
+    found: Dict[Tuple[int, int, int], int] = {}
+    for show_id in sorted({show for show, _, _ in wanted}):
+        for season, number, rating in conn.execute(
+            "SELECT season, number, rating FROM ratings WHERE media_type = 'episode' "
+            "AND show_id = ? AND season IS NOT NULL AND number IS NOT NULL",
+            (show_id,),
+        ):
+            found[(show_id, int(season), int(number))] = int(rating)
     return found
 
 
@@ -209,4 +232,4 @@ def last_episode_number(conn: sqlite3.Connection, show_id: int, season: int) -> 
 
 
 __all__ = ["RATE", "UNRATE", "RatingKey", "apply", "body", "coalesce", "current_rating",
-           "last_episode_number", "ratings_for", "set_rating", "undo"]  # fmt: skip
+           "derived_key", "last_episode_number", "ratings_for", "set_rating", "undo"]  # fmt: skip
