@@ -188,6 +188,9 @@ def apply_mutation(app: Any, args: Dict[str, Any]) -> Dict[str, Any]:
         if rating is not None and not (isinstance(rating, int) and 1 <= rating <= 10):
             raise ApiError(400, {"error": "rating must be 1-10 or null"})
         return {"rated": state.rate([(_target(state, args), rating)])}
+    if op == "ratings_limit":  # a free account's ratings (10,000 on Trakt), lowered for tests
+        state.free_ratings_limit = max(1, int(args.get("items") or 10000))
+        return {"free_ratings_limit": state.free_ratings_limit}
     if isinstance(op, str) and op.startswith("list_"):
         from .routes_userlists import apply_list_mutation  # lists live in their own modules
 

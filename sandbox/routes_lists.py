@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 from . import bodyitems
 from .catalog import Episode, Movie, Season, Show, episode_json, movie_json, season_json, show_json
 from .state import HIDDEN_SECTIONS, WatchlistEntry, kind_of
-from .timeutil import iso
+from .timeutil import iso, parse_time
 from .web import ApiError, Request, Response, json_response, paginate, routes
 
 _SECTION_RE = "(?P<section>{})".format("|".join(HIDDEN_SECTIONS))
@@ -270,21 +270,74 @@ def ratings(request: Request, app: Any) -> Response:
     return paginate(request, rows, render)
 
 
+FREE_RATINGS = 10000  # Trakt's free-account ratings (2026); ``ratings_limit`` lowers it
+VIP_RATINGS = 20000
+
+
+def _rating_targets(app: Any, body: Dict[str, Any], add: bool) -> Any:
+    """[(item, rating, entry)] a ratings body names, with Trakt's nesting: a show entry with
+    ``seasons`` names those seasons (a season with ``episodes``: those episodes), each with its
+    own ``rating``; a show with a ``rating`` of its own is rated too. And ``not_found``."""
+    found, not_found = bodyitems.resolve(app.state.catalog, body)
+    targets = []
+    for kind, obj, entry in found:
+        wanted = entry.get("seasons") if kind == "show" else None
+        if not wanted or entry.get("rating") is not None:
+            targets.append((obj, entry.get("rating"), entry))
+        for season_entry in wanted or []:
+            season = obj.seasons.get(int(season_entry.get("number", -1)))
+            if season is None:
+                not_found["seasons"].append(season_entry)
+                continue
+            episodes = season_entry.get("episodes")
+            if not episodes or season_entry.get("rating") is not None:
+                targets.append((season, season_entry.get("rating"), season_entry))
+            for episode_entry in episodes or []:
+                episode = season.episodes.get(int(episode_entry.get("number", -1)))
+                if episode is None:
+                    not_found["episodes"].append(episode_entry)
+                else:
+                    targets.append((episode, episode_entry.get("rating"), episode_entry))
+    if add:
+        for _, rating, _ in targets:
+            if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 10:
+                raise ApiError(400, {"error": "rating must be an integer 1-10"})
+    return targets, not_found
+
+
+def ratings_limit(app: Any) -> int:
+    if app.state.user.get("vip"):
+        return VIP_RATINGS
+    return int(getattr(app.state, "free_ratings_limit", FREE_RATINGS))
+
+
 @routes.route("POST", "/sync/ratings", auth=True)
 def ratings_add(request: Request, app: Any) -> Response:
-    found, not_found = bodyitems.resolve(app.state.catalog, request.json_object())
-    pairs = []
-    for _, obj, entry in found:
-        rating = entry.get("rating")
-        if not isinstance(rating, int) or not 1 <= rating <= 10:
-            raise ApiError(400, {"error": "rating must be an integer 1-10"})
-        pairs.append((obj, rating))
-    added = app.state.rate(pairs)
+    state = app.state
+    targets, not_found = _rating_targets(app, request.json_object(), add=True)
+    new = {obj.trakt for obj, _, _ in targets if obj.trakt not in state.ratings}
+    limit = ratings_limit(app)
+    if new and len(state.ratings) + len(new) > limit:
+        raise ApiError(
+            420,
+            {"error": "account limit exceeded"},
+            headers={"X-Upgrade-URL": "https://trakt.tv/vip",
+                     "X-VIP-User": "true" if state.user.get("vip") else "false",
+                     "X-Account-Limit": str(limit)},
+        )  # fmt: skip
+    added = state.rate([(obj, rating) for obj, rating, _ in targets])
+    for obj, rating, entry in targets:  # Trakt keeps the rated_at it is sent
+        if entry.get("rated_at"):
+            try:
+                stamp = parse_time(entry["rated_at"])
+            except ValueError as exc:
+                raise ApiError(400, {"error": str(exc)}) from exc
+            state.ratings[obj.trakt] = (int(rating), stamp)
     return json_response({"added": added, "not_found": not_found}, 201)
 
 
 @routes.route("POST", "/sync/ratings/remove", auth=True)
 def ratings_remove(request: Request, app: Any) -> Response:
-    found, not_found = bodyitems.resolve(app.state.catalog, request.json_object())
-    deleted = app.state.rate([(obj, None) for _, obj, _ in found])
+    targets, not_found = _rating_targets(app, request.json_object(), add=False)
+    deleted = app.state.rate([(obj, None) for obj, _, _ in targets])
     return json_response({"deleted": deleted, "not_found": not_found})

@@ -35,12 +35,12 @@ def test_menu_entries_point_at_the_context_route():
     row = {"type": "episode", "show_trakt_id": 5, "season": 1, "number": 2, "trakt_id": 77,
            "progress": 10.0}  # fmt: skip
     entries = menu_entries(row, "next_up")
-    # watched, hide, watchlist the show, remove resume, add to / remove from a list
-    assert len(entries) == 6
+    # watched, hide, watchlist the show, remove resume, add to / remove from a list, rate
+    assert len(entries) == 7
     assert all(cmd.startswith("RunPlugin(plugin://plugin.video.aiostreams/?action=context&op=")
                for _, cmd in entries)  # fmt: skip
     assert menu_entries({"type": "movie", "trakt_id": None}, "in_progress") == []
-    assert len(menu_entries({"trakt_id": 4, "plays": 2}, "watchlist_movie")) == 5
+    assert len(menu_entries({"trakt_id": 4, "plays": 2}, "watchlist_movie")) == 6
 
 
 def test_an_accepted_action_changes_the_mirror_queues_it_and_refreshes(kodi):

@@ -40,6 +40,7 @@ def item_marks(mirror: Optional[MirrorReads], imdb_ids: Iterable[Optional[str]])
                 completed=completed,
                 aired=aired,
                 trakt_id=state.get("trakt_id"),
+                rating=state.get("rating"),
             )
         else:
             plays = int(state.get("plays") or 0)
@@ -49,6 +50,7 @@ def item_marks(mirror: Optional[MirrorReads], imdb_ids: Iterable[Optional[str]])
                 resume_percent=float(state.get("progress") or 0.0),
                 in_watchlist=bool(state.get("in_watchlist")),
                 trakt_id=state.get("trakt_id"),
+                rating=state.get("rating"),
             )
     return marks
 
@@ -60,6 +62,7 @@ class ShowMarks:
     show_id: Optional[int] = None
     episodes: Dict[Tuple[int, int], Mark] = field(default_factory=dict)
     next_up: Optional[Tuple[int, int]] = None
+    season_ratings: Dict[int, int] = field(default_factory=dict)
 
     def mark(self, season: int, number: int) -> Mark:
         found = self.episodes.get((season, number))
@@ -84,13 +87,15 @@ def show_marks(mirror: Optional[MirrorReads], imdb_id: Optional[str]) -> ShowMar
             next_up = (int(following["season"]), int(following["number"]))
     resume = states.get("resume") or {}
     played = states.get("episodes") or {}
+    rated = states.get("ratings") or {}
     marks: Dict[Tuple[int, int], Mark] = {}
-    for key in set(played) | set(resume) | ({next_up} if next_up else set()):
+    for key in set(played) | set(resume) | set(rated) | ({next_up} if next_up else set()):
         state = played.get(key) or {}
         marks[key] = Mark(
             playcount=int(state.get("plays") or 0),
             watched=bool(state.get("counted")) and int(state.get("plays") or 0) > 0,
             resume_percent=float(resume.get(key) or 0.0),
             next_up=key == next_up,
+            rating=rated.get(key),
         )
-    return ShowMarks(show_id, marks, next_up)
+    return ShowMarks(show_id, marks, next_up, dict(states.get("season_ratings") or {}))

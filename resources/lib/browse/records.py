@@ -53,7 +53,8 @@ class Mark:
     ``playcount``: plays in Trakt's history; ``watched``: counts as watched (for an episode,
     watched since the show's reset; for a show, every aired episode watched);
     ``resume_percent``: Trakt's saved progress (0 = none); ``next_up``: the episode Next Up
-    would play; ``completed``/``aired``: a show's progress.
+    would play; ``completed``/``aired``: a show's progress; ``rating``: the user's own rating
+    (1-10, None: not rated).
     """
 
     playcount: int = 0
@@ -64,6 +65,7 @@ class Mark:
     completed: int = 0
     aired: Optional[int] = None
     trakt_id: Optional[int] = None
+    rating: Optional[int] = None
 
     def resume_seconds(self, runtime_minutes: Optional[int]) -> Optional[int]:
         """The resume point in seconds when the runtime is known (Trakt stores a percent)."""
@@ -153,6 +155,7 @@ class Season:
     aired_count: int
     watched_count: int
     art: Art = Art()
+    rating: Optional[int] = None  # the user's own rating of the season
 
     @property
     def is_specials(self) -> bool:

@@ -135,6 +135,7 @@ def build_seasons(meta: Meta, marks: ShowMarks, now: float) -> Tuple[Season, ...
                 aired_count=aired,
                 watched_count=watched,
                 art=Art(poster=meta.poster, fanart=meta.background, logo=meta.logo),
+                rating=marks.season_ratings.get(number),
             )
         )
     return tuple(seasons)
@@ -152,6 +153,7 @@ def show_mark(meta: Meta, marks: ShowMarks, now: float, base: Mark = NO_MARK) ->
         completed=completed,
         aired=len(regular),
         trakt_id=marks.show_id or base.trakt_id,
+        rating=base.rating,
     )
 
 

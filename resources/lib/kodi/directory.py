@@ -3,6 +3,11 @@
 Kodi 20+ fills video metadata through ``ListItem.getVideoInfoTag()`` setters; Kodi 19's info tag
 has getters only, so there ``setInfo('video', ...)``, ``setUniqueIDs`` and the ResumeTime/TotalTime
 properties are used instead. Views never touch ``xbmcgui``/``xbmcplugin`` themselves.
+
+The user's own Trakt rating (``user_rating``, 1-10) goes into the info tag's user rating (Kodi
+20+ ``setUserRating``, Kodi 19 ``userrating``) and, readable in any skin, as the first line of the
+plot ("Your rating: 8"): Estuary's list view shows the focused item's plot beside the list, while
+a plugin's ``label2`` is replaced there by Kodi's default label mask (the duration).
 """
 
 from __future__ import annotations
@@ -41,6 +46,25 @@ class Item:
     rating: Optional[float] = None
     genres: Tuple[str, ...] = ()
     properties: Dict[str, str] = field(default_factory=dict)
+    user_rating: Optional[int] = None  # the user's own Trakt rating, 1-10
+
+
+def _valid_rating(value: Any) -> Optional[int]:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
+        return None
+    return value
+
+
+def _plot(item: Item) -> str:
+    """The plot, with the user's rating as its first line when there is one."""
+    rating = _valid_rating(item.user_rating)
+    if rating is None:
+        return item.plot
+    from .localize import localize
+    from .strings import YOUR_RATING
+
+    line = localize(YOUR_RATING, rating=rating)
+    return line + "[CR]" + item.plot if item.plot else line
 
 
 def _has_v20_setters(tag: Any) -> bool:
@@ -68,8 +92,11 @@ def _apply_v20(tag: Any, item: Item) -> None:
         tag.setEpisode(int(item.episode))
     if item.first_aired:
         tag.setFirstAired(item.first_aired)
-    if item.plot:
-        tag.setPlot(item.plot)
+    plot = _plot(item)
+    if plot:
+        tag.setPlot(plot)
+    if _valid_rating(item.user_rating) is not None:
+        tag.setUserRating(int(item.user_rating or 0))
     if item.unique_ids:
         tag.setUniqueIDs(item.unique_ids, _default_id(item.unique_ids))
     if item.playcount is not None:
@@ -98,8 +125,11 @@ def _apply_v19(listitem: Any, item: Item) -> None:
         info["episode"] = int(item.episode)
     if item.first_aired:
         info["aired"] = item.first_aired
-    if item.plot:
-        info["plot"] = item.plot
+    plot = _plot(item)
+    if plot:
+        info["plot"] = plot
+    if _valid_rating(item.user_rating) is not None:
+        info["userrating"] = int(item.user_rating or 0)
     if item.playcount is not None:
         info["playcount"] = int(item.playcount)
     if item.total_seconds:

@@ -29,6 +29,8 @@ def message_for(notice: Dict[str, Any]) -> Optional[Tuple[int, Dict[str, Any]]]:
         return strings.LIMIT_WATCHLIST_FREE, values
     if limit == "library" and known:
         return strings.LIMIT_LIBRARY_FREE, values
+    if limit == "ratings" and known:  # h27-ratings
+        return strings.LIMIT_RATINGS_FREE, values
     return strings.LIMIT_OTHER_FREE, {}
 
 

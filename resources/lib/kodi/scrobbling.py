@@ -5,7 +5,8 @@
 (:class:`~.scrobble_worker.KodiPlayback`), the placeholder setting, the localized notices, and
 the :class:`~.scrobble_worker.PlayerMonitor` whose callbacks feed its worker. The service builds
 it with ``PlaybackScrobbling(data_dir, context_factory)`` and calls ``start``, ``tick``,
-``begin_quit`` and ``stop``.
+``begin_quit`` and ``stop``. The end of a playback also reaches the optional rating prompt
+(:class:`~.rating_prompt.PromptAfterPlayback`, which remembers each stop the mirror records).
 """
 
 from __future__ import annotations
@@ -22,15 +23,27 @@ class PlaybackScrobbling(core.PlaybackScrobbling):
     """The core's scrobbling, fed by Kodi's player."""
 
     def __init__(self, data_dir: str, context_factory: Callable[[], Any]) -> None:
+        from resources.lib.kodi.rating_prompt import PromptAfterPlayback
+
+        self.rating_prompt = PromptAfterPlayback()
         super().__init__(
             data_dir,
             context_factory,
             playback=KodiPlayback(),
             placeholder_seconds=_placeholder_seconds,
             messages=_message,
-            on_playback_end=refresh_widgets_after_playback,
+            on_playback_end=self._playback_ended,
         )
         self.monitor = PlayerMonitor(self.worker.post)
+
+    def _record_local(self, media: Any, action: Any, title: str = "") -> None:
+        """A pause or stop for the mirror; the rating prompt remembers the item and progress."""
+        self.rating_prompt.stopped(media, action.progress, title)
+        super()._record_local(media, action, title)
+
+    def _playback_ended(self) -> None:
+        refresh_widgets_after_playback()
+        self.rating_prompt.ended()  # decides in a thread of its own: the worker goes on
 
 
 def refresh_widgets_after_playback() -> None:

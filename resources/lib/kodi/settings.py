@@ -64,6 +64,9 @@ class Settings:
     playback_hide_uncached: bool = False
     playback_hide_unplayable: bool = False
     playback_placeholder_seconds: int = 45
+    # h27-ratings: the rating prompt after playback (both off by default)
+    rating_prompt_movies: bool = False
+    rating_prompt_season_finale: bool = False
 
     @property
     def sync_interval_seconds(self) -> float:

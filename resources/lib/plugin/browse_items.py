@@ -103,6 +103,7 @@ def media_entry(item: Item) -> Entry:
         art=art_dict(item.art),
         unique_ids=_ids(item.imdb_id, item.mark.trakt_id),
         total_seconds=total,
+        user_rating=item.mark.rating,
     )
     if item.is_movie:
         url = play_url(
@@ -136,8 +137,10 @@ def media_entry(item: Item) -> Entry:
             **common,
         )
     from resources.lib.plugin.context_menu import item_entries
+    from resources.lib.plugin.rate_menu import item_entries as rate_entries
 
-    entry.context_menu = [(localize(label), cmd) for label, cmd in item_entries(item)]
+    found = item_entries(item) + rate_entries(item)
+    entry.context_menu = [(localize(label), cmd) for label, cmd in found]
     return entry
 
 
@@ -201,10 +204,13 @@ def episode_entry(show: Item, episode: Episode) -> Entry:
         label2=label2,
         art=art_dict(episode.art, episode=True),
         properties=properties,
+        user_rating=mark.rating,
     )
     from resources.lib.plugin.context_menu import episode_entries
+    from resources.lib.plugin.rate_menu import episode_entries as rate_entries
 
-    entry.context_menu = [(localize(text), cmd) for text, cmd in episode_entries(show, episode)]
+    found = episode_entries(show, episode) + rate_entries(show, episode)
+    entry.context_menu = [(localize(text), cmd) for text, cmd in found]
     return entry
 
 

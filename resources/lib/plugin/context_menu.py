@@ -164,7 +164,9 @@ def _entry(label: int, op: str, media_type: str, **ids: Any) -> Entry:
 def menu_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     """The context entries of one list row (``view``: next_up, in_progress, watchlist_movie,
     watchlist_show, collection, list) and "Show page" for episodes and shows."""
-    entries = _row_entries(row, view)
+    from resources.lib.plugin import rate_menu
+
+    entries = _row_entries(row, view) + rate_menu.row_entries(row, view)  # h27: Rate...
     kind = row.get("type") or ("episode" if view == "next_up" else "movie")
     if kind == "episode":
         entries.extend(show_page_entry(row.get("show_imdb_id")))
@@ -350,8 +352,11 @@ def run(params: Dict[str, str]) -> str:
                     result = "not resolved"
                     return result
                 params, labels = resolved, context_lookup.labels(resolved)
-            if params.get("op") in LIST_OPS:
-                action = _list_action(params, labels)
+            if params.get("op") in LIST_OPS + ("rate",):  # a choice first (h27: rate_menu)
+                from resources.lib.plugin import rate_menu
+
+                chooser = rate_menu.choose if params.get("op") == rate_menu.OP else _list_action
+                action = chooser(params, labels)
                 if action is None:  # no list to use, or the user cancelled the choice
                     result = "cancelled"
                     return result
@@ -383,14 +388,5 @@ def run(params: Dict[str, str]) -> str:
     return result
 
 
-__all__ = [
-    "LIST_OPS",
-    "OPS",
-    "command",
-    "episode_entries",
-    "item_entries",
-    "menu_entries",
-    "parse_action",
-    "run",
-    "unknown_item_entries",
-]
+__all__ = ["LIST_OPS", "OPS", "command", "episode_entries", "item_entries", "menu_entries",
+           "parse_action", "run", "unknown_item_entries"]  # fmt: skip

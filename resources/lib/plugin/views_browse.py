@@ -238,6 +238,7 @@ def show(handle: int, params: Dict[str, str]) -> None:
                 playcount=1 if watched else 0,
                 label2=label2,
                 art=dict(art, **browse_items.art_dict(season.art)),
+                user_rating=season.rating,
             )
         )
     if not items:

@@ -17,7 +17,7 @@ from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
-from resources.lib.plugin import texts, views
+from resources.lib.plugin import list_ratings, texts, views
 from resources.lib.plugin.urls import url_for
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,7 @@ def _rows_view(
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         items = with_art(ctx, rows, [_entry(row, view) for row in rows])
+        items = list_ratings.with_ratings(ctx.db, rows, items)  # h27: one read per page
         if more and route:
             url = url_for(**dict(route, page=page + 1))
             items.append(Item(localize(texts.NEXT_PAGE), url, is_folder=True))

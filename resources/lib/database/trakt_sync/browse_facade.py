@@ -41,6 +41,24 @@ class BrowseReads:
             return list(list_push.take_notices(self._conn))
 
     @_reports_damage
+    def ratings_for(self, keys: Sequence[Any]) -> List[Optional[int]]:
+        """The user's rating (1-10, None: not rated) of each ``(media_type, trakt_id, show_id,
+        season, number)`` in ``keys``, in order: one read for a list page
+        (``ratings.ratings_for``)."""
+        from . import ratings
+
+        with self._lock:
+            return ratings.ratings_for(self._conn, keys)
+
+    @_reports_damage
+    def last_episode_number(self, show_id: int, season: int) -> Optional[int]:
+        """The highest episode number the mirror knows in a season (the season's finale)."""
+        from . import ratings
+
+        with self._lock:
+            return ratings.last_episode_number(self._conn, show_id, season)
+
+    @_reports_damage
     def states_by_imdb(self, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
         from . import browse_reads
 

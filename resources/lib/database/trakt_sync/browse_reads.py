@@ -21,7 +21,8 @@ def _chunks(values: Sequence[str]) -> List[List[str]]:
 
 def states_by_imdb(conn: sqlite3.Connection, imdb_ids: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     """Per IMDb id: ``type`` (movie|show), ``trakt_id``, ``plays``, ``progress`` (resume
-    percent, movies), ``completed``/``aired`` (shows), ``in_watchlist``. Unknown ids are absent."""
+    percent, movies), ``completed``/``aired`` (shows), ``in_watchlist``, ``rating`` (the user's
+    1-10, None). Unknown ids are absent."""
     found: Dict[str, Dict[str, Any]] = {}
     for chunk in _chunks(imdb_ids):
         marks = ",".join("?" * len(chunk))
@@ -70,7 +71,26 @@ def states_by_imdb(conn: sqlite3.Connection, imdb_ids: Sequence[str]) -> Dict[st
                 imdb, {"type": "movie", "trakt_id": trakt_id, "plays": 0, "in_watchlist": False}
             )
             state["progress"] = max(state.get("progress") or 0.0, progress or 0.0)
+    _add_ratings(conn, found)
     return found
+
+
+def _add_ratings(conn: sqlite3.Connection, found: Dict[str, Dict[str, Any]]) -> None:
+    """Each found item's own rating: one read per 400 items."""
+    states = [s for s in found.values() if s.get("trakt_id")]
+    for start in range(0, len(states), _CHUNK):
+        part = states[start : start + _CHUNK]
+        marks = ",".join("?" * len(part))
+        rated = {
+            (media_type, trakt_id): rating
+            for media_type, trakt_id, rating in conn.execute(
+                "SELECT media_type, trakt_id, rating FROM ratings WHERE media_type IN "  # noqa: S608 - placeholders only
+                f"('movie', 'show') AND trakt_id IN ({marks})",
+                [int(s["trakt_id"]) for s in part],
+            )
+        }
+        for state in part:
+            state["rating"] = rated.get((state.get("type"), int(state["trakt_id"])))
 
 
 def show_id_by_imdb(conn: sqlite3.Connection, imdb_id: str) -> Optional[int]:
@@ -89,8 +109,9 @@ def show_id_by_imdb(conn: sqlite3.Connection, imdb_id: str) -> Optional[int]:
 def episode_states(conn: sqlite3.Connection, show_id: int) -> Dict[str, Any]:
     """One show's episodes as the mirror knows them: ``episodes`` maps ``(season, number)`` to
     ``{plays, last_watched_at, counted}`` (``counted``: watched since the show's ``reset_at``),
-    ``resume`` maps ``(season, number)`` to the resume percent, plus ``hidden`` (hidden from
-    Next Up) and ``reset_at``."""
+    ``resume`` maps ``(season, number)`` to the resume percent, ``ratings`` maps
+    ``(season, number)`` to the user's rating and ``season_ratings`` a season number to its
+    rating, plus ``hidden`` (hidden from Next Up) and ``reset_at``."""
     show = conn.execute("SELECT reset_at FROM shows WHERE trakt_id = ?", (show_id,)).fetchone()
     reset_at = show[0] if show else None
     episodes = {}
@@ -118,9 +139,22 @@ def episode_states(conn: sqlite3.Connection, show_id: int) -> Dict[str, Any]:
         "AND trakt_id = ?",
         (show_id,),
     ).fetchone()
+    ratings: Dict[Any, int] = {}
+    season_ratings: Dict[int, int] = {}
+    for media_type, season, number, rating in conn.execute(
+        "SELECT media_type, season, number, rating FROM ratings WHERE show_id = ? "
+        "AND media_type IN ('episode', 'season') AND season IS NOT NULL",
+        (show_id,),
+    ):
+        if media_type == "season":
+            season_ratings[int(season)] = int(rating)
+        elif number is not None:
+            ratings[(int(season), int(number))] = int(rating)
     return {
         "show_id": show_id,
         "reset_at": reset_at,
+        "ratings": ratings,
+        "season_ratings": season_ratings,
         "episodes": episodes,
         "resume": resume,
         "hidden": hidden is not None,

@@ -19,6 +19,8 @@ hide               show               ``POST /users/hidden/progress_watched``
 remove_playback    movie, episode     ``DELETE /sync/playback/{id}``
 list_add           movie, show        ``POST /users/me/lists/{list_id}/items``
 list_remove        movie, show        ``POST /users/me/lists/{list_id}/items/remove``
+rate               movie, show, ep.   ``POST /sync/ratings`` with ``rating``, ``rated_at``
+unrate             movie, show, ep.   ``POST /sync/ratings/remove``
 =================  =================  ==========================================
 
 The list kinds carry ``list_id`` (one of the user's personal lists); their mirror side is in
@@ -26,7 +28,8 @@ The list kinds carry ``list_id`` (one of the user's personal lists); their mirro
 
 Coalescing (only rows never sent, ``state = 'pending'``): the same change queued twice is kept
 once (a watch is a play, so every watch is kept); a watchlist add and remove of the same item
-cancel out; an unwatch removes the queued watches of its item (they never reached Trakt).
+cancel out; an unwatch removes the queued watches of its item (they never reached Trakt); a
+newer rating of an item replaces its older queued one (``ratings.coalesce``).
 """
 
 from __future__ import annotations
@@ -50,8 +53,11 @@ from .outbox_rows import (
     MEDIA_TYPES,
     OPPOSITE,
     PENDING,
+    RATE,
+    RATING_KINDS,
     REMOVE_PLAYBACK,
     SENDING,
+    UNRATE,
     UNWATCH,
     WATCH,
     WATCHLIST_ADD,
@@ -129,7 +135,12 @@ def _queue(
         payload["watched_at"] = created_at
     if apply:
         apply_action(conn, action, created_at, overlay=False)
-    if not _coalesce(conn, action):
+    if action.kind in RATING_KINDS:
+        from .ratings import coalesce
+
+        if not coalesce(conn, action, payload):
+            return None
+    elif not _coalesce(conn, action):
         return None
     encoded = json.dumps(payload, sort_keys=True)
     cursor = conn.execute(
@@ -221,8 +232,11 @@ __all__ = [
     "MEDIA_TYPES",
     "OPPOSITE",
     "PENDING",
+    "RATE",
+    "RATING_KINDS",
     "REMOVE_PLAYBACK",
     "SENDING",
+    "UNRATE",
     "UNWATCH",
     "WATCH",
     "WATCHLIST_ADD",

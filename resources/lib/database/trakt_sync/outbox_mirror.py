@@ -14,6 +14,7 @@ from .outbox_rows import (
     HIDE,
     LIST_ADD,
     LIST_KINDS,
+    RATING_KINDS,
     REMOVE_PLAYBACK,
     UNWATCH,
     WATCH,
@@ -44,6 +45,10 @@ def before_state(conn: sqlite3.Connection, action: LocalAction) -> Dict[str, Any
             (action.media_type, action.trakt_id),
         ).fetchone()
         return {"before_listed_at": row[0] if row else None}
+    if action.kind in RATING_KINDS:
+        from .ratings import current_rating
+
+        return {"before_rating": current_rating(conn, action)}
     if action.kind == REMOVE_PLAYBACK:
         where, params = bookmark_where(action)
         select = "SELECT playback_id FROM bookmarks WHERE " + where  # noqa: S608 - fixed text
@@ -99,6 +104,10 @@ def apply_action(conn: sqlite3.Connection, action: LocalAction, stamp: str, over
     elif kind == REMOVE_PLAYBACK:
         where, params = bookmark_where(action)
         conn.execute("DELETE FROM bookmarks WHERE " + where, params)  # noqa: S608 - fixed text
+    elif kind in RATING_KINDS:
+        from . import ratings
+
+        ratings.apply(conn, action, stamp)
     elif kind in LIST_KINDS:
         from .lists import apply_change
 

@@ -23,6 +23,9 @@ REMOVE_PLAYBACK = "remove_playback"
 LIST_ADD = "list_add"
 LIST_REMOVE = "list_remove"
 LIST_KINDS = (LIST_ADD, LIST_REMOVE)
+RATE = "rate"
+UNRATE = "unrate"
+RATING_KINDS = (RATE, UNRATE)
 
 MEDIA_TYPES = {
     WATCH: ("movie", "episode"),
@@ -33,6 +36,8 @@ MEDIA_TYPES = {
     REMOVE_PLAYBACK: ("movie", "episode"),
     LIST_ADD: ("movie", "show"),
     LIST_REMOVE: ("movie", "show"),
+    RATE: ("movie", "show", "episode"),
+    UNRATE: ("movie", "show", "episode"),
 }
 KINDS = tuple(MEDIA_TYPES)
 OPPOSITE = {
@@ -64,6 +69,7 @@ class LocalAction:
     ``list_id``: the personal list of a ``list_add`` / ``list_remove``.
     ``title``, ``year``, ``imdb_id``: a label for an item the mirror does not know yet (a
     catalog or search item), so its new watchlist row has a name before the next sync.
+    ``rating``: the 1-10 of a ``rate``.
     """
 
     kind: str
@@ -76,6 +82,7 @@ class LocalAction:
     title: Optional[str] = None
     year: Optional[int] = None
     imdb_id: Optional[str] = None
+    rating: Optional[int] = None
 
     def validate(self) -> LocalAction:
         """Raise ValueError unless this action is well formed; returns self."""
@@ -93,6 +100,8 @@ class LocalAction:
             _positive(self.trakt_id, "trakt")
         if self.kind in LIST_KINDS:
             _positive(self.list_id, "list")
+        if self.kind == RATE and (_positive(self.rating, "rating") > 10):
+            raise ValueError("rating must be 1 to 10")
         if self.title is not None and not isinstance(self.title, str):
             raise ValueError("title must be text")
         if self.year is not None:
@@ -105,6 +114,12 @@ class LocalAction:
     def item_key(self) -> str:
         if self.kind in LIST_KINDS:  # add and remove cancel out on the same list only
             return "list:%d:%s:%d" % (self.list_id, self.media_type, self.trakt_id)
+        if self.kind in RATING_KINDS:  # a rating merges with queued ratings of the item only
+            return "rating:" + self._media_key
+        return self._media_key
+
+    @property
+    def _media_key(self) -> str:
         if self.media_type == "episode":
             return "episode:%d:%d:%d" % (self.show_id, self.season, self.number)
         return "%s:%d" % (self.media_type, self.trakt_id)
@@ -116,6 +131,8 @@ class LocalAction:
             return "watched_movies" if self.media_type == "movie" else "watched_shows"
         if self.kind in LIST_KINDS:
             return "lists_personal"
+        if self.kind in RATING_KINDS:
+            return "ratings"
         if self.kind in OPPOSITE:
             return "watchlist"
         return "hidden" if self.kind == HIDE else "playback"
@@ -129,7 +146,12 @@ class LocalAction:
             "number": self.number,
             "list": self.list_id,
         }
-        labels = {"title": self.title, "year": self.year, "imdb": self.imdb_id}
+        labels = {
+            "title": self.title,
+            "year": self.year,
+            "imdb": self.imdb_id,
+            "rating": self.rating,
+        }
         payload.update((name, value) for name, value in labels.items() if value is not None)
         return payload
 
@@ -146,6 +168,7 @@ class LocalAction:
             title=payload.get("title"),
             year=payload.get("year"),
             imdb_id=payload.get("imdb"),
+            rating=payload.get("rating"),
         ).validate()
 
 

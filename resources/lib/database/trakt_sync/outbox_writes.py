@@ -39,6 +39,8 @@ def category_key(action: box.LocalAction) -> str:
         box.WATCHLIST_REMOVE: "watchlisted_at",
         box.HIDE: "hidden_at",
         box.REMOVE_PLAYBACK: "paused_at",
+        box.RATE: "rated_at",
+        box.UNRATE: "rated_at",
     }[action.kind]
     return plural + "." + name
 
@@ -207,6 +209,12 @@ def send(ctx: SyncContext, row: box.OutboxRow, details: Dict[str, Any]) -> bool:
     if action.kind == box.HIDE:
         answer = client.post(HIDDEN_PATH, item_body(action), idempotent=True)
         return not _nothing_found(answer, "added")
+    if action.kind in box.RATING_KINDS:
+        from . import ratings
+
+        path, rated = ratings.body(action, row.created_at)
+        answer = client.post(path, rated, idempotent=True)
+        return not _nothing_found(answer, "added" if action.kind == box.RATE else "")
     if action.kind in box.LIST_KINDS:
         from .list_push import items_path
 

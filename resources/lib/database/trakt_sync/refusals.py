@@ -35,6 +35,7 @@ LIMIT_OF_KIND = {
     box.WATCHLIST_ADD: "watchlist",
     box.WATCH: "history",
     box.HIDE: "hidden",
+    box.RATE: "ratings",
 }
 # Trakt's documented free-account limits (2026), used when X-Account-Limit is missing.
 FREE_LIMITS = {"watchlist": 250, "library": 1000, "ratings": 10000, "history": 100000}
@@ -103,6 +104,10 @@ def undo(conn: sqlite3.Connection, row: box.OutboxRow) -> None:
         )
     elif action.kind == box.WATCH:
         _undo_play(conn, action, int(before.get("before_plays") or 0))
+    elif action.kind == box.RATE:
+        from . import ratings
+
+        ratings.undo(conn, action, before)
 
 
 def _undo_play(conn: sqlite3.Connection, action: box.LocalAction, before_plays: int) -> None:

@@ -1,0 +1,115 @@
+"""*Rate...* in the context menu of every movie, show and episode the mirror knows by Trakt id.
+
+The entry runs ``RunPlugin(...?action=context&op=rate&type=<movie|show|episode>&trakt=...)``
+(an episode: ``show``, ``season``, ``number`` and its own ``trakt`` when known). The context route
+(``context_menu.run``) calls :func:`choose`: the ids are checked like every context call's, the
+select offers 10 down to 1 (the current rating marked) and *Remove rating*, and the answer
+becomes an outbox ``rate`` / ``unrate`` (``kodi.rating_prompt.action_for``); the route then queues
+it, which changes the mirror's rating at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from resources.lib.kodi import strings
+from resources.lib.plugin.urls import url_for
+
+OP = "rate"
+MEDIA_TYPES = ("movie", "show", "episode")
+_NUMBER = re.compile(r"^[0-9]{1,10}$")
+Entry = Tuple[int, str]
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
+
+
+def entry(media_type: str, **ids: Any) -> List[Entry]:
+    """The *Rate...* entry (none without the Trakt ids the outbox needs)."""
+    if media_type == "episode":
+        if not ids.get("show") or ids.get("season") is None or not ids.get("number"):
+            return []
+    elif media_type not in MEDIA_TYPES or not ids.get("trakt"):
+        return []
+    wanted = {k: v for k, v in ids.items() if v is not None}
+    return [(strings.RATE, "RunPlugin(%s)" % url_for("context", op=OP, type=media_type, **wanted))]
+
+
+def row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
+    """*Rate...* for a Trakt list row (Next Up, In Progress, watchlists, collection, lists)."""
+    kind = row.get("type") or ("episode" if view == "next_up" else "movie")
+    if kind == "episode":
+        return entry(
+            "episode",
+            show=_int(row.get("show_trakt_id")),
+            season=_int(row.get("season")),
+            number=_int(row.get("number")),
+            trakt=_int(row.get("trakt_id")) or None,
+        )
+    return entry(kind, trakt=_int(row.get("trakt_id")))
+
+
+def item_entries(item: Any) -> List[Entry]:
+    """*Rate...* for a catalog item or search result the mirror knows (``browse.records.Item``)."""
+    media_type = {"movie": "movie", "series": "show"}.get(item.media_type)
+    if media_type is None:
+        return []
+    return entry(media_type, trakt=_int(item.mark.trakt_id))
+
+
+def episode_entries(show: Any, episode: Any) -> List[Entry]:
+    """*Rate...* for an aired episode of a season page whose show the mirror knows."""
+    if not episode.aired:
+        return []
+    show_id = _int(show.mark.trakt_id)
+    return entry("episode", show=show_id, season=episode.season, number=episode.number)
+
+
+def _number(params: Dict[str, str], name: str) -> Optional[int]:
+    text = params.get(name)
+    if text is None or text == "":
+        return None
+    if not _NUMBER.match(text):
+        raise ValueError("%s is not a number" % name)
+    return int(text)
+
+
+def parse_ids(params: Dict[str, str]) -> Tuple[str, Dict[str, Any]]:
+    """(media_type, LocalAction ids) of a rate call; ValueError when anything is off."""
+    from resources.lib.database.trakt_sync import outbox
+
+    media_type = params.get("type", "")
+    if media_type not in MEDIA_TYPES:
+        raise ValueError("rate does not apply to a %s" % media_type)
+    ids = {
+        "trakt_id": _number(params, "trakt"),
+        "show_id": _number(params, "show"),
+        "season": _number(params, "season"),
+        "number": _number(params, "number"),
+    }
+    outbox.LocalAction(outbox.UNRATE, media_type, **ids).validate()  # the ids' own checks
+    return media_type, ids
+
+
+def choose(params: Dict[str, str], labels: Optional[Dict[str, Any]] = None) -> Any:
+    """The rate / unrate action the user picks (None: cancelled). ValueError for a bad call."""
+    from resources.lib.kodi.context import build_context
+    from resources.lib.kodi.rating_prompt import action_for, ask_rating
+
+    media_type, ids = parse_ids(params)
+    key = (media_type, ids["trakt_id"], ids["show_id"], ids["season"], ids["number"])
+    ctx = build_context()
+    try:
+        current = ctx.db.ratings_for([key])[0]
+    finally:
+        ctx.close()
+    return action_for(media_type, ask_rating(current), **ids)
+
+
+__all__ = ["OP", "choose", "entry", "episode_entries", "item_entries", "parse_ids", "row_entries"]
