@@ -64,6 +64,12 @@ class Settings:
     playback_hide_uncached: bool = False
     playback_hide_unplayable: bool = False
     playback_placeholder_seconds: int = 45
+    # h25-upnext-kodi: Up Next (upnext/timing.py reads them through upnext_timing()).
+    upnext_mode: str = "auto"  # off / ask / auto
+    upnext_trigger: str = "seconds"  # or "percent"
+    upnext_seconds: int = 30
+    upnext_percent: int = 92
+    upnext_use_service_upnext: bool = False
 
     @property
     def sync_interval_seconds(self) -> float:

@@ -184,3 +184,15 @@ _by_sign_in_code = {
 def sign_in_reason_id(code: str) -> int:
     """The string that words a ``aiostreams.signin`` code (the refusal text otherwise)."""
     return _by_sign_in_code.get(code, 31119)
+
+
+# Up Next: the settings group, the dialog and its words, h25-upnext-kodi.
+UPNEXT_HEADING = 31600
+UPNEXT_PLAY_NOW = 31620
+UPNEXT_STOP = 31621
+UPNEXT_STARTS_IN = 31622
+UPNEXT_CLOSES_IN = 31623
+UPNEXT_NOTHING_PLAYABLE = 31624
+UPNEXT_CHOOSE_SOURCE = 31625
+UPNEXT_EPISODE_LINE = 31626
+UPNEXT_NEXT_EPISODE = 31627
