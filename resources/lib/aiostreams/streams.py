@@ -14,6 +14,7 @@ Only ``url`` streams are ever offered for playback; errors and statistics never 
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import posixpath
 import re
@@ -148,7 +149,7 @@ def _as_int(value: Any) -> Optional[int]:
         return None
     try:
         return int(value) if value is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON 1e999 is infinity
         return None
 
 
@@ -179,7 +180,8 @@ def parse_stream(raw: Mapping[str, Any]) -> Stream:
     source_type = str(data.get("type") or "").lower()
     cached = service.get("cached")
     subtitles = []
-    for item in raw.get("subtitles") or []:
+    offered_subtitles = raw.get("subtitles")
+    for item in offered_subtitles if isinstance(offered_subtitles, list) else []:
         if isinstance(item, dict) and isinstance(item.get("url"), str):
             subtitles.append(
                 Subtitle(item["url"], str(item.get("lang") or ""), str(item.get("id") or ""))
@@ -272,6 +274,12 @@ def parse_streams(payload: Any) -> StreamList:
     return result
 
 
+def stream_key(stream: Stream) -> str:
+    """A short, stable key of a stream (its URL's hash): "skip the one that failed", and the
+    stream Up Next prepared for the play route."""
+    return hashlib.sha1((stream.url or stream.name).encode("utf-8")).hexdigest()[:12]  # noqa: S324
+
+
 def kodi_url(url: str, headers: Optional[Mapping[str, str]] = None) -> str:
     """``url|Name=value&...`` with URL-quoted names and values, as Kodi expects."""
     if not headers:
@@ -325,5 +333,6 @@ __all__ = [
     "parse_streams",
     "playback_url",
     "resolution_height",
+    "stream_key",
     "subtitle_urls",
 ]

@@ -6,15 +6,15 @@ scrobbles; :meth:`PlayRequest.retry_url` builds the one-time "try the next strea
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
-from resources.lib.aiostreams.streams import Stream
+from resources.lib.aiostreams.streams import Stream, stream_key
 from resources.lib.plugin.urls import play_url
 from resources.lib.scrobble.media import MediaRef
 
 _KINDS = ("movie", "episode")
+_YES = ("1", "true")  # the only values of a switch in the query; anything else is off
 # The request's fields a retry URL carries over unchanged, in the order the URL lists them.
 _RETRY_FIELDS = tuple(
     "trakt imdb tmdb show show_imdb show_tmdb season episode title show_title runtime".split()
@@ -54,6 +54,7 @@ class PlayRequest:
     runtime: Optional[float] = None
     attempt: int = 1
     exclude: str = ""
+    select: bool = False  # ``select=1``: always the source select, never autoplay
     extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -76,6 +77,7 @@ class PlayRequest:
             runtime=_float(params.get("runtime")),
             attempt=max(1, _int(params.get("attempt")) or 1),
             exclude=params.get("exclude", "")[:40],
+            select=params.get("select") in _YES,
         )
         return request if request.stremio_id() else None
 
@@ -124,11 +126,6 @@ class PlayRequest:
 def _imdb(value: Optional[str]) -> str:
     text = (value or "").strip()
     return text if text.startswith("tt") and text[2:].isdigit() else ""
-
-
-def stream_key(stream: Stream) -> str:
-    """A short, stable key of a stream (its URL's hash) for "skip the one that failed"."""
-    return hashlib.sha1((stream.url or stream.name).encode("utf-8")).hexdigest()[:12]  # noqa: S324
 
 
 __all__ = ["PlayRequest", "stream_key"]

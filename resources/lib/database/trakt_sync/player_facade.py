@@ -6,7 +6,11 @@ A mixin of :class:`~resources.lib.database.trakt_sync.TraktSyncDatabase`: it use
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+import datetime
+from typing import TYPE_CHECKING, Any, List, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ...upnext.choose import NextEpisode
 
 
 class PlayerWrites:
@@ -71,3 +75,36 @@ class PlayerWrites:
                 )
             finally:
                 lease.release(self._conn, owner)
+
+    def next_episode_after(
+        self, show_id: int, season: int, number: int, now: Optional[datetime.datetime] = None
+    ) -> Optional[NextEpisode]:
+        """The episode Up Next offers after S``season``E``number`` of ``show_id`` (the rule is
+        ``upnext.choose.choose_next``), or None: the last aired one, the next not aired yet, the
+        show hidden from progress or dropped, or a show the mirror does not know."""
+        from ...upnext.choose import NextEpisode, choose_next
+        from . import next_episode
+
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        with self._lock:
+            show = next_episode.show_row(self._conn, show_id)
+            if show is None:
+                return None
+            hidden = next_episode.hidden_sections(self._conn, show_id)
+            rows = next_episode.following_rows(self._conn, show_id, season, number)
+        row = choose_next(
+            rows, season, number, now, "progress_watched" in hidden, "dropped" in hidden
+        )
+        if row is None:
+            return None
+        return NextEpisode(
+            show_id=show_id,
+            show_ids=next_episode.ids_of(show),
+            show_title=show["title"] or "",
+            season=row["season"],
+            number=row["number"],
+            title=row["title"] or "",
+            ids=next_episode.ids_of(row),
+            first_aired=row["first_aired"],
+            runtime=row["runtime"] if row["runtime"] is not None else show["runtime"],
+        )
