@@ -152,7 +152,9 @@ def run_offer(
             ended = countdown_choice(offer, current)
             if ended is not None:
                 return ended
-            dialog.set_countdown(offer.countdown_text(max(1, int(math.ceil(current[1])))))
+            # Counts down to the countdown's end, which is END_LEAD_SECONDS before the end.
+            seconds = max(1, int(math.ceil(current[1] - END_LEAD_SECONDS)))
+            dialog.set_countdown(offer.countdown_text(seconds))
             if wait(TICK_SECONDS):  # Kodi is shutting down
                 return DISMISSED
     finally:

@@ -31,13 +31,14 @@ from typing import Any, Callable, List, Optional, Tuple
 from resources.lib.kodi import upnext_dialog as choices
 from resources.lib.kodi.settings import Settings, load_settings
 from resources.lib.kodi.upnext_kodi import SERVICE_UPNEXT, KodiUpNext, cached_thumb
-from resources.lib.kodi.window import NOW_PLAYING_PROPERTY, UPNEXT_PREPARED_PROPERTY
+from resources.lib.kodi.window import NOW_PLAYING_PROPERTY
 from resources.lib.scrobble.media import NowPlaying
 from resources.lib.upnext.timing import OFF, UpNextClock, UpNextTiming, mode_or_default
 
 log = logging.getLogger(__name__)
 
 ACTIVE_PROPERTY = "aiostreams.upnext.active"
+UPNEXT_PREPARED_PROPERTY = "aiostreams.upnext.prepared"  # TODO(merge): constants.py (h28)
 POLL_SECONDS = 0.25
 PREPARE_TIMEOUT = 30.0
 # Without the next episode's AV start this long after PlayMedia, "active" is cleared anyway.
