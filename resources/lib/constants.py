@@ -27,3 +27,7 @@ INFLIGHT_FILENAME = "scrobble_inflight.json"
 # is about to play, and the one-time "try the next stream" URL for a placeholder clip.
 NOW_PLAYING_PROPERTY = "aiostreams.now_playing"
 PLAY_RETRY_PROPERTY = "aiostreams.play_retry"
+
+# h28-upnext-play: the next episode's stream list, fetched once by the service's Up Next and
+# handed to the play route (JSON of ``upnext.prepared.PreparedStreams``).
+UPNEXT_PREPARED_PROPERTY = "aiostreams.upnext.prepared"

@@ -106,3 +106,16 @@ def test_a_replaced_item_that_never_started_sends_nothing(rig):
     hand_off_and_start_episode_n1(rig)
     assert rig.targets == []
     assert rig.worker.session.now_playing.media == EPISODE_N1
+
+
+def test_samples_of_the_next_file_before_its_start_event_do_not_count_for_the_old_one(rig):
+    play_episode_n_to_96_percent(rig)
+    # Kodi already plays N+1 (at 0 s, then seeking to its resume point) when the worker samples
+    # and sees the seek, before N+1's onAVStarted is handled: that is not N's position.
+    rig.playback.file = NEXT_PATH
+    rig.at(0.0)
+    rig.worker.handle("seek", 300.0)
+    rig.at(301.0)
+    hand_off_and_start_episode_n1(rig)
+    assert rig.sent_for(EPISODE_N)[-1] == ("stop", pytest.approx(96.0, abs=0.01))
+    assert rig.local == [("stop", pytest.approx(96.0, abs=0.01))]

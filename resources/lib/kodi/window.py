@@ -15,6 +15,7 @@ import xbmcgui
 # worker, so their names live in constants.py (the plugin writes them before a playback starts).
 from resources.lib.constants import NOW_PLAYING_PROPERTY as NOW_PLAYING_PROPERTY
 from resources.lib.constants import PLAY_RETRY_PROPERTY as PLAY_RETRY_PROPERTY
+from resources.lib.constants import UPNEXT_PREPARED_PROPERTY as UPNEXT_PREPARED_PROPERTY
 
 HOME_WINDOW_ID = 10000
 LAST_SYNC = "aiostreams.last_sync"

@@ -1,8 +1,12 @@
 """The play route: ``plugin://plugin.video.aiostreams/play?type=episode&trakt=..&show=..&season=..``.
 
 1. read the ids from the (untrusted) query;
-2. fetch the streams from the user's AIOStreams instance behind a cancellable progress dialog;
-3. offer them (error and statistic entries never are) or autoplay the first cached one;
+2. take the streams Up Next prepared for this very item (the Home property
+   ``aiostreams.upnext.prepared``, at most 6 h old: no request), else fetch them from the user's
+   AIOStreams instance behind a cancellable progress dialog;
+3. offer them (error and statistic entries never are; the prepared list's preferred stream
+   first) or autoplay the first cached one (the preferred one, when it may autoplay);
+   ``select=1`` always offers them;
 4. resolve with the stream URL (``|`` headers, mime type, no content lookup, subtitles), the
    resume point from the mirror's bookmark and full metadata, after handing the item to the
    service's player monitor through a ``Window(10000)`` property.
@@ -34,7 +38,7 @@ from resources.lib.aiostreams.streams import (
     subtitle_urls,
 )
 from resources.lib.aiostreams.text import display_text
-from resources.lib.kodi import dialogs, player, strings
+from resources.lib.kodi import dialogs, player, strings, window
 from resources.lib.kodi.localize import localize
 from resources.lib.kodi.settings import Settings, load_settings
 from resources.lib.kodi.system import abort_requested
@@ -42,6 +46,8 @@ from resources.lib.plugin.play_request import PlayRequest, stream_key
 from resources.lib.plugin.urls import play_url
 from resources.lib.scrobble.media import NowPlaying
 from resources.lib.scrobble.resume import resume_seconds
+from resources.lib.upnext.prepared import PreparedStreams
+from resources.lib.upnext.streams import StreamTraits
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +125,10 @@ def _play(
     if not settings.aiostreams_manifest_url.strip():
         _tell(localize(strings.PLAY_NOT_CONFIGURED), modal=True)
         return "not_configured"
-    found = _fetch_streams(request, settings, client_factory)
+    prepared = take_prepared(request)
+    found = (
+        prepared.stream_list() if prepared else _fetch_streams(request, settings, client_factory)
+    )
     if isinstance(found, str):
         return found
     prefs = preferences(settings)
@@ -129,13 +138,33 @@ def _play(
     if not offered:
         dialogs.notification(localize(strings.PLAY_NO_STREAMS), icon=dialogs.WARNING)
         return "no_streams"
-    chosen = autoplay_choice(offered, prefs)
+    preferred = prepared.preferred(offered) if prepared else None
+    if preferred is not None:  # played when autoplay may start it, else listed first
+        offered = [preferred] + [s for s in offered if s is not preferred]
+    chosen = None if request.select else autoplay_choice(offered, prefs)
     if chosen is None:
         chosen = _ask(found, offered, settings)
         if chosen is None:
             return "cancelled"
     _resolve(resolver, request, chosen, offered, prefs, resume_lookup)
     return "resolved"
+
+
+def take_prepared(request: PlayRequest, now: Optional[float] = None) -> Optional[PreparedStreams]:
+    """The list Up Next prepared for this item, taken (the property is cleared: used once).
+    A list for another item stays for its own play; a stale one for this item is dropped."""
+    prepared = PreparedStreams.from_json(window.get_text(window.UPNEXT_PREPARED_PROPERTY))
+    if prepared is None:
+        return None
+    now = time.time() if now is None else now
+    if prepared.is_for(request.stremio_type, request.stremio_id(), now):
+        window.clear(window.UPNEXT_PREPARED_PROPERTY)
+        log.info("Using the streams prepared for %s (no request)", request.stremio_id())
+        return prepared
+    if prepared.stremio_id == request.stremio_id():
+        window.clear(window.UPNEXT_PREPARED_PROPERTY)
+        log.info("The streams prepared for %s are stale: fetching", request.stremio_id())
+    return None
 
 
 def _fetch_streams(
@@ -242,6 +271,7 @@ def _resolve(
             title=title,
             # No runtime, no resume point: the player monitor seeks once Kodi knows the length.
             seek_percent=progress if resume <= 0 and progress >= 1.0 else 0.0,
+            traits=StreamTraits.of(stream).to_dict(),
         )
         retry = ""
         if prefs.autoplay and request.attempt < 2 and len(offered) > 1:
@@ -284,4 +314,12 @@ def mirror_progress(request: PlayRequest) -> Optional[float]:
         ctx.close()
 
 
-__all__ = ["PlayRequest", "mirror_progress", "play", "play_url", "preferences", "stream_key"]
+__all__ = [
+    "PlayRequest",
+    "mirror_progress",
+    "play",
+    "play_url",
+    "preferences",
+    "stream_key",
+    "take_prepared",
+]

@@ -158,6 +158,8 @@ class NowPlaying:
     ``Player.getPlayingFile()``. ``path`` is the URL given to Kodi (it may hold a debrid
     token: keep it out of logs). ``seek_percent``: the item has saved progress but no known
     runtime, so Kodi starts at 0 and the player monitor seeks there once it knows the length.
+    ``traits``: the chosen stream's ``upnext.streams.StreamTraits.to_dict()`` (Up Next prefers
+    the same release for the next episode); empty when unknown (older JSON has none).
     """
 
     media: MediaRef
@@ -167,6 +169,7 @@ class NowPlaying:
     title: str = ""
     created_at: float = field(default_factory=time.time)
     seek_percent: float = 0.0
+    traits: Dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -178,6 +181,7 @@ class NowPlaying:
                 "title": self.title,
                 "created_at": self.created_at,
                 "seek_percent": self.seek_percent,
+                "traits": self.traits,
             }
         )
 
@@ -196,6 +200,7 @@ class NowPlaying:
                 title=str(data.get("title") or ""),
                 created_at=float(data.get("created_at") or 0.0),
                 seek_percent=float(data.get("seek_percent") or 0.0),
+                traits=_text_map(data.get("traits")),
             )
         except (ValueError, KeyError, TypeError, StopIteration):
             return None
@@ -205,6 +210,13 @@ class NowPlaying:
         if not self.path:
             return True
         return playing_file.split("|", 1)[0] == self.path.split("|", 1)[0]
+
+
+def _text_map(value: Any) -> Dict[str, str]:
+    """A JSON object of texts (the ``traits``); anything else, or a non-text value, is left out."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 __all__ = ["ID_KEYS", "NOW_PLAYING_PROPERTY", "MediaRef", "NowPlaying", "clean_ids", "iso_utc"]

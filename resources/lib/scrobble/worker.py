@@ -241,7 +241,15 @@ class ScrobbleWorker:
         self._end_session()
         self._on_playback_end()  # watched state and Next Up changed, as after a reported stop
 
+    def _plays_elsewhere(self, session: Session) -> bool:
+        """Kodi already plays another file (the next item, whose start event is still queued):
+        its position and seeks are not this session's."""
+        playing = self.playback.playing_file()
+        return bool(playing) and not session.now_playing.matches(playing)
+
     def _sample(self, session: Session) -> None:
+        if self._plays_elsewhere(session):
+            return
         sample = self.playback.sample()
         if sample is None:
             return
@@ -305,6 +313,8 @@ class ScrobbleWorker:
     def _seek(self, session: Session, seconds: Any) -> None:
         if not session.settled:
             return  # the resume seek: the settle sample picks up where it landed
+        if self._plays_elsewhere(session):
+            return
         total = session.total
         if not total:
             return
