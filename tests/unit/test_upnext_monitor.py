@@ -8,6 +8,7 @@ insists on the real skin XML). ``step()`` is one quarter-second tick of the moni
 
 from __future__ import annotations
 
+import base64
 import json
 from types import SimpleNamespace
 from typing import Any, Callable, List, Optional
@@ -18,8 +19,8 @@ import pytest
 from resources.lib.aiostreams.streams import parse_streams
 from resources.lib.kodi import upnext_dialog
 from resources.lib.kodi.upnext_kodi import KodiUpNext
-from resources.lib.kodi.upnext_monitor import ACTIVE_PROPERTY, UPNEXT_PREPARED_PROPERTY, UpNextMonitor
-from resources.lib.kodi.window import HOME_WINDOW_ID
+from resources.lib.kodi.upnext_monitor import ACTIVE_PROPERTY, UpNextMonitor
+from resources.lib.kodi.window import HOME_WINDOW_ID, UPNEXT_PREPARED_PROPERTY
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
 from resources.lib.upnext.choose import NextEpisode
 
@@ -270,8 +271,17 @@ def test_hand_off_to_service_upnext_when_installed_and_chosen(kodi):
     assert len(kodi.jsonrpc) == 1
     request = json.loads(kodi.jsonrpc[0])
     assert request["method"] == "JSONRPC.NotifyAll"
-    assert request["params"]["method"] == "upnext_data"
-    assert request["params"]["sender"].endswith("SIGNAL")
+    params = request["params"]
+    assert params["sender"] == "plugin.video.aiostreams.SIGNAL"
+    assert params["message"] == "upnext_data"
+    data = json.loads(base64.b64decode(params["data"][0]))
+    assert data["play_url"].startswith("plugin://plugin.video.aiostreams/play?")
+    assert "season=1" in data["play_url"] and "episode=2" in data["play_url"]
+    assert (data["current_episode"]["season"], data["current_episode"]["episode"]) == (1, 1)
+    assert (data["next_episode"]["season"], data["next_episode"]["episode"]) == (1, 2)
+    assert data["next_episode"]["showtitle"] == "Breaking Bad"
+    assert data["notification_time"] == 20, "the popup shows now: 20 s before the end"
+    assert rig.client.calls == [("series", "tt0903747:1:2")], "prepared for its play URL too"
 
 
 def test_without_service_upnext_installed_our_dialog_shows(kodi):
@@ -293,3 +303,32 @@ def test_playback_stopped_while_the_dialog_is_open_plays_nothing(kodi):
     rig.ticker.hook = user_stops
     rig.play_to(81.0)
     assert rig.monitor.last_choice == upnext_dialog.DISMISSED and play_media() == []
+
+
+def test_the_dialog_shows_the_next_episodes_thumb_from_the_meta_cache(kodi):
+    import os
+
+    from resources.lib.database.meta_cache import FILE_NAME, MetaCache
+
+    meta = {"id": "tt0903747", "type": "series", "name": "Breaking Bad",
+            "background": "https://img.example/bb-fanart.jpg",
+            "videos": [{"id": "tt0903747:1:2", "season": 1, "episode": 2,
+                        "thumbnail": "https://img.example/bb-1-2.jpg"}]}  # fmt: skip
+    with MetaCache(os.path.join(kodi.profile_dir, FILE_NAME)) as cache:
+        cache.put("meta", "series:tt0903747", meta, ttl=3600)
+    rig = Rig()
+    rig.start()
+    rig.play_to(80.0)
+    dialog = kodi.windows[0]
+    assert dialog.getProperty("upnext.thumb") == "https://img.example/bb-1-2.jpg"
+    assert dialog.getProperty("upnext.fallback").endswith(os.path.join("media", "fanart.jpg"))
+    assert os.path.isfile(dialog.getProperty("upnext.fallback"))
+
+
+def test_without_cached_art_the_dialog_still_shows_with_the_addons_fanart(kodi):
+    rig = Rig()
+    rig.start()
+    rig.play_to(80.0)
+    dialog = kodi.windows[0]
+    assert dialog.getProperty("upnext.thumb") == ""
+    assert dialog.getProperty("upnext.fallback").endswith("fanart.jpg")

@@ -229,7 +229,9 @@ class AIOStreamsService:
         try:
             from resources.lib.kodi.upnext_monitor import UpNextMonitor
 
-            self.upnext = UpNextMonitor(lambda: self._context_factory(self.settings, self.should_abort))
+            self.upnext = UpNextMonitor(
+                lambda: self._context_factory(self.settings, self.should_abort)
+            )
             player_monitor.add_listener(self.upnext.post)
             self.upnext.start()
         except Exception:

@@ -12,6 +12,7 @@ the dialog's ``onClick`` / ``onAction`` while the thread that opened it waits th
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
@@ -118,6 +119,7 @@ def open_dialog(offer: UpNextOffer) -> UpNextDialog:
     path = xbmcaddon.Addon(ADDON_ID).getAddonInfo("path")
     dialog = UpNextDialog(XML_FILE, path, "default", "1080i")
     dialog.fill(offer)
+    dialog.setProperty("upnext.fallback", os.path.join(path, "resources", "media", "fanart.jpg"))
     dialog.set_countdown("")
     dialog.show()
     return dialog

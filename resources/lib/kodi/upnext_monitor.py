@@ -21,6 +21,7 @@ started plays (the rating prompt stays away meanwhile). The INFO lines ``Up Next
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -31,14 +32,14 @@ from typing import Any, Callable, List, Optional, Tuple
 from resources.lib.kodi import upnext_dialog as choices
 from resources.lib.kodi.settings import Settings, load_settings
 from resources.lib.kodi.upnext_kodi import SERVICE_UPNEXT, KodiUpNext, cached_thumb
-from resources.lib.kodi.window import NOW_PLAYING_PROPERTY
+from resources.lib.kodi.window import NOW_PLAYING_PROPERTY, UPNEXT_PREPARED_PROPERTY
 from resources.lib.scrobble.media import NowPlaying
 from resources.lib.upnext.timing import OFF, UpNextClock, UpNextTiming, mode_or_default
 
 log = logging.getLogger(__name__)
 
 ACTIVE_PROPERTY = "aiostreams.upnext.active"
-UPNEXT_PREPARED_PROPERTY = "aiostreams.upnext.prepared"  # TODO(merge): constants.py (h28)
+
 POLL_SECONDS = 0.25
 PREPARE_TIMEOUT = 30.0
 # Without the next episode's AV start this long after PlayMedia, "active" is cleared anyway.
@@ -118,7 +119,7 @@ class UpNextMonitor:
         self._load_settings = settings_loader
         self._client_factory = client_factory
         self._background = background  # False in tests: prepare runs inline
-        self._events: "queue.Queue[Tuple[str, Any]]" = queue.Queue()
+        self._events: queue.Queue[Tuple[str, Any]] = queue.Queue()
         self._held: List[Tuple[str, Any]] = []
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -272,7 +273,10 @@ class UpNextMonitor:
     # ------------------------------------------------------------------ polling
 
     def poll(self) -> None:
-        if self.awaiting_next is not None and time.monotonic() - self.awaiting_next > NEXT_START_GRACE:
+        if (
+            self.awaiting_next is not None
+            and time.monotonic() - self.awaiting_next > NEXT_START_GRACE
+        ):
             self.awaiting_next = None
             self.kodi.clear_property(ACTIVE_PROPERTY)
         session = self.session
@@ -297,14 +301,12 @@ class UpNextMonitor:
             self._hand_off(session)
             return
         episode = session.next_episode
-        show_imdb = str((episode.show_ids or {}).get("imdb") or "")
         offer = choices.UpNextOffer(
             show_title=episode.show_title,
             season=episode.season,
             number=episode.number,
             title=episode.title,
-            thumb=cached_thumb(self._context().paths.data_dir, show_imdb, episode.season,
-                               episode.number),  # fmt: skip
+            thumb=self._thumb(episode),
             auto=mode_or_default(settings.upnext_mode) != "ask",
             nothing_playable=self.nothing_playable(session),
         )
@@ -335,7 +337,11 @@ class UpNextMonitor:
         self.last_choice = choice
         log.info("Up Next choice: %s", choice)
         if choice in choices.PLAYS_NEXT:
-            url = next_play_url(session.next_episode, select=1) if choice == choices.SELECT else session.url
+            url = (
+                next_play_url(session.next_episode, select=1)
+                if choice == choices.SELECT
+                else session.url
+            )
             self.awaiting_next = time.monotonic()
             self.kodi.play(url)
             return
@@ -345,12 +351,21 @@ class UpNextMonitor:
             self.kodi.stop()
 
     def _hand_off(self, session: _Session) -> None:
-        """service.upnext shows its own dialog and plays our URL (its documented signal)."""
+        """service.upnext shows its own popup now and plays our URL (its documented signal)."""
         from resources.lib.upnext import signal
 
-        data = signal.upnext_data(_current_episode(session), session.next_episode, session.url)
+        position, total = session.last
+        episode = session.next_episode
+        following = dict(dataclasses.asdict(episode), art={"thumb": self._thumb(episode)})
+        data = signal.upnext_data(_current_episode(session), following, session.url,
+                                  notification_time=max(1.0, total - position))  # fmt: skip
         self.kodi.notify_all(signal.notify_all_params(data))
         log.info("Up Next handed to %s", SERVICE_UPNEXT)
+
+    def _thumb(self, episode: Any) -> str:
+        show_imdb = str((episode.show_ids or {}).get("imdb") or "")
+        data_dir = self._context().paths.data_dir
+        return cached_thumb(data_dir, show_imdb, episode.season, episode.number)
 
 
 def _current_episode(session: _Session) -> Any:
