@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from types import SimpleNamespace
 from typing import Any, Callable, List, Optional
 
@@ -332,3 +333,50 @@ def test_without_cached_art_the_dialog_still_shows_with_the_addons_fanart(kodi):
     dialog = kodi.windows[0]
     assert dialog.getProperty("upnext.thumb") == ""
     assert dialog.getProperty("upnext.fallback").endswith("fanart.jpg")
+
+
+def test_the_thread_polls_without_moving_kodis_clock_and_stops_at_once(kodi):
+    """Idle, the thread must not wait in waitForAbort: the doubles' fake clock (and the service
+    loop's timing in Kodi) belongs to the service's own loop."""
+    from tests.support.clock import FakeClock
+
+    kodi.clock = FakeClock(1000.0)
+    monitor = UpNextMonitor(lambda: None, kodi=KodiUpNext(FakePlayer()))
+    monitor.start()
+    monitor.post("stopped")
+    time.sleep(0.6)
+    monitor.stop(timeout=1.0)
+    assert kodi.clock.time() == 1000.0
+    assert monitor._thread is None
+
+
+def test_one_player_monitor_posts_to_the_scrobbling_and_to_up_next(kodi):
+    from resources.lib.kodi.scrobble_worker import PlayerMonitor
+
+    scrobbling: List[Any] = []
+    up_next: List[Any] = []
+
+    def failing(*event: Any) -> None:
+        scrobbling.append(event)
+        raise RuntimeError("a receiver failed")
+
+    player = PlayerMonitor(failing)
+    player.add_listener(lambda *event: up_next.append(event))
+    player.onAVStarted()
+    player.onPlayBackSeek(95000, 1000)
+    player.onPlayBackEnded()
+    assert scrobbling == up_next == [("av_started",), ("seek", 95.0), ("ended",)]
+
+
+def test_the_service_starts_up_next_next_to_the_scrobbling_and_stops_it(kodi):
+    from tests.support.service_rig import make_service, started
+
+    service, _, _, _ = make_service(kodi)
+    started(service)
+    try:
+        upnext = service.upnext
+        assert upnext is not None and upnext._thread is not None and upnext._thread.is_alive()
+        assert upnext.post in service.playback.monitor._listeners
+    finally:
+        service._shutdown()
+    assert service.upnext is None and upnext._thread is None

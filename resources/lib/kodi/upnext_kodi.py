@@ -73,6 +73,9 @@ class KodiUpNext:
         if '"error"' in answer:
             log.warning("JSONRPC.NotifyAll was refused: %s", answer[:200])
 
+    def abort_requested(self) -> bool:
+        return bool(self.monitor.abortRequested())
+
     def wait(self, seconds: float) -> bool:
         """Wait (Kodi delivers the dialog's callbacks meanwhile); True when Kodi is quitting."""
         return bool(self.monitor.waitForAbort(seconds))

@@ -154,7 +154,9 @@ class UpNextMonitor:
             except Exception:  # one bad step must never end Up Next
                 log.exception("Up Next step failed")
                 self.session = None
-            if self.kodi.wait(POLL_SECONDS):
+            # A plain wait: the service's own loop waits in waitForAbort, where Kodi delivers the
+            # player's callbacks (and the dialog's, which runs with kodi.wait while it is open).
+            if self._stopping.wait(POLL_SECONDS) or self.kodi.abort_requested():
                 break
 
     def step(self) -> None:
