@@ -380,3 +380,12 @@ def test_the_service_starts_up_next_next_to_the_scrobbling_and_stops_it(kodi):
     finally:
         service._shutdown()
     assert service.upnext is None and upnext._thread is None
+
+
+def test_the_service_stopping_closes_an_open_dialog_and_plays_nothing(kodi):
+    rig = Rig()
+    rig.start()
+    rig.ticker.hook = rig.monitor._stopping.set
+    rig.play_to(81.0)
+    assert rig.monitor.last_choice == upnext_dialog.DISMISSED and kodi.windows[0].closed
+    assert play_media() == [] and home(ACTIVE_PROPERTY) == ""

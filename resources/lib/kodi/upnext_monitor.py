@@ -322,6 +322,8 @@ class UpNextMonitor:
 
     def _status(self, session: _Session) -> Tuple[str, float]:
         """The playback as the open dialog sees it: playing (seconds left), ended or stopped."""
+        if self._stopping.is_set():  # the service is stopping (Kodi quits): close, play nothing
+            return (choices.STOPPED, 0.0)
         for kind, value in self._drain():
             if kind in ("ended", "stopped", "error", "av_started"):
                 self._held.append((kind, value))  # handled once the dialog has closed
