@@ -159,8 +159,16 @@ def test_countdown_plays_the_next_episode_scrobbles_exactly_and_next_up_moves(
 
     dialog_open = float(opened.group(1))
     next_start = float(started.group(1))
-    print(f"UPNEXT due->dialog open {dialog_open:.2f} s; countdown end->next AV {next_start:.2f} s;"
-          f" stream requests {stream_requests(aio)}; scrobbles {calls}")  # fmt: skip
+    due = kodi.wait_for_log(r"Up Next due at ([\d.]+) s of ([\d.]+) s", since=mark)
+    late = float(due.group(1)) - (float(due.group(2)) - 10.0)  # the poll's lag past the due point
+    entries = kodi.addon_log_entries(since=mark)
+    choice = next(e for e in entries if "Up Next choice: timeout-play" in e.message)
+    av = next(e for e in entries if e.timestamp >= choice.timestamp
+              and "playback of episode started" in e.message)  # fmt: skip
+    print(f"UPNEXT due point->seen {late:.2f} s; seen->dialog open {dialog_open:.2f} s; "
+          f"countdown end->next AV (worker's callback) {av.timestamp - choice.timestamp:.2f} s, "
+          f"(Up Next's poll) {next_start:.2f} s; stream requests {stream_requests(aio)}; "
+          f"scrobbles {calls}")  # fmt: skip
     assert dialog_open < 5.0 and next_start < 15.0, "sanity bounds (budgets: 1 s and 3 s)"
     assert_no_addon_tracebacks(kodi)
 

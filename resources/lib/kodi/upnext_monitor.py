@@ -119,7 +119,7 @@ class UpNextMonitor:
         self._load_settings = settings_loader
         self._client_factory = client_factory
         self._background = background  # False in tests: prepare runs inline
-        self._events: queue.Queue[Tuple[str, Any]] = queue.Queue()
+        self._events: Any = queue.Queue()  # (kind, value) from the player callbacks
         self._held: List[Tuple[str, Any]] = []
         self._stopping = threading.Event()
         self._thread: Optional[threading.Thread] = None
