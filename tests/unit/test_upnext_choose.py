@@ -83,6 +83,10 @@ def test_has_aired_takes_a_naive_now_as_utc():
     assert has_aired("2024-06-01T12:00:00.000Z", naive) is True
     assert has_aired(FUTURE, naive) is False
     assert has_aired("not a date", NOW) is False
+    assert has_aired(None, NOW) is False
+    assert has_aired("2024-06-01", NOW) is True  # a plain date: its midnight, UTC
+    assert has_aired("2024-06-01T14:00:00+02:00", NOW) is True  # another zone: 12:00 UTC
+    assert has_aired("2024-06-01T14:00:01+02:00", NOW) is False
 
 
 def _show(conn, trakt, title, reset_at=None, runtime=45):

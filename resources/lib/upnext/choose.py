@@ -18,8 +18,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-from ..database.trakt_sync.items import parse_time
-
 SPECIALS = 0
 
 
@@ -40,10 +38,25 @@ def _key(row: Mapping[str, Any]) -> Any:
     return (int(row["season"]), int(row["number"]))
 
 
+def _parse_time(value: Any) -> Optional[datetime.datetime]:
+    """Trakt's ISO 8601 time (as the mirror stores it) in UTC, or None. Parsed here rather than
+    with ``database``'s helper: the mirror's facade imports this module, so it imports none of
+    the mirror's."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed
+
+
 def has_aired(first_aired: Any, now: datetime.datetime) -> bool:
     """True when ``first_aired`` (Trakt's ISO time) is known and not after ``now`` (a naive
     ``now`` is taken as UTC)."""
-    aired = parse_time(first_aired)
+    aired = _parse_time(first_aired)
     if aired is None:
         return False
     if now.tzinfo is None:
