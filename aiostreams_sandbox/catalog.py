@@ -11,6 +11,8 @@ GB = 1024**3
 
 MOVIE_ID = "tt0111161"
 EPISODE_ID = "tt0903747:1:1"
+# The same releases for the rest of the season: Up Next plays one episode after another.
+EPISODE_IDS = tuple(f"tt0903747:1:{n}" for n in range(1, 6))
 PROBE_MOVIE_ID = "tt0068646"  # a movie with only torrent-only streams: nothing playable
 
 
@@ -191,7 +193,8 @@ def streams_for(media_type: str, stremio_id: str, base: str) -> Optional[List[Di
             },
         ]
         return found + [statistic_stream(len(found))]
-    if media_type == "series" and stremio_id == EPISODE_ID:
+    if media_type == "series" and stremio_id in EPISODE_IDS:
+        code = "S01E%02d" % int(stremio_id.rsplit(":", 1)[1])
         return [
             _stream(
                 base,
@@ -204,7 +207,7 @@ def streams_for(media_type: str, stremio_id: str, base: str) -> Optional[List[Di
                 cached=True,
                 group="GalaxyTV",
                 languages=["English"],
-                filename="Breaking.Bad.S01E01.Pilot.1080p.BluRay.x265-GalaxyTV.mkv",
+                filename=f"Breaking.Bad.{code}.1080p.BluRay.x265-GalaxyTV.mkv",
             ),
             _stream(
                 base,
@@ -217,7 +220,7 @@ def streams_for(media_type: str, stremio_id: str, base: str) -> Optional[List[Di
                 cached=False,
                 group="CTU",
                 languages=["English"],
-                filename="Breaking.Bad.S01E01.720p.HDTV.x264-CTU.mkv",
+                filename=f"Breaking.Bad.{code}.720p.HDTV.x264-CTU.mkv",
             ),
             _stream(
                 base,
@@ -231,7 +234,7 @@ def streams_for(media_type: str, stremio_id: str, base: str) -> Optional[List[Di
                 group="SAiNTS",
                 languages=["English", "Spanish"],
                 kind="http",
-                filename="Breaking.Bad.S01E01.DVDRip.XviD-SAiNTS.avi",
+                filename=f"Breaking.Bad.{code}.DVDRip.XviD-SAiNTS.avi",
             ),
         ]
     if media_type == "movie" and stremio_id == PROBE_MOVIE_ID:

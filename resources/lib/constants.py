@@ -31,3 +31,6 @@ PLAY_RETRY_PROPERTY = "aiostreams.play_retry"
 # h28-upnext-play: the next episode's stream list, fetched once by the service's Up Next and
 # handed to the play route (JSON of ``upnext.prepared.PreparedStreams``).
 UPNEXT_PREPARED_PROPERTY = "aiostreams.upnext.prepared"
+# "true" while the Up Next dialog is open and until the next episode it started plays (the
+# rating prompt stays away meanwhile).
+UPNEXT_ACTIVE_PROPERTY = "aiostreams.upnext.active"

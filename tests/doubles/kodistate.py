@@ -89,6 +89,9 @@ class KodiState:
         self.resolved: List[Tuple[int, bool, Any]] = []
         self.content: List[Tuple[int, str]] = []
         self.builtins: List[str] = []
+        self.jsonrpc: List[str] = []  # xbmc.executeJSONRPC requests (JSON text)
+        self.conditions: Dict[str, bool] = {}  # xbmc.getCondVisibility answers (else False)
+        self.windows: List[Any] = []  # xbmcgui.WindowXMLDialog instances, in creation order
         self.info_labels: Dict[str, str] = {}
         self.abort = threading.Event()
         self.clock: Optional[FakeClock] = None

@@ -84,7 +84,14 @@ def executebuiltin(function: str, wait: bool = False) -> None:
 
 
 def getCondVisibility(condition: str) -> bool:
-    return False
+    return STATE.conditions.get(condition, False)
+
+
+def executeJSONRPC(jsonrpccommand: str) -> str:
+    if not isinstance(jsonrpccommand, str):
+        raise TypeError("xbmc.executeJSONRPC expects a str")
+    STATE.jsonrpc.append(jsonrpccommand)
+    return '{"id":1,"jsonrpc":"2.0","result":"OK"}'
 
 
 def getInfoLabel(label: str) -> str:

@@ -210,3 +210,46 @@ class Window:
     def clearProperty(self, key: str) -> None:
         with STATE.lock:
             STATE.properties.pop((self.window_id, key.lower()), None)
+
+
+class WindowXMLDialog(Window):
+    """A script window: the XML must exist where Kodi would look for it (strict)."""
+
+    def __init__(self, xmlFilename: str, scriptPath: str, defaultSkin: str = "Default",
+                 defaultRes: str = "720p", isMedia: bool = False) -> None:  # fmt: skip
+        import os
+
+        path = os.path.join(scriptPath, "resources", "skins", defaultSkin, defaultRes, xmlFilename)
+        if not os.path.isfile(path):
+            raise RuntimeError(f"XML File for Window is missing: {path}")
+        super().__init__(-1)
+        self.xml_path = path
+        self.properties: Dict[str, str] = {}
+        self.shown = False
+        self.closed = False
+        self.focus_id = 0
+        with STATE.lock:
+            STATE.windows.append(self)
+
+    def getProperty(self, key: str) -> str:
+        return self.properties.get(key.lower(), "")
+
+    def setProperty(self, key: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Window.setProperty value must be a str")
+        self.properties[key.lower()] = value
+
+    def clearProperty(self, key: str) -> None:
+        self.properties.pop(key.lower(), None)
+
+    def show(self) -> None:
+        self.shown = True
+
+    def doModal(self) -> None:
+        self.shown = True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def setFocusId(self, iControlId: int) -> None:
+        self.focus_id = iControlId

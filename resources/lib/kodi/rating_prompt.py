@@ -17,12 +17,11 @@ import threading
 import time
 from typing import Any, Callable, Optional, Tuple
 
+from resources.lib.constants import UPNEXT_ACTIVE_PROPERTY
 from resources.lib.scrobble import rating_prompt as rule
 
 log = logging.getLogger(__name__)
 
-# Set by the Up Next glue (h25) while its dialog is open or the next episode it started plays.
-UPNEXT_ACTIVE_PROPERTY = "aiostreams.upnext.active"
 REMOVE = 0  # ask_rating's answer for "Remove rating"
 # A stop older than this when the end is reported belongs to another playback (its own end
 # was never reported: an error): no prompt for it.

@@ -10,7 +10,7 @@ window's properties and notifications.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import xbmc
 import xbmcgui
@@ -25,7 +25,18 @@ class PlayerMonitor(xbmc.Player):
 
     def __init__(self, post: Callable[..., None]) -> None:
         super().__init__()
-        self._post = post
+        self._listeners: List[Callable[..., None]] = [post]
+
+    def add_listener(self, post: Callable[..., None]) -> None:
+        """One more receiver of the same events (Up Next's monitor): one Player subclass."""
+        self._listeners.append(post)
+
+    def _post(self, kind: str, value: Any = None) -> None:
+        for post in list(self._listeners):
+            try:
+                post(kind) if value is None else post(kind, value)
+            except Exception:  # one receiver's failure must not starve the others
+                log.warning("A player event receiver failed", exc_info=True)
 
     def onAVStarted(self) -> None:  # noqa: N802 (Kodi's names)
         self._post("av_started")

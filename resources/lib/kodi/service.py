@@ -118,6 +118,7 @@ class AIOStreamsService:
         self._slice = slice_seconds
         self._playback_factory = playback_factory or self._default_playback
         self.playback: Any = None
+        self.upnext: Any = None  # kodi/upnext_monitor.UpNextMonitor, next to the scrobbling
         self._stop = threading.Event()
         self._events_lock = threading.Lock()
         self._events: List[Event] = []
@@ -180,6 +181,9 @@ class AIOStreamsService:
         log.info("Service ready: %s", self.policy.summary())
 
     def _shutdown(self) -> None:
+        if self.upnext is not None:
+            self.upnext.stop()
+            self.upnext = None
         if self.playback is not None:
             try:
                 self.playback.stop()
@@ -211,11 +215,28 @@ class AIOStreamsService:
         try:
             self.playback = self._playback_factory(self.ctx)
             self.playback.start()
+            self._start_upnext(getattr(self.playback, "monitor", None))
         except Exception:
             log.warning(
                 "The player monitor could not start; nothing will be scrobbled", exc_info=True
             )
             self.playback = None
+
+    def _start_upnext(self, player_monitor: Any) -> None:
+        """Up Next, fed by the scrobbling's player callbacks (a failure stops neither)."""
+        if player_monitor is None:
+            return
+        try:
+            from resources.lib.kodi.upnext_monitor import UpNextMonitor
+
+            self.upnext = UpNextMonitor(
+                lambda: self._context_factory(self.settings, self.should_abort)
+            )
+            player_monitor.add_listener(self.upnext.post)
+            self.upnext.start()
+        except Exception:
+            log.warning("Up Next could not start", exc_info=True)
+            self.upnext = None
 
     # ------------------------------------------------------------------ events
 

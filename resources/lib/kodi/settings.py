@@ -67,6 +67,12 @@ class Settings:
     # h27-ratings: the rating prompt after playback (both off by default)
     rating_prompt_movies: bool = False
     rating_prompt_season_finale: bool = False
+    # h25-upnext-kodi: Up Next (upnext/timing.py reads them through upnext_timing()).
+    upnext_mode: str = "auto"  # off / ask / auto
+    upnext_trigger: str = "seconds"  # or "percent"
+    upnext_seconds: int = 30
+    upnext_percent: int = 92
+    upnext_use_service_upnext: bool = False
 
     @property
     def sync_interval_seconds(self) -> float:
