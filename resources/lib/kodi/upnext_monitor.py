@@ -52,7 +52,7 @@ class _Session:
     """One playback of one of our episodes that has a next episode."""
 
     now_playing: NowPlaying
-    next_episode: Any  # upnext.choose.NextEpisode
+    next_episode: Any  # database.trakt_sync.next_episode_rule.NextEpisode
     url: str
     stremio_id: str
     settings: Settings
