@@ -39,6 +39,7 @@ if ROOT not in sys.path:
 from resources.lib.database.trakt_sync import TraktSyncDatabase  # noqa: E402
 from resources.lib.trakt.client import TraktClient  # noqa: E402
 from resources.lib.trakt.tokens import Tokens, TokenStore  # noqa: E402
+from sandbox import userlists  # noqa: E402
 
 
 def _client(url: str, token_file: str) -> TraktClient:
@@ -124,6 +125,7 @@ def pagination_minimum(sb: Any) -> Dict[str, int]:
         catalog.episodes[t].show.trakt for t in state.collection if t in catalog.episodes
     }
     collected_movies = sum(1 for t in state.collection if t in catalog.movies)
+    lists = userlists.of(state)
     sections = (
         "progress_watched",
         "progress_watched_reset",
@@ -145,6 +147,13 @@ def pagination_minimum(sb: Any) -> Dict[str, int]:
         "hidden": sum(pages(sum(1 for h in truth["hidden"] if h[0] == s)) for s in sections),
         "collection": pages(collected_movies) + pages(len(collected_shows)),
         "ratings": pages(len(state.ratings)),
+        # the personal lists (one unpaged request), the liked lists, and each list's items
+        "lists": 1
+        + pages(len(lists.liked_lists()))
+        + sum(
+            pages(len(found.entries))
+            for found in list(lists.own.values()) + [row[1] for row in lists.liked_lists()]
+        ),
     }
 
 
