@@ -227,9 +227,12 @@ def _episodes_by_numbers(
 
 
 def last_episode_number(conn: sqlite3.Connection, show_id: int, season: int) -> Optional[int]:
-    """The highest episode number the mirror knows in one season (None: none known)."""
+    """The highest episode number of one season in the show's episode list (None: the mirror
+    has no list for it). Rows a local play created (``has_metadata`` 0) do not count: without a
+    list, every episode played would be the season's last."""
     found = conn.execute(
-        "SELECT MAX(number) FROM episodes WHERE show_id = ? AND season = ?", (show_id, season)
+        "SELECT MAX(number) FROM episodes WHERE show_id = ? AND season = ? AND has_metadata = 1",
+        (show_id, season),
     ).fetchone()
     return int(found[0]) if found and found[0] is not None else None
 
