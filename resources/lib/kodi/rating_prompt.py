@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Optional, Tuple
 
 from resources.lib.constants import UPNEXT_ACTIVE_PROPERTY
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.scrobble import rating_prompt as rule
 
 log = logging.getLogger(__name__)
@@ -67,24 +68,18 @@ def action_for(media_type: str, choice: Optional[int], **ids: Any) -> Any:
     return outbox.LocalAction(outbox.RATE, media_type, rating=int(choice), **ids).validate()
 
 
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def media_ids(media: Any) -> Optional[Tuple[str, dict]]:
     """(media_type, LocalAction ids) of a played ``MediaRef``; None without the Trakt ids."""
     if media.kind == "movie":
-        trakt = _int(media.ids.get("trakt"))
+        trakt = as_int(media.ids.get("trakt"))
         return ("movie", {"trakt_id": trakt}) if trakt else None
-    show = _int(media.show_ids.get("trakt"))
+    show = as_int(media.show_ids.get("trakt"))
     if not show or media.season is None or media.number is None:
         return None
     ids = {"show_id": show, "season": int(media.season), "number": int(media.number)}
-    if _int(media.ids.get("trakt")):
-        ids["trakt_id"] = _int(media.ids.get("trakt"))
+    episode_id = as_int(media.ids.get("trakt"))
+    if episode_id:
+        ids["trakt_id"] = episode_id
     return "episode", ids
 
 
