@@ -153,6 +153,18 @@ def test_a_show_known_only_from_local_plays_has_no_finale(mirror, monkeypatch):
         db.close()
 
 
+def test_the_service_keeps_only_the_last_twenty_decisions(mirror):
+    mirror.set_setting("rating_prompt_movies", True)
+    prompt = kodi_prompt.PromptAfterPlayback(
+        wait=lambda s: False, ask=lambda current, title: pytest.fail("asked")
+    )
+    for trakt in range(1, 26):  # a service runs for weeks: one decision per playback
+        _run(prompt, MediaRef.movie({"trakt": trakt}), 50.0)
+    assert len(prompt.outcomes) == 20
+    assert [ids["trakt_id"] for _, _, ids in prompt.outcomes] == list(range(6, 26))
+    assert {code for code, _, _ in prompt.outcomes} == {rule.NOT_ENDED}
+
+
 def test_with_both_switches_off_nothing_waits(mirror):
     prompt = kodi_prompt.PromptAfterPlayback(wait=lambda s: pytest.fail("waited"))
     _run(prompt, MediaRef.movie({"trakt": 5}), 99.0)

@@ -12,10 +12,11 @@ A rating given there goes through the outbox like *Rate...*.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Deque, Optional, Tuple
 
 from resources.lib.constants import UPNEXT_ACTIVE_PROPERTY
 from resources.lib.database.trakt_sync.items import as_int
@@ -27,6 +28,8 @@ REMOVE = 0  # ask_rating's answer for "Remove rating"
 # A stop older than this when the end is reported belongs to another playback (its own end
 # was never reported: an error): no prompt for it.
 STALE_STOP_SECONDS = 30.0
+# Decisions kept for the log and tests: the hook lives as long as the service.
+OUTCOMES_KEPT = 20
 
 
 def rating_options(current: Optional[int]) -> Tuple[list, list]:
@@ -97,7 +100,8 @@ class PromptAfterPlayback:
         self._wait = wait
         self._ask = ask
         self.thread: Optional[threading.Thread] = None
-        self.outcomes: list = []  # (code, item key) of each decision, for the log and tests
+        # (code, media_type, ids) of the latest decisions, oldest first
+        self.outcomes: Deque[Tuple[str, str, dict]] = collections.deque(maxlen=OUTCOMES_KEPT)
 
     def stopped(self, media: Any, progress: float, title: str = "") -> None:
         with self._lock:
