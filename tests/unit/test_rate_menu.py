@@ -28,11 +28,41 @@ def _rate_commands(entries):
         ({"trakt_id": 4, "plays": 2}, "watchlist_movie", "op=rate&type=movie&trakt=4"),
         ({"type": "show", "trakt_id": 8}, "watchlist_show", "op=rate&type=show&trakt=8"),
         ({"type": "show", "trakt_id": 8}, "collection", "op=rate&type=show&trakt=8"),
+        # a collected episode's own negative key is no Trakt id: named by its numbers
+        ({"type": "episode", "show_trakt_id": 5, "season": 1, "number": 2, "trakt_id": -77},
+         "collection", "op=rate&type=episode&show=5&season=1&number=2"),
+        ({"type": "episode", "show_trakt_id": "5", "season": "0", "number": "2", "trakt_id": 0},
+         "collection", "op=rate&type=episode&show=5&season=0&number=2"),
     ],
 )  # fmt: skip
 def test_every_list_row_has_rate(row, view, query):
     (command,) = _rate_commands(menu_entries(row, view))
     assert command == "RunPlugin(%s?action=context&%s)" % (URL, query)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [{"type": "movie", "trakt_id": -4}, {"type": "movie", "trakt_id": "x"},
+     {"type": "episode", "show_trakt_id": 5, "season": -1, "number": 2},
+     {"type": "episode", "show_trakt_id": 5, "season": 1, "number": None}],
+)  # fmt: skip
+def test_a_row_without_usable_ids_has_no_rate(row):
+    assert _rate_commands(menu_entries(row, "collection")) == []
+
+
+def test_the_ratings_modules_share_one_int_parser():
+    """``items.as_int`` is the one lenient int parser; the ratings code keeps no copy of it."""
+    import ast
+    import inspect
+
+    from resources.lib.database.trakt_sync import ratings
+    from resources.lib.kodi import rating_prompt
+    from resources.lib.plugin import list_ratings
+
+    for module in (ratings, rate_menu, list_ratings, rating_prompt):
+        tree = ast.parse(inspect.getsource(module))
+        defined = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+        assert "_int" not in defined, module.__name__
 
 
 def test_browse_items_have_rate_when_the_mirror_knows_them(kodi):

@@ -58,7 +58,8 @@ def mirror(kodi):
         db.connection.execute("INSERT INTO shows (trakt_id, title) VALUES (9, 'Show')")
         for number in (1, 2, 3):
             db.connection.execute(
-                "INSERT INTO episodes (show_id, season, number, trakt_id) VALUES (9, 1, ?, ?)",
+                "INSERT INTO episodes (show_id, season, number, trakt_id, has_metadata) "
+                "VALUES (9, 1, ?, ?, 1)",
                 (number, 900 + number),
             )
     db.close()
@@ -119,6 +120,49 @@ def test_a_season_finale_prompts_unless_the_next_episode_plays(
         assert db.outbox_rows() == []  # a cancelled select (None) queues nothing
     finally:
         db.close()
+
+
+def test_a_show_known_only_from_local_plays_has_no_finale(mirror, monkeypatch):
+    """Episodes a local play created (no episode list yet, ``has_metadata`` 0) do not tell the
+    season's last episode: each would count as the finale."""
+    from resources.lib.kodi import scrobbling
+    from resources.lib.kodi.context import build_context
+    from resources.lib.scrobble.state import Action
+
+    mirror.set_setting("rating_prompt_season_finale", True)
+    service = scrobbling.PlaybackScrobbling(get_paths().data_dir, build_context)
+    asked = []
+    service.rating_prompt = kodi_prompt.PromptAfterPlayback(
+        wait=lambda s: False, ask=lambda current, title: asked.append(title)
+    )
+    media = MediaRef.episode({"trakt": 11}, 1, 2)
+    service._record_local(media, Action("stop", 99.0, 1.7e9), "E2")
+    service._playback_ended()
+    service.rating_prompt.thread.join(10)
+    assert asked == []
+    assert [code for code, _, _ in service.rating_prompt.outcomes] == [rule.NOT_FINALE]
+    db = _db()
+    try:
+        rows = db.connection.execute(
+            "SELECT plays, has_metadata FROM episodes WHERE show_id = 11"
+        ).fetchall()
+        assert [tuple(row) for row in rows] == [(1, 0)]  # the play did reach the mirror
+        assert db.last_episode_number(11, 1) is None
+        assert db.last_episode_number(9, 1) == 3
+    finally:
+        db.close()
+
+
+def test_the_service_keeps_only_the_last_twenty_decisions(mirror):
+    mirror.set_setting("rating_prompt_movies", True)
+    prompt = kodi_prompt.PromptAfterPlayback(
+        wait=lambda s: False, ask=lambda current, title: pytest.fail("asked")
+    )
+    for trakt in range(1, 26):  # a service runs for weeks: one decision per playback
+        _run(prompt, MediaRef.movie({"trakt": trakt}), 50.0)
+    assert len(prompt.outcomes) == 20
+    assert [ids["trakt_id"] for _, _, ids in prompt.outcomes] == list(range(6, 26))
+    assert {code for code, _, _ in prompt.outcomes} == {rule.NOT_ENDED}
 
 
 def test_with_both_switches_off_nothing_waits(mirror):

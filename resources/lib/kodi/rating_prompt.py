@@ -12,12 +12,14 @@ A rating given there goes through the outbox like *Rate...*.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Deque, Optional, Tuple
 
 from resources.lib.constants import UPNEXT_ACTIVE_PROPERTY
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.scrobble import rating_prompt as rule
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ REMOVE = 0  # ask_rating's answer for "Remove rating"
 # A stop older than this when the end is reported belongs to another playback (its own end
 # was never reported: an error): no prompt for it.
 STALE_STOP_SECONDS = 30.0
+# Decisions kept for the log and tests: the hook lives as long as the service.
+OUTCOMES_KEPT = 20
 
 
 def rating_options(current: Optional[int]) -> Tuple[list, list]:
@@ -67,24 +71,18 @@ def action_for(media_type: str, choice: Optional[int], **ids: Any) -> Any:
     return outbox.LocalAction(outbox.RATE, media_type, rating=int(choice), **ids).validate()
 
 
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def media_ids(media: Any) -> Optional[Tuple[str, dict]]:
     """(media_type, LocalAction ids) of a played ``MediaRef``; None without the Trakt ids."""
     if media.kind == "movie":
-        trakt = _int(media.ids.get("trakt"))
+        trakt = as_int(media.ids.get("trakt"))
         return ("movie", {"trakt_id": trakt}) if trakt else None
-    show = _int(media.show_ids.get("trakt"))
+    show = as_int(media.show_ids.get("trakt"))
     if not show or media.season is None or media.number is None:
         return None
     ids = {"show_id": show, "season": int(media.season), "number": int(media.number)}
-    if _int(media.ids.get("trakt")):
-        ids["trakt_id"] = _int(media.ids.get("trakt"))
+    episode_id = as_int(media.ids.get("trakt"))
+    if episode_id:
+        ids["trakt_id"] = episode_id
     return "episode", ids
 
 
@@ -102,7 +100,8 @@ class PromptAfterPlayback:
         self._wait = wait
         self._ask = ask
         self.thread: Optional[threading.Thread] = None
-        self.outcomes: list = []  # (code, item key) of each decision, for the log and tests
+        # (code, media_type, ids) of the latest decisions, oldest first
+        self.outcomes: Deque[Tuple[str, str, dict]] = collections.deque(maxlen=OUTCOMES_KEPT)
 
     def stopped(self, media: Any, progress: float, title: str = "") -> None:
         with self._lock:

@@ -5,20 +5,14 @@ on each item as ``user_rating`` (``kodi.directory`` shows it)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi.directory import Item
 
 log = logging.getLogger(__name__)
 
 _KODI_TO_TRAKT = {"tvshow": "show", "movie": "movie", "episode": "episode", "season": "season"}
-
-
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
 
 
 def rating_key(row: Dict[str, Any], item: Item) -> Tuple[Any, ...]:
@@ -27,12 +21,12 @@ def rating_key(row: Dict[str, Any], item: Item) -> Tuple[Any, ...]:
     if media_type == "episode":
         return (
             "episode",
-            _int(row.get("trakt_id")),
-            _int(row.get("show_trakt_id") or row.get("show_id")),
-            _int(row.get("season")),
-            _int(row.get("number")),
+            as_int(row.get("trakt_id")),
+            as_int(row.get("show_trakt_id") or row.get("show_id")),
+            as_int(row.get("season")),
+            as_int(row.get("number")),
         )
-    return (media_type, _int(row.get("trakt_id")), None, None, None)
+    return (media_type, as_int(row.get("trakt_id")), None, None, None)
 
 
 def with_ratings(db: Any, rows: Sequence[Dict[str, Any]], items: List[Item]) -> List[Item]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi import strings
 from resources.lib.plugin.urls import url_for
 
@@ -22,23 +23,18 @@ _NUMBER = re.compile(r"^[0-9]{1,10}$")
 Entry = Tuple[int, str]
 
 
-def _int(value: Any) -> Optional[int]:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
-
-
 def entry(media_type: str, **ids: Any) -> List[Entry]:
-    """The *Rate...* entry (none without the Trakt ids the outbox needs)."""
+    """The *Rate...* entry (none without the Trakt ids the outbox needs). An id below 1 is none
+    (a collected episode's own key is negative); a season may be 0 (specials)."""
+    ids = {
+        k: v for k, v in ids.items() if isinstance(v, int) and (v > 0 or (k == "season" and v == 0))
+    }
     if media_type == "episode":
         if not ids.get("show") or ids.get("season") is None or not ids.get("number"):
             return []
     elif media_type not in MEDIA_TYPES or not ids.get("trakt"):
         return []
-    wanted = {k: v for k, v in ids.items() if v is not None}
-    return [(strings.RATE, "RunPlugin(%s)" % url_for("context", op=OP, type=media_type, **wanted))]
+    return [(strings.RATE, "RunPlugin(%s)" % url_for("context", op=OP, type=media_type, **ids))]
 
 
 def row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
@@ -47,12 +43,12 @@ def row_entries(row: Dict[str, Any], view: str) -> List[Entry]:
     if kind == "episode":
         return entry(
             "episode",
-            show=_int(row.get("show_trakt_id")),
-            season=_int(row.get("season")),
-            number=_int(row.get("number")),
-            trakt=_int(row.get("trakt_id")) or None,
+            show=as_int(row.get("show_trakt_id")),
+            season=as_int(row.get("season")),
+            number=as_int(row.get("number")),
+            trakt=as_int(row.get("trakt_id")),
         )
-    return entry(kind, trakt=_int(row.get("trakt_id")))
+    return entry(kind, trakt=as_int(row.get("trakt_id")))
 
 
 def item_entries(item: Any) -> List[Entry]:
@@ -60,14 +56,14 @@ def item_entries(item: Any) -> List[Entry]:
     media_type = {"movie": "movie", "series": "show"}.get(item.media_type)
     if media_type is None:
         return []
-    return entry(media_type, trakt=_int(item.mark.trakt_id))
+    return entry(media_type, trakt=as_int(item.mark.trakt_id))
 
 
 def episode_entries(show: Any, episode: Any) -> List[Entry]:
     """*Rate...* for an aired episode of a season page whose show the mirror knows."""
     if not episode.aired:
         return []
-    show_id = _int(show.mark.trakt_id)
+    show_id = as_int(show.mark.trakt_id)
     return entry("episode", show=show_id, season=episode.season, number=episode.number)
 
 

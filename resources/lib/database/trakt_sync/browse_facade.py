@@ -88,18 +88,24 @@ class BrowseReads:
             return browse_reads.collection(self._conn)
 
     @_reports_damage
-    def upcoming(self, now: Optional[float] = None, days: int = 14) -> List[Dict[str, Any]]:
-        """Episodes of the watched shows airing in ``(now, now + days]``, soonest first; hidden
-        and dropped shows left out (``upcoming.upcoming``)."""
+    def upcoming(
+        self, now: Optional[float] = None, days: Optional[int] = None
+    ) -> List[Dict[str, Any]]:
+        """Episodes of the watched shows airing in ``(now, now + days]`` (None: the module's
+        ``UPCOMING_DAYS``), soonest first; hidden and dropped shows left out
+        (``upcoming.upcoming``)."""
         from . import upcoming
 
+        window = upcoming.UPCOMING_DAYS if days is None else days
         with self._lock:
-            return upcoming.upcoming(self._conn, now=now, days=days)
+            return upcoming.upcoming(self._conn, now=now, days=window)
 
     @_reports_damage
-    def recently_watched(self, limit: int = 50) -> List[Dict[str, Any]]:
-        """The last ``limit`` episodes and movies watched, newest first, one row per item."""
+    def recently_watched(self, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """The last ``limit`` episodes and movies watched (None: the module's ``RECENT_LIMIT``),
+        newest first, one row per item."""
         from . import upcoming
 
+        length = upcoming.RECENT_LIMIT if limit is None else limit
         with self._lock:
-            return upcoming.recently_watched(self._conn, limit=limit)
+            return upcoming.recently_watched(self._conn, limit=length)

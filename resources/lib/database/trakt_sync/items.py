@@ -37,6 +37,25 @@ def as_int(value: Any) -> Optional[int]:
     return result if _INT_MIN <= result <= _INT_MAX else None
 
 
+# An episode without its own Trakt id is keyed by its numbers, packed into bit fields so no two
+# episodes share a key (show*100000 + season*1000 + number did: a daily show's season is a year).
+_SHOW_LIMIT, _NUMBER_LIMIT = 2**31, 2**16
+
+
+def episode_key(show_id: Any, season: Any, number: Any) -> Optional[int]:
+    """The negative key of an episode the mirror does not know by its own Trakt id (a queued
+    rating, a collected episode Trakt lists by number only); None when a part is missing or out
+    of range (show 1 to 2**31 - 1, season and number 0 to 65535)."""
+    show, season_number, episode = as_int(show_id), as_int(season), as_int(number)
+    if show is None or season_number is None or episode is None:
+        return None
+    if not (0 < show < _SHOW_LIMIT and 0 <= season_number < _NUMBER_LIMIT):
+        return None
+    if not 0 <= episode < _NUMBER_LIMIT:
+        return None
+    return -((show << 32) | (season_number << 16) | episode)
+
+
 def as_float(value: Any) -> Optional[float]:
     if isinstance(value, bool):
         return None

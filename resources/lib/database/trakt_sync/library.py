@@ -10,7 +10,17 @@ import sqlite3
 from typing import Any, Dict, List
 
 from .context import SyncContext, Unit
-from .items import MalformedItem, as_dict, as_int, as_list, iso_time, media_columns, trakt_id
+from .items import (
+    MalformedItem,
+    as_dict,
+    as_int,
+    as_list,
+    episode_key,
+    iso_time,
+    media_columns,
+    skip,
+    trakt_id,
+)
 from .store import Changes, add_changes, no_changes, replace_rows
 
 COLLECTION_MOVIES_PATH = "/sync/collection/movies"
@@ -92,12 +102,17 @@ def _parse_collected_show(item: Any) -> List[Dict[str, Any]]:
             episode_id = as_int(ids.get("trakt"))
             if season_number is None or number is None:
                 continue
+            # Trakt's collection lists episodes by number; without their own id the key comes
+            # from the show id and the numbers (items.episode_key) so it stays unique and stable.
+            key = episode_id if episode_id and episode_id > 0 else None
+            key = key or episode_key(show_id, season_number, number)
+            if key is None:
+                skip("collection", episode, MalformedItem("episode numbers out of range"))
+                continue
             rows.append(
                 {
                     "media_type": "episode",
-                    # Trakt's collection lists episodes by number; without their own id the
-                    # key is derived from the show id so it stays unique and stable.
-                    "trakt_id": episode_id or -(show_id * 100000 + season_number * 1000 + number),
+                    "trakt_id": key,
                     "collected_at": iso_time(episode.get("collected_at")),
                     "slug": None,
                     "imdb_id": as_dict(ids).get("imdb"),

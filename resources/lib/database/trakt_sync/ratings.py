@@ -2,8 +2,9 @@
 
 The ``ratings`` table is keyed by (media_type, trakt_id) and holds ``show_id``, ``season`` and
 ``number`` for episodes, so an episode is found by either. A rating queued for an episode whose
-own Trakt id the mirror does not know is stored under a derived negative key (like the
-collection's episodes); the next pull of the unit replaces it with Trakt's row.
+own Trakt id the mirror does not know is stored under the negative key of its numbers
+(``items.episode_key``, like the collection's episodes); the next pull of the unit replaces it
+with Trakt's row.
 
 Coalescing (only rows never sent, ``state = 'pending'``): a newer rating of an item replaces an
 older queued one, and the new row keeps the rating Trakt had before the first of them
@@ -19,6 +20,7 @@ import json
 import sqlite3
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .items import as_int, episode_key
 from .outbox_rows import PENDING, RATE, UNRATE, LocalAction
 
 RATINGS_PATH = "/sync/ratings"
@@ -29,8 +31,9 @@ _CHUNK = 400
 RatingKey = Tuple[str, Optional[int], Optional[int], Optional[int], Optional[int]]
 
 
-def _episode_id(conn: sqlite3.Connection, action: LocalAction) -> int:
-    """The episode's Trakt id: the action's, the mirror's metadata, or a derived negative key."""
+def _episode_id(conn: sqlite3.Connection, action: LocalAction) -> Optional[int]:
+    """The episode's Trakt id: the action's, the mirror's metadata, or the negative key of its
+    numbers (None: numbers beyond that key's range)."""
     if action.trakt_id:
         return int(action.trakt_id)
     found = conn.execute(
@@ -40,7 +43,7 @@ def _episode_id(conn: sqlite3.Connection, action: LocalAction) -> int:
     ).fetchone()
     if found:
         return int(found[0])
-    return int(derived_key(action.show_id, action.season, action.number) or 0)
+    return episode_key(action.show_id, action.season, action.number)
 
 
 def _where(action: LocalAction) -> Tuple[str, Tuple[Any, ...]]:
@@ -70,6 +73,8 @@ def set_rating(
         return
     if action.media_type == "episode":
         trakt_id = _episode_id(conn, action)
+        if trakt_id is None:
+            return  # no key to keep it under: Trakt still gets it, the next pull shows it
         title = conn.execute(
             "SELECT title FROM shows WHERE trakt_id = ?", (action.show_id,)
         ).fetchone()
@@ -152,40 +157,38 @@ def body(action: LocalAction, rated_at: str) -> Tuple[str, Dict[str, Any]]:
 # -- reads ---------------------------------------------------------------------------------------
 
 
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
+_Named = Tuple[str, Optional[int], Optional[int], Optional[Tuple[int, int, int]]]
 
 
-def derived_key(show_id: Any, season: Any, number: Any) -> Optional[int]:
-    """The negative key of an episode rated before the mirror knew its own Trakt id."""
-    show, season_number, episode = _int(show_id), _int(season), _int(number)
-    if not show or season_number is None or not episode:
-        return None
-    return -(show * 100000 + season_number * 1000 + episode)
+def _named(key: RatingKey) -> _Named:
+    """(media_type, own Trakt id, episode key, (show, season, number)) of a list row's key. A
+    negative id is no Trakt id (a collection row's own key): such an episode is named by numbers."""
+    media_type, trakt_id, show_id, season, number = key
+    own = as_int(trakt_id)
+    own = own if own is not None and own > 0 else None
+    if media_type != "episode":
+        return media_type, own, None, None
+    derived = episode_key(show_id, season, number)
+    if derived is None:
+        return media_type, own, None, None
+    return media_type, own, derived, (int(show_id), int(season), int(number))
 
 
 def ratings_for(conn: sqlite3.Connection, keys: Sequence[RatingKey]) -> List[Optional[int]]:
     """The user's rating of each item (None: not rated), in the order of ``keys``.
 
     One query for a list page (one per 400 ids beyond that), on the table's primary key: items
-    match by Trakt id, an episode also by the key a queued rating gets when the mirror did not
-    know the episode's id. Only an episode named without its own Trakt id (a season page's) adds
-    a read by show and numbers."""
-    wanted: Dict[Tuple[str, int], None] = {}
-    by_numbers = []
-    for media_type, trakt_id, show_id, season, number in keys:
-        if _int(trakt_id):
-            wanted[(media_type, int(trakt_id))] = None
-        if media_type == "episode":
-            derived = derived_key(show_id, season, number)
-            if derived is not None:
-                wanted[("episode", derived)] = None
-                if not _int(trakt_id):
-                    by_numbers.append((int(show_id), int(season), int(number)))
-    ids = sorted({trakt_id for _, trakt_id in wanted})
+    match by Trakt id, an episode also by the key of its numbers (``items.episode_key``, the key
+    a rating queued before the mirror knew the episode's id is kept under; no two episodes share
+    it). Only an episode named without its own Trakt id (a season page's) adds a read by show and
+    numbers."""
+    named = [_named(key) for key in keys]
+    wanted: Dict[int, None] = {}
+    for _, own, derived, _ in named:
+        for trakt_id in (own, derived):
+            if trakt_id is not None:
+                wanted[trakt_id] = None
+    ids = sorted(wanted)
     found_by_id: Dict[Tuple[str, int], int] = {}
     for start in range(0, len(ids), _CHUNK):
         part = ids[start : start + _CHUNK]
@@ -196,15 +199,15 @@ def ratings_for(conn: sqlite3.Connection, keys: Sequence[RatingKey]) -> List[Opt
         )
         for media_type, trakt_id, rating in conn.execute(select, part):
             found_by_id[(media_type, int(trakt_id))] = int(rating)
+    by_numbers = [numbers for _, own, _, numbers in named if own is None and numbers]
     found_by_numbers = _episodes_by_numbers(conn, by_numbers)
     found: List[Optional[int]] = []
-    for media_type, trakt_id, show_id, season, number in keys:
-        rating = found_by_id.get((media_type, int(trakt_id))) if _int(trakt_id) else None
-        if rating is None and media_type == "episode":
-            derived = derived_key(show_id, season, number)
-            rating = found_by_id.get(("episode", derived)) if derived is not None else None
-            if rating is None and derived is not None and not _int(trakt_id):
-                rating = found_by_numbers.get((int(show_id), int(season), int(number)))
+    for media_type, own, derived, numbers in named:
+        rating = found_by_id.get((media_type, own)) if own is not None else None
+        if rating is None and derived is not None:
+            rating = found_by_id.get(("episode", derived))
+        if rating is None and own is None and numbers:
+            rating = found_by_numbers.get(numbers)
         found.append(rating)
     return found
 
@@ -224,12 +227,15 @@ def _episodes_by_numbers(
 
 
 def last_episode_number(conn: sqlite3.Connection, show_id: int, season: int) -> Optional[int]:
-    """The highest episode number the mirror knows in one season (None: none known)."""
+    """The highest episode number of one season in the show's episode list (None: the mirror
+    has no list for it). Rows a local play created (``has_metadata`` 0) do not count: without a
+    list, every episode played would be the season's last."""
     found = conn.execute(
-        "SELECT MAX(number) FROM episodes WHERE show_id = ? AND season = ?", (show_id, season)
+        "SELECT MAX(number) FROM episodes WHERE show_id = ? AND season = ? AND has_metadata = 1",
+        (show_id, season),
     ).fetchone()
     return int(found[0]) if found and found[0] is not None else None
 
 
 __all__ = ["RATE", "UNRATE", "RatingKey", "apply", "body", "coalesce", "current_rating",
-           "derived_key", "last_episode_number", "ratings_for", "set_rating", "undo"]  # fmt: skip
+           "last_episode_number", "ratings_for", "set_rating", "undo"]  # fmt: skip
