@@ -129,6 +129,7 @@ def test_both_lists_get_art_from_the_meta_cache(kodi, aio):  # noqa: F811
     before = len(aio.requests())
     upcoming = [item for url, item, _ in browse(kodi, "?action=upcoming") if "not_aired" in url]
     recent = [item for _, item, _ in browse(kodi, "?action=recently_watched")]
+    assert len(upcoming) == 1 and len(recent) == 3  # the loop below checks something
     for item in upcoming + recent[:2]:
         assert {"poster", "fanart"} <= set(item.art)
     assert len(aio.requests()) == before  # the lists read the cache only
