@@ -56,8 +56,8 @@ def format_recent(
         return [i18n.localize(RECENT_EMPTY)]
     lines = [i18n.localize(RECENT_HEADER, count=len(rows))]
     for row in rows:
-        watched = upcoming_days.parse_utc(row.get("last_watched_at"))
-        when = upcoming_days.to_local(watched, tz).strftime("%Y-%m-%d %H:%M") if watched else ""
+        watched = upcoming_days.local_time(row.get("last_watched_at"), tz)
+        when = watched.strftime("%Y-%m-%d %H:%M") if watched else ""
         if row.get("type") == "episode":
             name = episode_name(row)
         else:

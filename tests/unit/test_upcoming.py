@@ -145,6 +145,17 @@ def test_unreadable_air_times_are_left_out():
     ]
 
 
+def test_stored_times_are_read_by_the_browse_parser_into_the_zone():
+    """``local_time`` builds on ``browse.shows.parse_time`` (fromisoformat, no strptime)."""
+    assert upcoming_days.local_time("2026-12-07T01:30:00.000Z", NEW_YORK_DECEMBER) == (
+        datetime.datetime(2026, 12, 6, 20, 30, tzinfo=NEW_YORK_DECEMBER))  # fmt: skip
+    assert upcoming_days.local_time("2026-12-07T01:30:00Z", UTC).strftime("%H:%M") == "01:30"
+    assert upcoming_days.local_time("2026-12-07", UTC) == datetime.datetime(
+        2026, 12, 7, tzinfo=UTC)  # fmt: skip
+    for unreadable in (None, "", "soon", 1796000000, "2026-13-40T00:00:00.000Z"):
+        assert upcoming_days.local_time(unreadable, UTC) is None
+
+
 @pytest.mark.skipif(not hasattr(__import__("time"), "tzset"), reason="time.tzset is POSIX only")
 @pytest.mark.parametrize(
     "zone, expected",

@@ -96,8 +96,8 @@ def upcoming(handle: int, params: Optional[Dict[str, str]] = None) -> None:
 
 def _watched_at(row: Dict[str, Any]) -> str:
     """The play's time in the local zone, ``2026-12-06 21:05`` (no words)."""
-    aired = upcoming_days.parse_utc(row.get("last_watched_at"))
-    return upcoming_days.to_local(aired, None).strftime("%Y-%m-%d %H:%M") if aired else ""
+    watched = upcoming_days.local_time(row.get("last_watched_at"))
+    return watched.strftime("%Y-%m-%d %H:%M") if watched else ""
 
 
 def recent_item(row: Dict[str, Any]) -> Item:
