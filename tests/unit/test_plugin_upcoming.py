@@ -85,8 +85,8 @@ def test_upcoming_has_a_heading_per_day_and_unaired_episodes_do_not_play(kodi):
         assert url.startswith(URL + "?action=noop") and not folder
         assert item.getProperty("IsPlayable") != "true"
     clock = datetime.datetime.fromtimestamp(stamps[0]).strftime("%H:%M")
-    assert labels[1] == "%s%s  Breaking Bad S03E01: New 1[/COLOR]" % (DIM, clock)
-    assert labels[3].startswith(DIM) and "S03E02: New 2" in labels[3]
+    assert labels[1] == "%s%s  Breaking Bad 3x01. New 1[/COLOR]" % (DIM, clock)
+    assert labels[3].startswith(DIM) and "Breaking Bad 3x02. New 2" in labels[3]
     for url, item, folder in (first, second):
         assert url == URL + "?action=noop&reason=not_aired" and not folder
         assert item.getProperty("IsPlayable") != "true"
@@ -101,7 +101,7 @@ def test_upcoming_as_a_widget_puts_the_day_in_each_label(kodi):
     labels = _labels(entries)
     assert len(entries) == 2 and all(label.startswith(DIM) for label in labels)
     clock = datetime.datetime.fromtimestamp(stamps[1]).strftime("%H:%M")
-    assert labels[1] == "%s%s, %s  Breaking Bad S03E02: New 2[/COLOR]" % (
+    assert labels[1] == "%s%s, %s  Breaking Bad 3x02. New 2[/COLOR]" % (
         DIM, _heading(stamps[1]), clock)  # fmt: skip
     assert kodi.dialogs == []
 
@@ -109,8 +109,8 @@ def test_upcoming_as_a_widget_puts_the_day_in_each_label(kodi):
 def test_recently_watched_lists_the_last_plays_newest_first_and_they_play(kodi):
     entries = browse(kodi, "?action=recently_watched")
     assert _labels(entries) == [
-        "Breaking Bad S01E02: E2",
-        "Breaking Bad S01E01: E1",
+        "Breaking Bad 1x02. E2",  # as Next Up and In Progress label an episode
+        "Breaking Bad 1x01. E1",
         "The Shawshank Redemption",
     ]
     for url, item, folder in entries:

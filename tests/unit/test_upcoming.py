@@ -235,9 +235,9 @@ def test_the_command_line_words_the_days_and_the_plays():
     row = {"first_aired": "2026-12-07T01:30:00.000Z", "show_title": "Atlas", "season": 2,
            "number": 3, "title": "Signal", "type": "episode"}  # fmt: skip
     assert cli_upcoming.format_upcoming([row], NOW, tz=NEW_YORK_DECEMBER) == [
-        "Upcoming (1):", "  Today", "    20:30  Atlas S02E03: Signal"]  # fmt: skip
+        "Upcoming (1):", "  Today", "    20:30  Atlas  S02E03  Signal"]  # fmt: skip
     assert cli_upcoming.format_upcoming([row], NOW, tz=UTC) == [
-        "Upcoming (1):", "  Tomorrow", "    01:30  Atlas S02E03: Signal"]  # fmt: skip
+        "Upcoming (1):", "  Tomorrow", "    01:30  Atlas  S02E03  Signal"]  # fmt: skip
     assert cli_upcoming.format_upcoming([], NOW) == [
         "Nothing airing in the next 14 days from the shows you watch"
     ]
@@ -247,6 +247,6 @@ def test_the_command_line_words_the_days_and_the_plays():
     assert cli_upcoming.format_recent([movie, untitled], tz=NEW_YORK_DECEMBER) == [
         "Recently watched (2):",
         "  2026-12-06 20:30  Orbit (2020)",
-        "  2026-12-06 05:00  Atlas S02E03",
+        "  2026-12-06 05:00  Atlas  S02E03",  # as the CLI's In Progress names it
     ]
     assert cli_upcoming.format_recent([]) == ["Nothing watched yet"]

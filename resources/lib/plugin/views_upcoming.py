@@ -28,29 +28,15 @@ from resources.lib.plugin.urls import url_for
 DIM = "FF808080"  # not aired yet: grey, as the season pages show unaired episodes
 
 
-def episode_label(row: Dict[str, Any]) -> str:
-    """ "Show S01E02: Title" (the title left out when the mirror has none)."""
-    values = dict(
-        show=row.get("show_title") or "",
-        season=views._int(row.get("season")) or 0,
-        episode=views._int(row.get("number")) or 0,
-    )
-    title = row.get("title")
-    if title:
-        return localize(strings.EPISODE_CODE_LABEL, title=title, **values)
-    return localize(strings.EPISODE_CODE_LABEL_UNTITLED, **values)
-
-
 def _upcoming_item(airing: upcoming_days.Airing, day: str, widget: bool) -> Item:
     row = airing.row
     item = views.episode_item(row)
     clock = airing.local.strftime("%H:%M")
+    episode = item.label  # the episode as Next Up and In Progress label it
     if widget:
-        label = localize(
-            strings.UPCOMING_WIDGET_ENTRY, day=day, time=clock, episode=episode_label(row)
-        )
+        label = localize(strings.UPCOMING_WIDGET_ENTRY, day=day, time=clock, episode=episode)
     else:
-        label = localize(strings.UPCOMING_ENTRY, time=clock, episode=episode_label(row))
+        label = localize(strings.UPCOMING_ENTRY, time=clock, episode=episode)
     item.label = f"[COLOR {DIM}]{label}[/COLOR]"
     item.url = url_for("noop", reason="not_aired")
     item.playable = False
@@ -102,8 +88,7 @@ def _watched_at(row: Dict[str, Any]) -> str:
 
 def recent_item(row: Dict[str, Any]) -> Item:
     if row.get("type") == "episode":
-        item = views.episode_item(row)
-        item.label = episode_label(row)
+        item = views.episode_item(row)  # labelled as Next Up labels an episode
     else:
         item = views.movie_item(row)
     item.playcount = views._int(row.get("plays")) or 1
@@ -121,4 +106,4 @@ def recently_watched(handle: int, params: Optional[Dict[str, str]] = None) -> No
     )
 
 
-__all__ = ["episode_label", "recent_item", "recently_watched", "upcoming", "upcoming_items"]
+__all__ = ["recent_item", "recently_watched", "upcoming", "upcoming_items"]
