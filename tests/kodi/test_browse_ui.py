@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -243,6 +244,8 @@ def test_next_up_as_a_widget_path_opens_no_dialog_and_has_art(
     upcoming = listing(kodi, WIDGET_UPCOMING)
     assert len(upcoming) == 1 and "Breaking Bad 1x06. Finale" in upcoming[0]["label"], upcoming
     assert upcoming[0]["label"].startswith("[COLOR FF808080]")
+    # the air time as Kodi's default region ("USA (12h)") writes it, without seconds
+    assert re.search(r", \d{1,2}:\d{2} [AP]M  Breaking Bad", upcoming[0]["label"]), upcoming
     assert upcoming[0]["art"].get("poster") and "action=noop" in upcoming[0]["file"]
     recent = listing(kodi, WIDGET_RECENT)
     assert [item["label"] for item in recent] == [

@@ -62,6 +62,13 @@ def _heading(stamp):
     return "%s %d" % (date.strftime("%A"), date.day)  # the C locale's English names
 
 
+def _clock(stamp):
+    """``stamp``'s local time as Kodi's default region (USA 12h, "%I:%M:%S %p") shows it,
+    without the seconds and with the hour unpadded as Kodi's own "h" is: ``8:05 PM``."""
+    local = datetime.datetime.fromtimestamp(stamp)
+    return "%d:%02d %s" % (local.hour % 12 or 12, local.minute, "PM" if local.hour >= 12 else "AM")
+
+
 def test_the_trakt_menu_offers_both_after_in_progress(kodi):
     entries = browse(kodi, "?action=trakt")
     urls = [url for url, _, _ in entries]
@@ -84,7 +91,7 @@ def test_upcoming_has_a_heading_per_day_and_unaired_episodes_do_not_play(kodi):
     for url, item, folder in (heading, heading2):
         assert url.startswith(URL + "?action=noop") and not folder
         assert item.getProperty("IsPlayable") != "true"
-    clock = datetime.datetime.fromtimestamp(stamps[0]).strftime("%H:%M")
+    clock = _clock(stamps[0])  # the time as the user's region setting writes it
     assert labels[1] == "%s%s  Breaking Bad 3x01. New 1[/COLOR]" % (DIM, clock)
     assert labels[3].startswith(DIM) and "Breaking Bad 3x02. New 2" in labels[3]
     for url, item, folder in (first, second):
@@ -100,10 +107,23 @@ def test_upcoming_as_a_widget_puts_the_day_in_each_label(kodi):
     entries = browse(kodi, "?action=upcoming&widget=1")
     labels = _labels(entries)
     assert len(entries) == 2 and all(label.startswith(DIM) for label in labels)
-    clock = datetime.datetime.fromtimestamp(stamps[1]).strftime("%H:%M")
+    clock = _clock(stamps[1])
     assert labels[1] == "%s%s, %s  Breaking Bad 3x02. New 2[/COLOR]" % (
         DIM, _heading(stamps[1]), clock)  # fmt: skip
     assert kodi.dialogs == []
+
+
+def test_times_follow_the_region_setting_in_twenty_four_hours(kodi):
+    """A region with a 24-hour clock ("UK (24h)": getRegion answers "%H:%M:%S")."""
+    kodi.region.update(time="%H:%M:%S", meridiem="/")
+    stamps = _air_season_three([1.25])
+    entries = browse(kodi, "?action=upcoming")
+    clock = datetime.datetime.fromtimestamp(stamps[0]).strftime("%H:%M")
+    assert _labels(entries)[1] == "%s%s  Breaking Bad 3x01. New 1[/COLOR]" % (DIM, clock)
+    recent = browse(kodi, "?action=recently_watched")
+    watched = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc).timestamp()
+    assert recent[1][1].label2 == datetime.datetime.fromtimestamp(watched).strftime(
+        "%Y-%m-%d %H:%M")  # fmt: skip
 
 
 def test_recently_watched_lists_the_last_plays_newest_first_and_they_play(kodi):
@@ -118,7 +138,7 @@ def test_recently_watched_lists_the_last_plays_newest_first_and_they_play(kodi):
         assert item.getProperty("IsPlayable") == "true"
     assert "season=1" in entries[0][0] and "episode=2" in entries[0][0]
     watched = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc).timestamp()  # S1E1
-    local = datetime.datetime.fromtimestamp(watched).strftime("%Y-%m-%d %H:%M")
+    local = datetime.datetime.fromtimestamp(watched).strftime("%Y-%m-%d ") + _clock(watched)
     assert entries[1][1].label2 == local  # the play's time in this machine's zone
     assert browse(kodi, "?action=recently_watched&widget=1") and kodi.dialogs == []
 

@@ -18,7 +18,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from resources.lib.browse import upcoming_days
-from resources.lib.kodi import strings, window
+from resources.lib.kodi import region, strings, window
 from resources.lib.kodi.context import AddonContext
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
@@ -31,7 +31,7 @@ DIM = "FF808080"  # not aired yet: grey, as the season pages show unaired episod
 def _upcoming_item(airing: upcoming_days.Airing, day: str, widget: bool) -> Item:
     row = airing.row
     item = views.episode_item(row)
-    clock = airing.local.strftime("%H:%M")
+    clock = region.format_time(airing.local)  # as the user's region setting writes it
     episode = item.label  # the episode as Next Up and In Progress label it
     if widget:
         label = localize(strings.UPCOMING_WIDGET_ENTRY, day=day, time=clock, episode=episode)
@@ -81,9 +81,10 @@ def upcoming(handle: int, params: Optional[Dict[str, str]] = None) -> None:
 
 
 def _watched_at(row: Dict[str, Any]) -> str:
-    """The play's time in the local zone, ``2026-12-06 21:05`` (no words)."""
+    """The play's time in the local zone, ``2026-12-06 9:05 PM`` (the time of day as the
+    region setting writes it)."""
     watched = upcoming_days.local_time(row.get("last_watched_at"))
-    return watched.strftime("%Y-%m-%d %H:%M") if watched else ""
+    return watched.strftime("%Y-%m-%d ") + region.format_time(watched) if watched else ""
 
 
 def recent_item(row: Dict[str, Any]) -> Item:
