@@ -155,6 +155,35 @@ def test_both_lists_get_art_from_the_meta_cache(kodi, aio):  # noqa: F811
     assert len(aio.requests()) == before  # the lists read the cache only
 
 
+def test_both_lists_show_the_users_ratings_read_once_per_list(kodi, monkeypatch):
+    """The issue: "The ratings the mirror holds show in every list"."""
+    _air_season_three([2])  # 3x01, Trakt id 70301
+    with TraktSyncDatabase(get_paths().db_path) as db, write_transaction(db.connection):
+        db.connection.executemany(
+            "INSERT INTO ratings (media_type, trakt_id, rating, show_id, season, number) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [("episode", 70102, 8, SHOW_ID, 1, 2), ("movie", 1, 9, None, None, None),
+             ("episode", 70301, 7, SHOW_ID, 3, 1)],
+        )  # fmt: skip
+    calls = []
+    real = TraktSyncDatabase.ratings_for
+
+    def counted(self, keys):
+        calls.append(list(keys))
+        return real(self, keys)
+
+    monkeypatch.setattr(TraktSyncDatabase, "ratings_for", counted)
+    recent = {item.getLabel(): item.getVideoInfoTag().data for _, item, _ in
+              browse(kodi, "?action=recently_watched")}  # fmt: skip
+    assert recent["Breaking Bad 1x02. E2"]["userRating"] == 8
+    assert recent["The Shawshank Redemption"]["userRating"] == 9
+    assert recent["Breaking Bad 1x02. E2"]["plot"].startswith("Your rating: 8")
+    assert "userRating" not in recent["Breaking Bad 1x01. E1"]  # not rated
+    upcoming = [item for url, item, _ in browse(kodi, "?action=upcoming") if "not_aired" in url]
+    assert len(upcoming) == 1 and upcoming[0].getVideoInfoTag().data["userRating"] == 7
+    assert [len(keys) for keys in calls] == [3, 1]  # one read per list, headings not asked
+
+
 @pytest.mark.parametrize(
     "query, label",
     [("?action=upcoming", "Nothing airing in the next 14 days from the shows you watch"),

@@ -8,8 +8,10 @@ into each episode's label instead. An episode that has not aired is shown as the
 show one: grey, with its air time, and not playable; its context menu opens the show page.
 
 Recently Watched lists the last 50 plays (``db.recently_watched()``), newest first, each item
-playable through the play route like Next Up's. Both get art from the meta cache
-(``views_trakt.with_art``) and open no dialog, so both work as home-screen widgets.
+playable through the play route like Next Up's. Both label an episode as Next Up does, write
+times of day as the region setting does (``kodi.region``), get art from the meta cache
+(``views_trakt.with_art``) and the user's ratings from the mirror (``list_ratings``), and open
+no dialog, so both work as home-screen widgets.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from resources.lib.kodi import region, strings, window
 from resources.lib.kodi.context import AddonContext
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
-from resources.lib.plugin import views, views_trakt
+from resources.lib.plugin import list_ratings, views, views_trakt
 from resources.lib.plugin.urls import url_for
 
 DIM = "FF808080"  # not aired yet: grey, as the season pages show unaired episodes
@@ -68,6 +70,7 @@ def upcoming_items(
             listed_rows.append(airing.row)
             listed.append(item)
     views_trakt.with_art(ctx, listed_rows, listed)  # fills the items in place
+    list_ratings.with_ratings(ctx.db, listed_rows, listed)  # the same: one read for the list
     return items
 
 
@@ -100,7 +103,8 @@ def recent_item(row: Dict[str, Any]) -> Item:
 def recently_watched(handle: int, params: Optional[Dict[str, str]] = None) -> None:
     def read(ctx: AddonContext) -> List[Item]:
         rows = ctx.db.recently_watched()
-        return views_trakt.with_art(ctx, rows, [recent_item(row) for row in rows])
+        items = views_trakt.with_art(ctx, rows, [recent_item(row) for row in rows])
+        return list_ratings.with_ratings(ctx.db, rows, items)  # one read for the list
 
     views.list_view(
         handle, strings.RECENTLY_WATCHED, "videos", read, strings.RECENTLY_WATCHED_EMPTY
