@@ -103,14 +103,20 @@ def format_next_up(items: Sequence[Dict[str, Any]]) -> List[str]:
     return lines
 
 
+def episode_name(item: Dict[str, Any]) -> str:
+    """``Show  S01E02  Title`` (the title left out when there is none), as the lists name an
+    episode."""
+    name = f"{item.get('show_title') or '(show)'}  {_episode_code(item)}  "
+    return (name + str(item.get("title") or "")).rstrip()
+
+
 def format_in_progress(items: Sequence[Dict[str, Any]]) -> List[str]:
     if not items:
         return ["In progress: nothing"]
     lines = [f"In progress ({len(items)}):"]
     for item in items:
         if item.get("type") == "episode":
-            name = f"{item.get('show_title') or '(show)'}  {_episode_code(item)}  "
-            name += str(item.get("title") or "")
+            name = episode_name(item)
         else:
             name = _title_year(item.get("title"), item.get("year"))
         lines.append(f"  {float(item.get('progress') or 0):5.1f}%  {name}".rstrip())

@@ -12,32 +12,18 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import i18n
 from .browse import upcoming_days
 from .cli_context import EXIT_OK, Context
-from .cli_output import print_lines
+from .cli_output import episode_name, print_lines
 
 UPCOMING_EMPTY = 31662
 RECENT_EMPTY = 31663
-EPISODE = 31676
-EPISODE_UNTITLED = 31677
 UPCOMING_HEADER = 31678
 RECENT_HEADER = 31679
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) else 0
-
-
-def episode_name(row: Dict[str, Any]) -> str:
-    values = dict(show=row.get("show_title") or "", season=_int(row.get("season")),
-                  episode=_int(row.get("number")))  # fmt: skip
-    if row.get("title"):
-        return i18n.localize(EPISODE, title=row["title"], **values)
-    return i18n.localize(EPISODE_UNTITLED, **values)
 
 
 def format_upcoming(
     rows: Sequence[Dict[str, Any]], now: float, tz: Optional[datetime.tzinfo] = None
 ) -> List[str]:
-    """Upcoming by local day: a heading per day, then ``HH:MM  Show S01E02: Title``."""
+    """Upcoming by local day: a heading per day, then ``HH:MM  Show  S01E02  Title``."""
     if not rows:
         return [i18n.localize(UPCOMING_EMPTY)]
     lines = [i18n.localize(UPCOMING_HEADER, count=len(rows))]
@@ -56,8 +42,8 @@ def format_recent(
         return [i18n.localize(RECENT_EMPTY)]
     lines = [i18n.localize(RECENT_HEADER, count=len(rows))]
     for row in rows:
-        watched = upcoming_days.parse_utc(row.get("last_watched_at"))
-        when = upcoming_days.to_local(watched, tz).strftime("%Y-%m-%d %H:%M") if watched else ""
+        watched = upcoming_days.local_time(row.get("last_watched_at"), tz)
+        when = watched.strftime("%Y-%m-%d %H:%M") if watched else ""
         if row.get("type") == "episode":
             name = episode_name(row)
         else:

@@ -93,6 +93,16 @@ class KodiState:
         self.conditions: Dict[str, bool] = {}  # xbmc.getCondVisibility answers (else False)
         self.windows: List[Any] = []  # xbmcgui.WindowXMLDialog instances, in creation order
         self.info_labels: Dict[str, str] = {}
+        # xbmc.getRegion answers: Kodi's default region, "USA (12h)" (its langinfo "h:mm:ss xx"
+        # as getRegion turns it into strftime form); "UK (24h)" answers "%H:%M:%S" and "/".
+        self.region: Dict[str, str] = {
+            "dateshort": "%m/%d/%Y",
+            "datelong": "%A, %B %d, %Y",
+            "time": "%I:%M:%S %p",
+            "meridiem": "AM/PM",
+            "tempunit": "°F",
+            "speedunit": "mph",
+        }
         self.abort = threading.Event()
         self.clock: Optional[FakeClock] = None
         self.fake_slice_real_seconds = 0.001

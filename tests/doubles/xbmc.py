@@ -102,3 +102,10 @@ def getInfoLabel(label: str) -> str:
 
 def sleep(milliseconds: int) -> None:
     _time.sleep(milliseconds / 1000.0)
+
+
+def getRegion(id: str) -> str:
+    """Kodi answers "" for an id it does not know."""
+    if not isinstance(id, str):
+        raise TypeError("xbmc.getRegion expects a str")
+    return STATE.region.get(id, "")

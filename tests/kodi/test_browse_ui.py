@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -241,13 +242,15 @@ def test_next_up_as_a_widget_path_opens_no_dialog_and_has_art(
     # after tomorrow is listed grey with its day, not playable; the last plays are playable.
     _announce_episode_six(kodi)
     upcoming = listing(kodi, WIDGET_UPCOMING)
-    assert len(upcoming) == 1 and "Breaking Bad S01E06: Finale" in upcoming[0]["label"], upcoming
+    assert len(upcoming) == 1 and "Breaking Bad 1x06. Finale" in upcoming[0]["label"], upcoming
     assert upcoming[0]["label"].startswith("[COLOR FF808080]")
+    # the air time as Kodi's default region ("USA (12h)") writes it, without seconds
+    assert re.search(r", \d{1,2}:\d{2} [AP]M  Breaking Bad", upcoming[0]["label"]), upcoming
     assert upcoming[0]["art"].get("poster") and "action=noop" in upcoming[0]["file"]
     recent = listing(kodi, WIDGET_RECENT)
     assert [item["label"] for item in recent] == [
-        "Breaking Bad S01E03: Episode 3", "Breaking Bad S01E02: Episode 2",
-        "Breaking Bad S01E01: Pilot"]  # fmt: skip
+        "Breaking Bad 1x03. Episode 3", "Breaking Bad 1x02. Episode 2",
+        "Breaking Bad 1x01. Pilot"]  # fmt: skip
     assert recent[0]["art"].get("poster") and "/play?" in recent[0]["file"]
     assert kodi.current_window()["id"] == HOME_WINDOW_ID
     assert not info_boolean(kodi, "System.HasActiveModalDialog")

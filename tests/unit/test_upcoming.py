@@ -145,6 +145,17 @@ def test_unreadable_air_times_are_left_out():
     ]
 
 
+def test_stored_times_are_read_by_the_browse_parser_into_the_zone():
+    """``local_time`` builds on ``browse.shows.parse_time`` (fromisoformat, no strptime)."""
+    assert upcoming_days.local_time("2026-12-07T01:30:00.000Z", NEW_YORK_DECEMBER) == (
+        datetime.datetime(2026, 12, 6, 20, 30, tzinfo=NEW_YORK_DECEMBER))  # fmt: skip
+    assert upcoming_days.local_time("2026-12-07T01:30:00Z", UTC).strftime("%H:%M") == "01:30"
+    assert upcoming_days.local_time("2026-12-07", UTC) == datetime.datetime(
+        2026, 12, 7, tzinfo=UTC)  # fmt: skip
+    for unreadable in (None, "", "soon", 1796000000, "2026-13-40T00:00:00.000Z"):
+        assert upcoming_days.local_time(unreadable, UTC) is None
+
+
 @pytest.mark.skipif(not hasattr(__import__("time"), "tzset"), reason="time.tzset is POSIX only")
 @pytest.mark.parametrize(
     "zone, expected",
@@ -224,9 +235,9 @@ def test_the_command_line_words_the_days_and_the_plays():
     row = {"first_aired": "2026-12-07T01:30:00.000Z", "show_title": "Atlas", "season": 2,
            "number": 3, "title": "Signal", "type": "episode"}  # fmt: skip
     assert cli_upcoming.format_upcoming([row], NOW, tz=NEW_YORK_DECEMBER) == [
-        "Upcoming (1):", "  Today", "    20:30  Atlas S02E03: Signal"]  # fmt: skip
+        "Upcoming (1):", "  Today", "    20:30  Atlas  S02E03  Signal"]  # fmt: skip
     assert cli_upcoming.format_upcoming([row], NOW, tz=UTC) == [
-        "Upcoming (1):", "  Tomorrow", "    01:30  Atlas S02E03: Signal"]  # fmt: skip
+        "Upcoming (1):", "  Tomorrow", "    01:30  Atlas  S02E03  Signal"]  # fmt: skip
     assert cli_upcoming.format_upcoming([], NOW) == [
         "Nothing airing in the next 14 days from the shows you watch"
     ]
@@ -236,6 +247,6 @@ def test_the_command_line_words_the_days_and_the_plays():
     assert cli_upcoming.format_recent([movie, untitled], tz=NEW_YORK_DECEMBER) == [
         "Recently watched (2):",
         "  2026-12-06 20:30  Orbit (2020)",
-        "  2026-12-06 05:00  Atlas S02E03",
+        "  2026-12-06 05:00  Atlas  S02E03",  # as the CLI's In Progress names it
     ]
     assert cli_upcoming.format_recent([]) == ["Nothing watched yet"]

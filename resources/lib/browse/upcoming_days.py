@@ -11,12 +11,12 @@ front end words the heading from it and the date (strings.po, never here).
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from .shows import parse_time
+
 _UTC = datetime.timezone.utc
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
 
 # strings.po ids of the headings (worded by the caller's ``localize``: Kodi's or the CLI's).
 TODAY = 31664
@@ -42,17 +42,15 @@ class Day:
     airings: Tuple[Airing, ...]
 
 
-def parse_utc(text: Any) -> Optional[datetime.datetime]:
-    """``YYYY-MM-DDTHH:MM:SS[.mmm]Z`` (the mirror's form) -> an aware UTC datetime, else None."""
-    # No strptime: in Kodi's reused Python interpreters it fails with "'NoneType' object is
-    # not callable" from the second call on (its lazy import of _strptime).
-    match = _ISO.match(text) if isinstance(text, str) else None
-    if match is None:
+def local_time(text: Any, tz: Optional[datetime.tzinfo] = None) -> Optional[datetime.datetime]:
+    """A stored UTC time (``2026-12-07T01:30:00.000Z``) in ``tz`` (None: the system's zone),
+    or None when it cannot be read."""
+    # shows.parse_time uses fromisoformat, not strptime: in Kodi's reused interpreters
+    # strptime fails from the second call on (its lazy import of _strptime).
+    stamp = parse_time(text) if isinstance(text, str) else None
+    if stamp is None:
         return None
-    try:
-        return datetime.datetime(*(int(part) for part in match.groups()), tzinfo=_UTC)
-    except ValueError:  # 2026-13-40
-        return None
+    return to_local(datetime.datetime.fromtimestamp(stamp, _UTC), tz)
 
 
 def to_local(moment: datetime.datetime, tz: Optional[datetime.tzinfo]) -> datetime.datetime:
@@ -69,10 +67,9 @@ def group_by_day(
     today = to_local(datetime.datetime.fromtimestamp(now, _UTC), tz).date()
     by_date: Dict[datetime.date, List[Airing]] = {}
     for row in rows:
-        aired = parse_utc(row.get("first_aired"))
-        if aired is None:
+        local = local_time(row.get("first_aired"), tz)
+        if local is None:
             continue
-        local = to_local(aired, tz)
         by_date.setdefault(local.date(), []).append(Airing(row, local))
     days = []
     for date in sorted(by_date):

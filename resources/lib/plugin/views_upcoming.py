@@ -8,8 +8,10 @@ into each episode's label instead. An episode that has not aired is shown as the
 show one: grey, with its air time, and not playable; its context menu opens the show page.
 
 Recently Watched lists the last 50 plays (``db.recently_watched()``), newest first, each item
-playable through the play route like Next Up's. Both get art from the meta cache
-(``views_trakt.with_art``) and open no dialog, so both work as home-screen widgets.
+playable through the play route like Next Up's. Both label an episode as Next Up does, write
+times of day as the region setting does (``kodi.region``), get art from the meta cache
+(``views_trakt.with_art``) and the user's ratings from the mirror (``list_ratings``), and open
+no dialog, so both work as home-screen widgets.
 """
 
 from __future__ import annotations
@@ -18,39 +20,25 @@ import time
 from typing import Any, Dict, List, Optional
 
 from resources.lib.browse import upcoming_days
-from resources.lib.kodi import strings, window
+from resources.lib.kodi import region, strings, window
 from resources.lib.kodi.context import AddonContext
 from resources.lib.kodi.directory import Item
 from resources.lib.kodi.localize import localize
-from resources.lib.plugin import views, views_trakt
+from resources.lib.plugin import list_ratings, views, views_trakt
 from resources.lib.plugin.urls import url_for
 
 DIM = "FF808080"  # not aired yet: grey, as the season pages show unaired episodes
 
 
-def episode_label(row: Dict[str, Any]) -> str:
-    """ "Show S01E02: Title" (the title left out when the mirror has none)."""
-    values = dict(
-        show=row.get("show_title") or "",
-        season=views._int(row.get("season")) or 0,
-        episode=views._int(row.get("number")) or 0,
-    )
-    title = row.get("title")
-    if title:
-        return localize(strings.EPISODE_CODE_LABEL, title=title, **values)
-    return localize(strings.EPISODE_CODE_LABEL_UNTITLED, **values)
-
-
 def _upcoming_item(airing: upcoming_days.Airing, day: str, widget: bool) -> Item:
     row = airing.row
     item = views.episode_item(row)
-    clock = airing.local.strftime("%H:%M")
+    clock = region.format_time(airing.local)  # as the user's region setting writes it
+    episode = item.label  # the episode as Next Up and In Progress label it
     if widget:
-        label = localize(
-            strings.UPCOMING_WIDGET_ENTRY, day=day, time=clock, episode=episode_label(row)
-        )
+        label = localize(strings.UPCOMING_WIDGET_ENTRY, day=day, time=clock, episode=episode)
     else:
-        label = localize(strings.UPCOMING_ENTRY, time=clock, episode=episode_label(row))
+        label = localize(strings.UPCOMING_ENTRY, time=clock, episode=episode)
     item.label = f"[COLOR {DIM}]{label}[/COLOR]"
     item.url = url_for("noop", reason="not_aired")
     item.playable = False
@@ -82,6 +70,7 @@ def upcoming_items(
             listed_rows.append(airing.row)
             listed.append(item)
     views_trakt.with_art(ctx, listed_rows, listed)  # fills the items in place
+    list_ratings.with_ratings(ctx.db, listed_rows, listed)  # the same: one read for the list
     return items
 
 
@@ -95,15 +84,15 @@ def upcoming(handle: int, params: Optional[Dict[str, str]] = None) -> None:
 
 
 def _watched_at(row: Dict[str, Any]) -> str:
-    """The play's time in the local zone, ``2026-12-06 21:05`` (no words)."""
-    aired = upcoming_days.parse_utc(row.get("last_watched_at"))
-    return upcoming_days.to_local(aired, None).strftime("%Y-%m-%d %H:%M") if aired else ""
+    """The play's time in the local zone, ``2026-12-06 9:05 PM`` (the time of day as the
+    region setting writes it)."""
+    watched = upcoming_days.local_time(row.get("last_watched_at"))
+    return watched.strftime("%Y-%m-%d ") + region.format_time(watched) if watched else ""
 
 
 def recent_item(row: Dict[str, Any]) -> Item:
     if row.get("type") == "episode":
-        item = views.episode_item(row)
-        item.label = episode_label(row)
+        item = views.episode_item(row)  # labelled as Next Up labels an episode
     else:
         item = views.movie_item(row)
     item.playcount = views._int(row.get("plays")) or 1
@@ -114,11 +103,12 @@ def recent_item(row: Dict[str, Any]) -> Item:
 def recently_watched(handle: int, params: Optional[Dict[str, str]] = None) -> None:
     def read(ctx: AddonContext) -> List[Item]:
         rows = ctx.db.recently_watched()
-        return views_trakt.with_art(ctx, rows, [recent_item(row) for row in rows])
+        items = views_trakt.with_art(ctx, rows, [recent_item(row) for row in rows])
+        return list_ratings.with_ratings(ctx.db, rows, items)  # one read for the list
 
     views.list_view(
         handle, strings.RECENTLY_WATCHED, "videos", read, strings.RECENTLY_WATCHED_EMPTY
     )
 
 
-__all__ = ["episode_label", "recent_item", "recently_watched", "upcoming", "upcoming_items"]
+__all__ = ["recent_item", "recently_watched", "upcoming", "upcoming_items"]
