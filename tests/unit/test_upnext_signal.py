@@ -9,7 +9,7 @@ import json
 import pytest
 
 from resources.lib.database.trakt_sync.next_episode_rule import NextEpisode
-from resources.lib.kodi.upnext_monitor import next_play_url
+from resources.lib.kodi.upnext_episode import next_play_url
 from resources.lib.plugin.play_request import PlayRequest
 from resources.lib.plugin.router import parse_query, path_action
 from resources.lib.upnext.signal import (
@@ -45,7 +45,7 @@ NEXT = NextEpisode(
     runtime=56,
 )
 # The URL service.upnext will open: built the way the service builds it (the play route's own
-# ``plugin.urls.play_url``, through ``kodi.upnext_monitor.next_play_url``).
+# ``plugin.urls.play_url``, through ``kodi.upnext_episode.next_play_url``).
 PLAY_URL = next_play_url(NEXT)
 
 

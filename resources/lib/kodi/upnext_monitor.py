@@ -32,6 +32,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from resources.lib.constants import UPNEXT_ACTIVE_PROPERTY
 from resources.lib.kodi import upnext_dialog as choices
 from resources.lib.kodi.settings import Settings, load_settings
+from resources.lib.kodi.upnext_episode import current_episode, next_play_url, stremio_id_of
 from resources.lib.kodi.upnext_kodi import SERVICE_UPNEXT, KodiUpNext, cached_thumb
 from resources.lib.kodi.window import NOW_PLAYING_PROPERTY, UPNEXT_PREPARED_PROPERTY
 from resources.lib.scrobble.media import NowPlaying
@@ -68,40 +69,6 @@ def timing_of(settings: Settings) -> UpNextTiming:
         seconds_before_end=int(settings.upnext_seconds),
         percent=int(settings.upnext_percent),
     )
-
-
-def next_play_url(episode: Any, **extra: Any) -> str:
-    """The play route's URL for ``episode`` (a NextEpisode), as the lists build it."""
-    from resources.lib.plugin.urls import play_url
-
-    ids, show = episode.ids or {}, episode.show_ids or {}
-    return play_url(
-        type="episode",
-        trakt=ids.get("trakt"),
-        imdb=ids.get("imdb"),
-        tmdb=ids.get("tmdb"),
-        show=show.get("trakt") or episode.show_id,
-        show_imdb=show.get("imdb"),
-        show_tmdb=show.get("tmdb"),
-        season=episode.season,
-        episode=episode.number,
-        title=episode.title or None,
-        show_title=episode.show_title or None,
-        runtime=episode.runtime,
-        **extra,
-    )
-
-
-def stremio_id_of(episode: Any) -> str:
-    """The Stremio id the play route will ask for (the same rule: PlayRequest's)."""
-    from resources.lib.plugin.play_request import PlayRequest
-
-    show = episode.show_ids or {}
-    imdb = str(show.get("imdb") or "")
-    request = PlayRequest(kind="episode", show_imdb=imdb if imdb.startswith("tt") else "",
-                          show_tmdb=show.get("tmdb"), season=episode.season,
-                          episode=episode.number)  # fmt: skip
-    return request.stremio_id()
 
 
 class UpNextMonitor:
@@ -362,7 +329,8 @@ class UpNextMonitor:
         position, total = session.last
         episode = session.next_episode
         following = dict(dataclasses.asdict(episode), art={"thumb": self._thumb(episode)})
-        data = signal.upnext_data(_current_episode(session), following, session.url,
+        current = current_episode(session.now_playing, episode)
+        data = signal.upnext_data(current, following, session.url,
                                   notification_time=max(1.0, total - position))  # fmt: skip
         self.kodi.notify_all(signal.notify_all_params(data))
         log.info("Up Next handed to %s", SERVICE_UPNEXT)
@@ -371,24 +339,6 @@ class UpNextMonitor:
         show_imdb = str((episode.show_ids or {}).get("imdb") or "")
         data_dir = self._context().paths.data_dir
         return cached_thumb(data_dir, show_imdb, episode.season, episode.number)
-
-
-def _current_episode(session: _Session) -> Any:
-    """The episode playing now, in the next episode's shape (what service.upnext shows)."""
-    from resources.lib.database.trakt_sync.next_episode_rule import NextEpisode
-
-    media, following = session.now_playing.media, session.next_episode
-    return NextEpisode(
-        show_id=following.show_id,
-        show_ids=dict(following.show_ids or {}),
-        show_title=following.show_title,
-        season=int(media.season or 0),
-        number=int(media.number or 0),
-        title=session.now_playing.title,
-        ids=dict(media.ids),
-        first_aired="",
-        runtime=following.runtime,
-    )
 
 
 __all__ = ["ACTIVE_PROPERTY", "POLL_SECONDS", "UpNextMonitor", "next_play_url", "timing_of"]
