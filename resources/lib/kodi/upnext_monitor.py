@@ -15,7 +15,8 @@ the player every quarter second, and only while one of our episodes plays (the p
    Stop: ``Player.stop()`` and nothing more plays; mode ask: the countdown's end closes.
 
 ``aiostreams.upnext.active`` is "true" while the dialog is open and until the next episode it
-started plays (the rating prompt stays away meanwhile). The INFO lines ``Up Next due``,
+started (or handed to service.upnext) plays, or the grace period is over: the rating prompt stays
+away meanwhile. The INFO lines ``Up Next due``,
 ``dialog open``, ``choice`` and ``next episode playing`` time the budgets from kodi.log.
 """
 
@@ -44,7 +45,8 @@ ACTIVE_PROPERTY = UPNEXT_ACTIVE_PROPERTY
 
 POLL_SECONDS = 0.25
 PREPARE_TIMEOUT = 30.0
-# Without the next episode's AV start this long after PlayMedia, "active" is cleared anyway.
+# Without the next episode's AV start this long after PlayMedia (or after the end of the episode
+# handed to service.upnext), "active" is cleared anyway.
 NEXT_START_GRACE = 60.0
 
 
@@ -93,7 +95,8 @@ class UpNextMonitor:
         self._thread: Optional[threading.Thread] = None
         self._ctx: Any = None
         self.session: Optional[_Session] = None
-        self.awaiting_next: Optional[float] = None  # monotonic time of our PlayMedia
+        # Monotonic time of our PlayMedia (a hand-off: of the episode's expected end).
+        self.awaiting_next: Optional[float] = None
         self.last_choice = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -332,6 +335,10 @@ class UpNextMonitor:
         current = current_episode(session.now_playing, episode)
         data = signal.upnext_data(current, following, session.url,
                                   notification_time=max(1.0, total - position))  # fmt: skip
+        # service.upnext plays the next episode at the end of this one: "active" until it
+        # starts, the grace period counted from that end.
+        self.kodi.set_property(ACTIVE_PROPERTY, "true")
+        self.awaiting_next = time.monotonic() + max(0.0, total - position)
         self.kodi.notify_all(signal.notify_all_params(data))
         log.info("Up Next handed to %s", SERVICE_UPNEXT)
 
