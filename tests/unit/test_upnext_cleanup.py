@@ -8,10 +8,10 @@ from __future__ import annotations
 import kodistate
 import pytest
 
-from resources.lib.kodi import upnext_monitor
+from resources.lib.kodi import upnext_dialog, upnext_monitor
 from resources.lib.kodi.upnext_monitor import ACTIVE_PROPERTY
 from resources.lib.kodi.window import UPNEXT_PREPARED_PROPERTY as PREPARED
-from tests.support.upnext_rig import Rig, home
+from tests.support.upnext_rig import Rig, home, play_media
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +47,61 @@ def past_the_grace(rig: Rig) -> None:
     rig.monitor.step()
 
 
+def test_stop_in_the_dialog_clears_the_prepared_list(kodi):
+    rig = started()
+    rig.ticker.hook = lambda: kodi.windows and kodi.windows[0].onClick(upnext_dialog.STOP_BUTTON)
+    rig.play_to(81.0)
+    assert rig.monitor.last_choice == upnext_dialog.STOP
+    assert home(PREPARED) == "" and home(ACTIVE_PROPERTY) == ""
+
+
+def test_stopping_the_episode_before_the_end_clears_the_prepared_list(kodi):
+    rig = started()
+    rig.play_to(30.0)
+    user_stops(rig)
+    rig.monitor.step()
+    assert home(PREPARED) == "" and play_media() == []
+
+
+def test_mode_ask_clears_the_prepared_list_when_the_countdown_ends(kodi):
+    kodi.set_setting("upnext_mode", "ask")
+    rig = started()
+    rig.play_to(80.0)
+    assert rig.monitor.last_choice == upnext_dialog.TIMEOUT_CLOSE
+    assert home(PREPARED) == ""
+
+
+def test_the_service_stopping_clears_the_prepared_list(kodi):
+    rig = started()
+    rig.play_to(30.0)
+    rig.monitor.stop()
+    assert home(PREPARED) == ""
+
+
+def test_the_prepared_list_stays_while_the_next_episode_is_on_its_way(kodi):
+    """Mode auto: the countdown plays N+1, then N's stop comes before N+1's start: the play
+    route of N+1 still needs the list."""
+    rig = started()
+    rig.play_to(80.0)
+    assert rig.monitor.last_choice == upnext_dialog.TIMEOUT_PLAY
+    user_stops(rig)
+    rig.monitor.step()
+    assert home(PREPARED) and home(ACTIVE_PROPERTY) == "true"
+
+
+def test_a_prepare_answer_after_the_episode_stopped_is_not_kept(kodi):
+    rig = Rig()
+    answer = rig.client.streams
+
+    def slow_streams(stremio_type, stremio_id):
+        rig.monitor.handle("stopped")  # the user stopped N while the request was under way
+        return answer(stremio_type, stremio_id)
+
+    rig.client.streams = slow_streams
+    rig.start()
+    assert rig.client.calls and home(PREPARED) == ""
+
+
 def test_the_hand_off_to_service_upnext_sets_active_until_the_next_episode_starts(kodi):
     use_service_upnext(kodi)
     rig = started()
@@ -63,11 +118,36 @@ def test_the_hand_off_to_service_upnext_sets_active_until_the_next_episode_start
     assert home(ACTIVE_PROPERTY) == ""
 
 
-def test_a_hand_off_not_played_within_the_grace_clears_active(kodi):
+def test_a_hand_off_not_played_within_the_grace_clears_active_and_the_prepared_list(kodi):
     use_service_upnext(kodi)
     rig = started()
     rig.play_to(85.0)
     rig.monitor.step()
     assert home(ACTIVE_PROPERTY) == "true" and home(PREPARED), "the grace counts from N's end"
     past_the_grace(rig)
-    assert home(ACTIVE_PROPERTY) == ""
+    assert home(ACTIVE_PROPERTY) == "" and home(PREPARED) == ""
+
+
+def test_our_play_not_started_within_the_grace_clears_the_prepared_list(kodi):
+    rig = started()
+    rig.play_to(80.0)
+    assert rig.monitor.last_choice == upnext_dialog.TIMEOUT_PLAY
+    past_the_grace(rig)
+    assert home(ACTIVE_PROPERTY) == "" and home(PREPARED) == ""
+
+
+@pytest.mark.parametrize("late", ["stopped", "ended"])
+def test_the_old_episodes_end_reported_after_the_next_ones_start_changes_nothing(kodi, late):
+    """Kodi may report N's end after N+1's AV start: N+1 keeps its offer of N+2 and N+2's
+    prepared list; N+1's own stop later still clears it."""
+    rig = started()
+    rig.play_to(80.0)
+    rig.player.time = 0.0
+    rig.start()  # N+1's AV start: N+2 looked up and prepared
+    assert len(rig.client.calls) == 2 and home(PREPARED)
+    rig.monitor.post(late)  # N's report, late: Kodi plays N+1
+    rig.monitor.step()
+    assert rig.monitor.session is not None and home(PREPARED)
+    user_stops(rig)
+    rig.monitor.step()
+    assert rig.monitor.session is None and home(PREPARED) == ""

@@ -16,8 +16,11 @@ the player every quarter second, and only while one of our episodes plays (the p
 
 ``aiostreams.upnext.active`` is "true" while the dialog is open and until the next episode it
 started (or handed to service.upnext) plays, or the grace period is over: the rating prompt stays
-away meanwhile. The INFO lines ``Up Next due``,
-``dialog open``, ``choice`` and ``next episode playing`` time the budgets from kodi.log.
+away meanwhile. The prepared list (every stream URL of the next episode) is cleared as soon as we
+will not play the next episode: Stop, mode ask's countdown end, the episode stopped or ended with
+no next start awaited, the grace period over, or the service stopping. The INFO lines
+``Up Next due``, ``dialog open``, ``choice`` and ``next episode playing`` time the budgets from
+kodi.log.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ ACTIVE_PROPERTY = UPNEXT_ACTIVE_PROPERTY
 POLL_SECONDS = 0.25
 PREPARE_TIMEOUT = 30.0
 # Without the next episode's AV start this long after PlayMedia (or after the end of the episode
-# handed to service.upnext), "active" is cleared anyway.
+# handed to service.upnext), "active" and the prepared list are cleared anyway.
 NEXT_START_GRACE = 60.0
 
 
@@ -97,6 +100,7 @@ class UpNextMonitor:
         self.session: Optional[_Session] = None
         # Monotonic time of our PlayMedia (a hand-off: of the episode's expected end).
         self.awaiting_next: Optional[float] = None
+        self._late_end_owed = False  # see _late_report
         self.last_choice = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -111,6 +115,7 @@ class UpNextMonitor:
             self._thread.join(timeout)
             self._thread = None
         self.kodi.clear_property(ACTIVE_PROPERTY)
+        self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
         if self._ctx is not None:
             self._ctx.close()
             self._ctx = None
@@ -151,10 +156,24 @@ class UpNextMonitor:
             self._av_started()
         elif kind == "seek" and self.session is not None and self.session.clock is not None:
             self.session.clock.seeked(float(value))
-        elif kind in ("stopped", "ended", "error"):
+        elif kind in ("stopped", "ended", "error") and not self._late_report():
             self.session = None
+            if self.awaiting_next is None:  # nothing of ours will play the next episode now
+                self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
+
+    def _late_report(self) -> bool:
+        """The previous episode's stop / end, reported after the next one's AV start? (The
+        scrobble worker's rule: once per replacement, a report while Kodi still plays the
+        session's own file is that late report; a real stop finds Kodi playing nothing.)"""
+        owed, self._late_end_owed = self._late_end_owed, False
+        session = self.session
+        if not owed or session is None:
+            return False
+        playing = self.kodi.playing_file()
+        return bool(playing) and session.now_playing.matches(playing)
 
     def _av_started(self) -> None:
+        self._late_end_owed = self.session is not None  # its end may not be reported yet
         self.session = None
         if self.awaiting_next is not None:
             log.info("Up Next: next episode playing %.2f s after the choice",
@@ -226,6 +245,8 @@ class UpNextMonitor:
             session.prepare_failed = True
             log.warning("Up Next: the next episode's streams failed", exc_info=True)
             return
+        if self.session is not session:  # stopped (or replaced) meanwhile: nothing to hand on
+            return
         self.kodi.set_property(UPNEXT_PREPARED_PROPERTY, prepared.to_json())
         session.prepared = prepared
         log.info("Up Next: %d streams ready in %.2f s (preferred: %s)", len(prepared.streams_raw),
@@ -252,6 +273,7 @@ class UpNextMonitor:
         ):
             self.awaiting_next = None
             self.kodi.clear_property(ACTIVE_PROPERTY)
+            self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
         session = self.session
         if session is None:
             return
@@ -321,6 +343,8 @@ class UpNextMonitor:
             self.kodi.play(url)
             return
         self.kodi.clear_property(ACTIVE_PROPERTY)
+        if choice in (choices.STOP, choices.TIMEOUT_CLOSE):  # the next episode will not play
+            self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
         if choice == choices.STOP:
             self.session = None
             self.kodi.stop()
