@@ -30,7 +30,7 @@ class FakePlayback:
         return None if self.time is None else (self.time, self.total)
 
     def playing_file(self) -> str:
-        return self.file
+        return "" if self.time is None else self.file  # Kodi names no file once it stopped
 
     def stop(self) -> None:
         self.stopped += 1

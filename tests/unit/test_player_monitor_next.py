@@ -119,3 +119,59 @@ def test_samples_of_the_next_file_before_its_start_event_do_not_count_for_the_ol
     hand_off_and_start_episode_n1(rig)
     assert rig.sent_for(EPISODE_N)[-1] == ("stop", pytest.approx(96.0, abs=0.01))
     assert rig.local == [("stop", pytest.approx(96.0, abs=0.01))]
+
+
+def user_stops_the_playback(rig: TargetRig) -> None:
+    """A stop the user asked for: Kodi plays nothing any more when the worker handles it."""
+    rig.playback.time = None
+    rig.playback.file = ""
+    rig.worker.handle("stopped")
+
+
+@pytest.mark.parametrize("late", ["stopped", "ended"])
+def test_the_old_items_stop_reported_after_the_new_start_leaves_the_new_session_alone(rig, late):
+    """Kodi may report N's stop (or end) only after N+1's onAVStarted: the worker already sent
+    N's stop when N+1 started, so that late report must neither send a second stop for N nor
+    end N+1's session (whose start, and later its stop, must still reach Trakt)."""
+    play_episode_n_to_96_percent(rig)
+    following = hand_off_and_start_episode_n1(rig)
+    rig.worker.handle(late)  # N's report, late: Kodi plays N+1 meanwhile
+    assert rig.worker.session is not None
+    assert rig.worker.session.now_playing.media == EPISODE_N1
+    assert NowPlaying.from_json(rig.playback.properties[NOW_PLAYING_PROPERTY]) == following
+    assert rig.ends == 1
+    rig.at(40.0)
+    rig.at(41.0)  # settled: N+1's start
+    assert rig.sent_for(EPISODE_N1) == [("start", pytest.approx(100 * 41 / 2700, abs=0.01))]
+    user_stops_the_playback(rig)  # later: N+1's own stop still ends its session
+    assert [kind for kind, _ in rig.sent_for(EPISODE_N1)] == ["start", "stop"]
+    assert [kind for kind, _ in rig.sent_for(EPISODE_N)] == ["start", "stop"]
+    assert [kind for _, kind, _ in rig.targets] == ["start", "stop", "start", "stop"]
+    assert rig.worker.session is None and rig.ends == 2
+
+
+def test_stop_before_the_new_start_then_the_new_items_own_stop(rig):
+    """The other order (N's stop reported before N+1's start): one stop for N, one start and
+    later one stop for N+1."""
+    play_episode_n_to_96_percent(rig)
+    user_stops_the_playback(rig)
+    hand_off_and_start_episode_n1(rig)
+    rig.at(40.0)
+    rig.at(41.0)
+    user_stops_the_playback(rig)
+    assert [kind for kind, _ in rig.sent_for(EPISODE_N)] == ["start", "stop"]
+    assert [kind for kind, _ in rig.sent_for(EPISODE_N1)] == ["start", "stop"]
+    assert rig.worker.session is None and rig.ends == 2
+
+
+def test_a_stop_while_the_same_file_plays_on_is_ignored_only_once_after_a_replacement(rig):
+    """Only the one report Kodi may still owe for the replaced item is ignored: a second stop
+    while N+1's file is still reported (the player closing) ends N+1's session as usual."""
+    play_episode_n_to_96_percent(rig)
+    hand_off_and_start_episode_n1(rig)
+    rig.at(40.0)
+    rig.at(41.0)
+    rig.worker.handle("stopped")  # N's late report
+    rig.worker.handle("stopped")  # N+1's own, Kodi still naming its file
+    assert [kind for kind, _ in rig.sent_for(EPISODE_N1)] == ["start", "stop"]
+    assert rig.worker.session is None

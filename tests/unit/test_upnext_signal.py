@@ -9,6 +9,9 @@ import json
 import pytest
 
 from resources.lib.database.trakt_sync.next_episode_rule import NextEpisode
+from resources.lib.kodi.upnext_episode import next_play_url
+from resources.lib.plugin.play_request import PlayRequest
+from resources.lib.plugin.router import parse_query, path_action
 from resources.lib.upnext.signal import (
     episode_entry,
     jsonrpc_request,
@@ -41,7 +44,9 @@ NEXT = NextEpisode(
     first_aired="2011-04-25T01:00:00.000Z",
     runtime=56,
 )
-PLAY_URL = "plugin://plugin.video.aiostreams/?action=play&type=series&id=tt0944947:1:2"
+# The URL service.upnext will open: built the way the service builds it (the play route's own
+# ``plugin.urls.play_url``, through ``kodi.upnext_episode.next_play_url``).
+PLAY_URL = next_play_url(NEXT)
 
 
 def decoded(params):
@@ -65,6 +70,12 @@ def test_notify_all_params_sender_message_and_base64_payload():
 def test_payload_fields_as_service_upnext_reads_them():
     payload = decoded(notify_all_params(upnext_data(CURRENT, NEXT, PLAY_URL, 30.4)))
     assert payload["play_url"] == PLAY_URL
+    # Opened by service.upnext, that URL reaches our play route and asks for the next episode.
+    url = payload["play_url"]
+    assert path_action(url) == "play"
+    request = PlayRequest.from_params(parse_query(url.split("?", 1)[1]))
+    assert request is not None and request.kind == "episode"
+    assert (request.stremio_type, request.stremio_id()) == ("series", "tt0944947:1:2")
     assert payload["notification_time"] == 30
     assert payload["current_episode"] == {
         "episodeid": 73640,

@@ -15,8 +15,12 @@ the player every quarter second, and only while one of our episodes plays (the p
    Stop: ``Player.stop()`` and nothing more plays; mode ask: the countdown's end closes.
 
 ``aiostreams.upnext.active`` is "true" while the dialog is open and until the next episode it
-started plays (the rating prompt stays away meanwhile). The INFO lines ``Up Next due``,
-``dialog open``, ``choice`` and ``next episode playing`` time the budgets from kodi.log.
+started (or handed to service.upnext) plays, or the grace period is over: the rating prompt stays
+away meanwhile. The prepared list (every stream URL of the next episode) is cleared as soon as we
+will not play the next episode: Stop, mode ask's countdown end, the episode stopped or ended with
+no next start awaited, the grace period over, or the service stopping. The INFO lines
+``Up Next due``, ``dialog open``, ``choice`` and ``next episode playing`` time the budgets from
+kodi.log.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from resources.lib.constants import UPNEXT_ACTIVE_PROPERTY
 from resources.lib.kodi import upnext_dialog as choices
 from resources.lib.kodi.settings import Settings, load_settings
+from resources.lib.kodi.upnext_episode import current_episode, next_play_url, stremio_id_of
 from resources.lib.kodi.upnext_kodi import SERVICE_UPNEXT, KodiUpNext, cached_thumb
 from resources.lib.kodi.window import NOW_PLAYING_PROPERTY, UPNEXT_PREPARED_PROPERTY
 from resources.lib.scrobble.media import NowPlaying
@@ -43,7 +48,8 @@ ACTIVE_PROPERTY = UPNEXT_ACTIVE_PROPERTY
 
 POLL_SECONDS = 0.25
 PREPARE_TIMEOUT = 30.0
-# Without the next episode's AV start this long after PlayMedia, "active" is cleared anyway.
+# Without the next episode's AV start this long after PlayMedia (or after the end of the episode
+# handed to service.upnext), "active" and the prepared list are cleared anyway.
 NEXT_START_GRACE = 60.0
 
 
@@ -70,40 +76,6 @@ def timing_of(settings: Settings) -> UpNextTiming:
     )
 
 
-def next_play_url(episode: Any, **extra: Any) -> str:
-    """The play route's URL for ``episode`` (a NextEpisode), as the lists build it."""
-    from resources.lib.plugin.urls import play_url
-
-    ids, show = episode.ids or {}, episode.show_ids or {}
-    return play_url(
-        type="episode",
-        trakt=ids.get("trakt"),
-        imdb=ids.get("imdb"),
-        tmdb=ids.get("tmdb"),
-        show=show.get("trakt") or episode.show_id,
-        show_imdb=show.get("imdb"),
-        show_tmdb=show.get("tmdb"),
-        season=episode.season,
-        episode=episode.number,
-        title=episode.title or None,
-        show_title=episode.show_title or None,
-        runtime=episode.runtime,
-        **extra,
-    )
-
-
-def stremio_id_of(episode: Any) -> str:
-    """The Stremio id the play route will ask for (the same rule: PlayRequest's)."""
-    from resources.lib.plugin.play_request import PlayRequest
-
-    show = episode.show_ids or {}
-    imdb = str(show.get("imdb") or "")
-    request = PlayRequest(kind="episode", show_imdb=imdb if imdb.startswith("tt") else "",
-                          show_tmdb=show.get("tmdb"), season=episode.season,
-                          episode=episode.number)  # fmt: skip
-    return request.stremio_id()
-
-
 class UpNextMonitor:
     """The service's Up Next thread. ``post`` takes the player callbacks (any thread)."""
 
@@ -126,7 +98,9 @@ class UpNextMonitor:
         self._thread: Optional[threading.Thread] = None
         self._ctx: Any = None
         self.session: Optional[_Session] = None
-        self.awaiting_next: Optional[float] = None  # monotonic time of our PlayMedia
+        # Monotonic time of our PlayMedia (a hand-off: of the episode's expected end).
+        self.awaiting_next: Optional[float] = None
+        self._late_end_owed = False  # see _late_report
         self.last_choice = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -141,6 +115,7 @@ class UpNextMonitor:
             self._thread.join(timeout)
             self._thread = None
         self.kodi.clear_property(ACTIVE_PROPERTY)
+        self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
         if self._ctx is not None:
             self._ctx.close()
             self._ctx = None
@@ -181,10 +156,24 @@ class UpNextMonitor:
             self._av_started()
         elif kind == "seek" and self.session is not None and self.session.clock is not None:
             self.session.clock.seeked(float(value))
-        elif kind in ("stopped", "ended", "error"):
+        elif kind in ("stopped", "ended", "error") and not self._late_report():
             self.session = None
+            if self.awaiting_next is None:  # nothing of ours will play the next episode now
+                self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
+
+    def _late_report(self) -> bool:
+        """The previous episode's stop / end, reported after the next one's AV start? (The
+        scrobble worker's rule: once per replacement, a report while Kodi still plays the
+        session's own file is that late report; a real stop finds Kodi playing nothing.)"""
+        owed, self._late_end_owed = self._late_end_owed, False
+        session = self.session
+        if not owed or session is None:
+            return False
+        playing = self.kodi.playing_file()
+        return bool(playing) and session.now_playing.matches(playing)
 
     def _av_started(self) -> None:
+        self._late_end_owed = self.session is not None  # its end may not be reported yet
         self.session = None
         if self.awaiting_next is not None:
             log.info("Up Next: next episode playing %.2f s after the choice",
@@ -256,6 +245,8 @@ class UpNextMonitor:
             session.prepare_failed = True
             log.warning("Up Next: the next episode's streams failed", exc_info=True)
             return
+        if self.session is not session:  # stopped (or replaced) meanwhile: nothing to hand on
+            return
         self.kodi.set_property(UPNEXT_PREPARED_PROPERTY, prepared.to_json())
         session.prepared = prepared
         log.info("Up Next: %d streams ready in %.2f s (preferred: %s)", len(prepared.streams_raw),
@@ -282,6 +273,7 @@ class UpNextMonitor:
         ):
             self.awaiting_next = None
             self.kodi.clear_property(ACTIVE_PROPERTY)
+            self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
         session = self.session
         if session is None:
             return
@@ -351,6 +343,8 @@ class UpNextMonitor:
             self.kodi.play(url)
             return
         self.kodi.clear_property(ACTIVE_PROPERTY)
+        if choice in (choices.STOP, choices.TIMEOUT_CLOSE):  # the next episode will not play
+            self.kodi.clear_property(UPNEXT_PREPARED_PROPERTY)
         if choice == choices.STOP:
             self.session = None
             self.kodi.stop()
@@ -362,8 +356,13 @@ class UpNextMonitor:
         position, total = session.last
         episode = session.next_episode
         following = dict(dataclasses.asdict(episode), art={"thumb": self._thumb(episode)})
-        data = signal.upnext_data(_current_episode(session), following, session.url,
+        current = current_episode(session.now_playing, episode)
+        data = signal.upnext_data(current, following, session.url,
                                   notification_time=max(1.0, total - position))  # fmt: skip
+        # service.upnext plays the next episode at the end of this one: "active" until it
+        # starts, the grace period counted from that end.
+        self.kodi.set_property(ACTIVE_PROPERTY, "true")
+        self.awaiting_next = time.monotonic() + max(0.0, total - position)
         self.kodi.notify_all(signal.notify_all_params(data))
         log.info("Up Next handed to %s", SERVICE_UPNEXT)
 
@@ -371,24 +370,6 @@ class UpNextMonitor:
         show_imdb = str((episode.show_ids or {}).get("imdb") or "")
         data_dir = self._context().paths.data_dir
         return cached_thumb(data_dir, show_imdb, episode.season, episode.number)
-
-
-def _current_episode(session: _Session) -> Any:
-    """The episode playing now, in the next episode's shape (what service.upnext shows)."""
-    from resources.lib.database.trakt_sync.next_episode_rule import NextEpisode
-
-    media, following = session.now_playing.media, session.next_episode
-    return NextEpisode(
-        show_id=following.show_id,
-        show_ids=dict(following.show_ids or {}),
-        show_title=following.show_title,
-        season=int(media.season or 0),
-        number=int(media.number or 0),
-        title=session.now_playing.title,
-        ids=dict(media.ids),
-        first_aired="",
-        runtime=following.runtime,
-    )
 
 
 __all__ = ["ACTIVE_PROPERTY", "POLL_SECONDS", "UpNextMonitor", "next_play_url", "timing_of"]

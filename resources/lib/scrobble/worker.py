@@ -16,13 +16,13 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Protocol, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from ..constants import PLAY_RETRY_PROPERTY as RETRY_PROPERTY
 from .inflight import InflightJournal
 from .media import NOW_PLAYING_PROPERTY, MediaRef, NowPlaying
 from .resume import PLACEHOLDER_SECONDS, progress_percent, seek_target
+from .session import Playback, Session
 from .state import FAILED, PAUSE, START, STOP, Action, Scrobbler
 
 log = logging.getLogger(__name__)
@@ -32,39 +32,6 @@ SETTLE_SECONDS = 1.5
 # Kodi gives its services about 2 s after System.OnQuit: the worker's thread gets this long to
 # save a running playback's progress before the service stops waiting for it.
 QUIT_JOIN_SECONDS = 2.0
-
-
-class Playback(Protocol):
-    """The player calls the worker makes (Kodi's: ``kodi.scrobble_worker.KodiPlayback``)."""
-
-    def sample(self) -> Optional[Tuple[float, float]]: ...
-
-    def playing_file(self) -> str: ...
-
-    def stop(self) -> None: ...
-
-    def seek(self, seconds: float) -> None: ...
-
-    def get_property(self, name: str) -> str: ...
-
-    def clear_property(self, name: str) -> None: ...
-
-    def play_url(self, url: str) -> None: ...
-
-    def notify(self, message: str) -> None: ...
-
-
-@dataclass
-class Session:
-    """One playback of one of our items."""
-
-    now_playing: NowPlaying
-    scrobbler: Scrobbler
-    started_mono: float
-    settled: bool = False
-    total: float = 0.0
-    last_time: float = 0.0
-    resume_pending: bool = False  # seek to now_playing.resume_percent once the length is known
 
 
 class ScrobbleWorker:
@@ -110,6 +77,8 @@ class ScrobbleWorker:
         self.journal = journal if journal is not None else InflightJournal(None)
         self.quit_done = threading.Event()
         self._quit_requested = False
+        # The session was opened by replacing one whose end Kodi had not reported (yet).
+        self._late_end_owed = False
 
     # -- thread ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -191,6 +160,8 @@ class ScrobbleWorker:
         elif kind == "seek":
             self._seek(session, value)
         elif kind in ("stopped", "ended", "error"):
+            if self._late_report(session):
+                return
             # getTime() raises after a stop: the last sample taken while playing is used.
             scrobbler = session.scrobbler
             handler = {"stopped": scrobbler.stopped, "ended": scrobbler.ended}.get(
@@ -202,6 +173,7 @@ class ScrobbleWorker:
                 self._on_playback_end()  # watched state and Next Up changed: e.g. widgets reload
 
     def _av_started(self) -> None:
+        self._late_end_owed = self.session is not None
         if self.session is not None:
             self._replaced(self.session)
         now_playing = NowPlaying.from_json(self.playback.get_property(NOW_PLAYING_PROPERTY))
@@ -240,6 +212,24 @@ class ScrobbleWorker:
         self._emit(session, session.scrobbler.stopped())
         self._end_session()
         self._on_playback_end()  # watched state and Next Up changed, as after a reported stop
+
+    def _late_report(self, session: Session) -> bool:
+        """Is this stop / end the replaced item's, reported after the new item's start?
+
+        Kodi may report the old item's end before or after the new item's ``onAVStarted``.
+        After, it must not end the new session (whose start and stop would then never reach
+        Trakt); the old item's stop already went out in :meth:`_replaced`. The rule: once per
+        replacement, a stop / end that arrives while Kodi still plays this session's own file
+        is that late report, and is ignored. A real stop of this item finds Kodi playing
+        nothing (or something else), so it is handled as usual; so is any later report."""
+        if not self._late_end_owed:
+            return False
+        self._late_end_owed = False
+        playing = self.playback.playing_file()
+        if not playing or not session.now_playing.matches(playing):
+            return False
+        log.info("the replaced item's end, reported late: the new playback goes on")
+        return True
 
     def _plays_elsewhere(self, session: Session) -> bool:
         """Kodi already plays another file (the next item, whose start event is still queued):
