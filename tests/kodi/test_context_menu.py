@@ -94,7 +94,7 @@ def test_rate_from_the_context_menu_shows_in_next_up_and_reaches_trakt(
         {"directory": NEXT_UP_URL, "media": "video", "properties": ["userrating", "plot"]},
         timeout=30,
     )["files"]
-    index, target = next((n, i) for n, i in enumerate(listing) if not i.get("userrating"))
+    target = next(i for i in listing if not i.get("userrating"))
     query = target["file"].split("?", 1)[1]
     ids = dict(part.split("=", 1) for part in query.split("&"))
     url = (
@@ -123,17 +123,28 @@ def test_rate_from_the_context_menu_shows_in_next_up_and_reaches_trakt(
     # As a user sees it: Estuary's list view shows the focused item's plot beside the list.
     kodi.run_builtin(f"ActivateWindow(Videos,{NEXT_UP_URL},return)")
     wait_until(
-        lambda: info_labels(kodi, "Container.FolderPath")["Container.FolderPath"] == NEXT_UP_URL,
-        "the Next Up folder",
+        lambda: (
+            info_labels(kodi, "Container.FolderPath", "Container.NumItems")
+            == {"Container.FolderPath": NEXT_UP_URL, "Container.NumItems": str(len(listing))}
+        ),
+        "the Next Up folder, filled",
         20,
     )
-    for _ in range(index + 1):  # from ".." down to the rated episode
+
+    def rated_has_focus() -> bool:
+        # From ".." down to the rated episode, one press at a time: presses sent before the
+        # list has the focus are lost, so count nothing and look at what is focused.
+        if (
+            info_labels(kodi, "ListItem.FileNameAndPath")["ListItem.FileNameAndPath"]
+            == target["file"]
+        ):
+            return True
         kodi.jsonrpc("Input.Down")
-    wait_until(
-        lambda: info_labels(kodi, "ListItem.UserRating")["ListItem.UserRating"] == "9",
-        "the rated episode to have the focus",
-        10,
-    )
+        time.sleep(0.2)
+        return False
+
+    wait_until(rated_has_focus, "the rated episode to have the focus", 20)
+    assert info_labels(kodi, "ListItem.UserRating")["ListItem.UserRating"] == "9"
     wait_until(
         lambda: not info_boolean(kodi, "Window.IsVisible(notification)"), "the toast to go", 15
     )
