@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Tuple
 
 import xbmc
 import xbmcgui
 
+from resources.lib.kodi.scrobble_worker import KodiPlayback
 from resources.lib.kodi.window import HOME_WINDOW_ID
 
 log = logging.getLogger(__name__)
@@ -22,45 +23,17 @@ log = logging.getLogger(__name__)
 SERVICE_UPNEXT = "service.upnext"
 
 
-class KodiUpNext:
-    """Kodi's side of Up Next: every call guarded (the player may stop between two calls)."""
+class KodiUpNext(KodiPlayback):
+    """Kodi's side of Up Next: the scrobbling's player calls (position, playing file, stop, the
+    Home window's properties, ``PlayMedia``), plus what only Up Next needs. Every call guarded:
+    the player may stop between two calls."""
 
     def __init__(self, player: Any = None, monitor: Any = None) -> None:
-        self.player = player if player is not None else xbmc.Player()
+        super().__init__(player)
         self.monitor = monitor if monitor is not None else xbmc.Monitor()
-
-    def sample(self) -> Optional[Tuple[float, float]]:
-        """``(time, total)`` in seconds while a video plays, else None."""
-        try:
-            if not self.player.isPlayingVideo():
-                return None
-            return float(self.player.getTime()), float(self.player.getTotalTime())
-        except Exception:  # stopped between the check and the call
-            return None
-
-    def playing_file(self) -> str:
-        try:
-            return str(self.player.getPlayingFile())
-        except Exception:
-            return ""
-
-    def get_property(self, name: str) -> str:
-        return xbmcgui.Window(HOME_WINDOW_ID).getProperty(name)
 
     def set_property(self, name: str, value: str) -> None:
         xbmcgui.Window(HOME_WINDOW_ID).setProperty(name, value)
-
-    def clear_property(self, name: str) -> None:
-        xbmcgui.Window(HOME_WINDOW_ID).clearProperty(name)
-
-    def play(self, url: str) -> None:
-        xbmc.executebuiltin(f"PlayMedia({url})")
-
-    def stop(self) -> None:
-        try:
-            self.player.stop()
-        except Exception:
-            log.debug("Player.stop failed", exc_info=True)
 
     def has_addon(self, addon_id: str) -> bool:
         """Installed and enabled (Kodi's ``System.HasAddon``)."""

@@ -340,7 +340,7 @@ class UpNextMonitor:
                 else session.url
             )
             self.awaiting_next = time.monotonic()
-            self.kodi.play(url)
+            self.kodi.play_url(url)
             return
         self.kodi.clear_property(ACTIVE_PROPERTY)
         if choice in (choices.STOP, choices.TIMEOUT_CLOSE):  # the next episode will not play
