@@ -8,7 +8,12 @@ import threading
 
 import pytest
 
-from tests.support.sync_rig import SyncRig, first_show_with, hidden_progress_shows
+from tests.support.sync_rig import (
+    SyncRig,
+    first_show_with,
+    hidden_progress_shows,
+    section_not_hiding,
+)
 
 
 @pytest.fixture
@@ -285,7 +290,9 @@ def test_upstream_defect_2_playback_and_hidden_only_when_they_moved(rig):
 
 def test_upstream_defect_3_cursor_does_not_advance_when_a_category_fails(rig):
     rig.sync()
-    rig.sandbox.mutate("hide", section="calendar", type="show", id=first_show_with(rig.truth()))
+    show_id = first_show_with(rig.truth())
+    section = section_not_hiding(rig.truth(), show_id)
+    rig.sandbox.mutate("hide", section=section, type="show", id=show_id)
     kind, item_id = rig.truth()["watchlist"][0]
     rig.sandbox.mutate("watchlist_remove", type=kind, id=item_id)
     rig.sandbox.add_fault("503", path="^/users/hidden/calendar", count=50)

@@ -84,6 +84,17 @@ def first_show_with(truth: Dict[str, Any], need_next: bool = True) -> Optional[i
     return None
 
 
+def section_not_hiding(
+    truth: Dict[str, Any],
+    show_id: int,
+    sections: tuple = ("calendar", "progress_collected", "recommendations"),
+) -> str:
+    """A hidden section that does not hold ``show_id`` yet. The generated accounts follow the
+    date, so on some days a show is already hidden where a test would hide it, and hiding it
+    again changes nothing on Trakt (no activity, no request)."""
+    return next(s for s in sections if [s, "show", show_id] not in truth["hidden"])
+
+
 def hidden_progress_shows(truth: Dict[str, Any]) -> set:
     """Shows left out of Next Up: hidden from progress or dropped."""
     return {
