@@ -20,32 +20,14 @@ from resources.lib.plugin.play_request import PlayRequest
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, NowPlaying
 from resources.lib.upnext.prepared import MAX_AGE_SECONDS, PreparedStreams, prepare
 from resources.lib.upnext.streams import StreamTraits
+from tests.support.play_rig import EPISODE, PlayableListItem
 
-EPISODE = {"type": "episode", "trakt": "70", "show": "9", "show_imdb": "tt0903747",
-           "season": "1", "episode": "1", "title": "Pilot", "show_title": "Breaking Bad",
-           "runtime": "58"}  # fmt: skip
 EPISODE_ID = "tt0903747:1:1"
 # The sandbox episode offers rd-bb-1080 (cached), tb-bb-720 (not cached) and a plain 480p HTTP
 # stream, in that order: autoplay alone picks the 1080p one; the same release as a 480p SAiNTS
 # stream playing now is the last one.
 SAME_RELEASE = StreamTraits(binge_group="aiostreams|480p|SAiNTS")
 AUTOPLAY = StreamPreferences(autoplay=True)
-
-
-class PlayableListItem(xbmcgui.ListItem):
-    """The fake ListItem plus the playback setters Kodi has."""
-
-    def setMimeType(self, value: str) -> None:  # noqa: N802
-        self.mime = value
-
-    def setContentLookup(self, value: bool) -> None:  # noqa: N802
-        self.content_lookup = value
-
-    def setSubtitles(self, values) -> None:  # noqa: N802
-        self.subtitles = list(values)
-
-    def __str__(self) -> str:  # what the fake select dialog records
-        return self.label + " / " + self.label2
 
 
 @pytest.fixture(scope="module")

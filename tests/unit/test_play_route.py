@@ -15,28 +15,10 @@ from resources.lib.kodi import player as player_module
 from resources.lib.plugin import play as play_module
 from resources.lib.plugin import router
 from resources.lib.scrobble.media import NOW_PLAYING_PROPERTY, NowPlaying
+from tests.support.play_rig import EPISODE, PlayableListItem
 
 MOVIE = {"type": "movie", "trakt": "7", "imdb": "tt0111161", "title": "The Shawshank Redemption",
          "runtime": "142"}  # fmt: skip
-EPISODE = {"type": "episode", "trakt": "70", "show": "9", "show_imdb": "tt0903747",
-           "season": "1", "episode": "1", "title": "Pilot", "show_title": "Breaking Bad",
-           "runtime": "58"}  # fmt: skip
-
-
-class PlayableListItem(xbmcgui.ListItem):
-    """The fake ListItem plus the playback setters Kodi has."""
-
-    def setMimeType(self, value: str) -> None:  # noqa: N802
-        self.mime = value
-
-    def setContentLookup(self, value: bool) -> None:  # noqa: N802
-        self.content_lookup = value
-
-    def setSubtitles(self, values) -> None:  # noqa: N802
-        self.subtitles = list(values)
-
-    def __str__(self) -> str:  # what the fake select dialog records
-        return self.label + " / " + self.label2
 
 
 @pytest.fixture(scope="module")
