@@ -24,6 +24,7 @@ a screenshot) are kept under /tmp/aiostreams-kodi-artifacts and the folder is pr
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -40,6 +41,8 @@ _REPO = str(Path(__file__).resolve().parents[2])
 if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
+from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
+from sandbox.server import Sandbox  # noqa: E402
 from tests.kodi.harness import (  # noqa: E402 - needs the path above
     KodiInstance,
     KodiRuntime,
@@ -47,6 +50,7 @@ from tests.kodi.harness import (  # noqa: E402 - needs the path above
     copy_addon,
     selected_runtimes,
 )
+from tests.support.kodi_playback import breaking_bad_account  # noqa: E402
 
 KODI_TESTS_DIR = Path(__file__).resolve().parent
 _KEPT_ARTIFACTS: List[str] = []
@@ -207,3 +211,24 @@ def kodi(request: pytest.FixtureRequest, kodi_factory: KodiFactory) -> KodiInsta
             settings.update(positional)
         settings.update(marker.kwargs)
     return kodi_factory(settings=settings or None)
+
+
+# -- the sandboxes the playback tests share (a test file may define its own instead) ----------
+
+
+@pytest.fixture
+def trakt(tmp_path: Path) -> Iterator[Sandbox]:
+    """The Trakt sandbox with Breaking Bad restarted: Next Up is S01E01
+    (``tests.support.kodi_playback.breaking_bad_account``)."""
+    account = tmp_path / "walter.json"
+    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
+    with Sandbox(account=str(account), seed=1, port=0) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def aio() -> Iterator[AIOStreamsSandbox]:
+    """The AIOStreams sandbox with its clips made (the 20 s episode clip, the placeholder)."""
+    with AIOStreamsSandbox(port=0) as sb:
+        sb.ensure_media()
+        yield sb

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Dict, Iterator, List
 from urllib.parse import quote
 
@@ -31,7 +29,6 @@ from tests.kodi.harness import ADDON_ID, HOME_WINDOW_ID, KodiInstance
 from tests.support.kodi_playback import (
     SHOW,
     boot_synced,
-    breaking_bad_account,
     next_up_items,
     open_in_background,
     player_time,
@@ -84,15 +81,6 @@ class _Images(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-
-@pytest.fixture
-def trakt(tmp_path: Path) -> Iterator[Sandbox]:
-    """Breaking Bad restarted: Next Up is S01E01 (the account of test_playback)."""
-    account = tmp_path / "walter.json"
-    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
-    with Sandbox(account=str(account), seed=1, port=0) as sb:
-        yield sb
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -42,21 +42,6 @@ from tests.support.kodi_ui import (
 pytestmark = pytest.mark.kodi
 
 SELECT_DIALOG = 12000
-
-
-@pytest.fixture
-def trakt(tmp_path: Path) -> Iterator[Sandbox]:
-    account = tmp_path / "walter.json"
-    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
-    with Sandbox(account=str(account), seed=1, port=0) as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def aio() -> Iterator[AIOStreamsSandbox]:
-    with AIOStreamsSandbox(port=0) as sb:
-        sb.ensure_media()
-        yield sb
 
 
 def journaled_progress(kodi: KodiInstance) -> float:

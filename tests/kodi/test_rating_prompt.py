@@ -49,13 +49,6 @@ def trakt(tmp_path: Path) -> Iterator[Sandbox]:
         yield sb
 
 
-@pytest.fixture(scope="module")
-def aio() -> Iterator[AIOStreamsSandbox]:
-    with AIOStreamsSandbox(port=0) as sb:
-        sb.ensure_media()
-        yield sb
-
-
 def _rating(kodi, episode_id: int) -> list:
     conn = sqlite3.connect(f"file:{db_path(kodi)}?mode=ro", uri=True, timeout=10)
     try:

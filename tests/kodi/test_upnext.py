@@ -10,11 +10,9 @@ INFO lines for the report; only generous sanity bounds are asserted.
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -24,7 +22,6 @@ from tests.kodi.harness import ADDON_ID, KodiInstance
 from tests.support.kodi_playback import (
     SHOW,
     boot_synced,
-    breaking_bad_account,
     next_up_items,
     open_in_background,
 )
@@ -44,21 +41,6 @@ pytestmark = pytest.mark.kodi
 
 DIALOG_OPEN = r"Up Next dialog open ([\d.]+) s after due"
 NEXT_PLAYING = r"Up Next: next episode playing ([\d.]+) s after the choice"
-
-
-@pytest.fixture
-def trakt(tmp_path: Path) -> Iterator[Sandbox]:
-    account = tmp_path / "walter.json"
-    account.write_text(json.dumps(breaking_bad_account()), encoding="utf-8")
-    with Sandbox(account=str(account), seed=1, port=0) as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def aio() -> Iterator[AIOStreamsSandbox]:
-    with AIOStreamsSandbox(port=0) as sb:
-        sb.ensure_media()
-        yield sb
 
 
 def boot(kodi_factory: Any, trakt: Sandbox, aio: AIOStreamsSandbox) -> KodiInstance:
