@@ -47,6 +47,8 @@ HELPER_PREFIX = "[AIOStreams TestHelper]"
 ADDON_PREFIXES = ("[AIOStreams]", "[AIOStreams Service]")
 HOME_WINDOW_ID = 10000
 VIDEOS_WINDOW_ID = 10025
+# Seconds the `kodi` wrapper script may take to write its crash report after kodi.bin died.
+BOOT_CRASH_GRACE = 15.0
 LOCK_PATH = Path(tempfile.gettempdir()) / "aiostreams-kodi-harness.lock"
 ARTIFACTS_ROOT = Path(tempfile.gettempdir()) / "aiostreams-kodi-artifacts"
 # Set to a repo-shaped folder to install that tree instead of this checkout (same file filter).
@@ -557,17 +559,30 @@ class KodiInstance:
         Debian's Kodi 20 under Xvfb very rarely segfaults while its skin loads, before any
         add-on code runs. A boot whose Kodi process died is retried once; any other failure,
         and a second crash, fail the test.
+
+        The JSON-RPC socket resets the moment kodi.bin dies, but the `kodi` wrapper script
+        (the process we started) lives on for a while to write its crash report, so the
+        failure waits a few seconds for the wrapper to exit before it decides.
         """
         try:
             return self._start_once(timeout, enable_addons)
         except Exception:
-            if self._kodi is None or self._kodi.poll() is None:
+            code = self._exit_code_within(BOOT_CRASH_GRACE)
+            if code is None:
                 raise
-            code = self._kodi.poll()
             print("kodi harness: Kodi died during boot (exit %s); retrying once" % code)
             stop_process_group(self._kodi)
             self._kodi = None
             return self._start_once(timeout, enable_addons)
+
+    def _exit_code_within(self, grace: float) -> Optional[int]:
+        """The Kodi process's exit code if it exits within `grace` seconds, else None."""
+        if self._kodi is None:
+            return None
+        deadline = time.monotonic() + grace
+        while self._kodi.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self._kodi.poll()
 
     def _start_once(self, timeout: float, enable_addons: bool) -> float:
         if self.is_running():

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -133,6 +134,54 @@ def test_each_runtime_boots_the_kodi_version_it_names(
     # kodi.log writes local time: the chroot's Kodi must use the host's zone, or every
     # timestamp the tests compare is hours off.
     assert abs(kodi.log_entries()[-1].timestamp - time.time()) < 60
+
+
+def _kodi_binary_pid(kodi: KodiInstance) -> int:
+    """The pid of kodi.bin under the `kodi` wrapper script the harness started, or 0."""
+    for pid in _group_pids(kodi._kodi.pid):  # type: ignore[union-attr]
+        try:
+            with open(f"/proc/{pid}/comm") as handle:
+                if handle.read().strip() == "kodi.bin":
+                    return pid
+        except OSError:
+            continue
+    return 0
+
+
+def test_a_kodi_that_crashes_while_booting_is_booted_again(
+    kodi_factory, capsys: pytest.CaptureFixture
+) -> None:
+    # What CI once met: kodi.bin segfaulted after JSON-RPC answered, the next request got a
+    # connection reset, and the `kodi` wrapper script was still writing its crash report, so
+    # the harness saw a live process and failed instead of booting again.
+    kodi = kodi_factory(start=False)
+    crashed: List[int] = []
+
+    def crash_the_first_boot() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not crashed:
+            if kodi._kodi is not None and kodi.port:
+                try:
+                    answered = kodi.jsonrpc("JSONRPC.Ping", timeout=2) == "pong"
+                except (OSError, KodiError):
+                    answered = False
+                pid = _kodi_binary_pid(kodi) if answered else 0
+                if pid:
+                    os.kill(pid, signal.SIGSEGV)
+                    crashed.append(pid)
+                    return
+            time.sleep(0.02)
+
+    crasher = threading.Thread(target=crash_the_first_boot, daemon=True)
+    crasher.start()
+    kodi.start()
+    crasher.join(timeout=5)
+    assert crashed, "the test never found kodi.bin to crash"
+    assert "Kodi died during boot" in capsys.readouterr().out
+    assert _kodi_binary_pid(kodi) not in (0, crashed[0])
+    assert kodi.current_window()["id"] == HOME_WINDOW_ID
+    # The wrapper wrote its crash report where the harness points CRASHLOG_DIR.
+    assert list(kodi.root.glob("kodi_crashlog-*.log"))
 
 
 def test_a_killed_kodi_leaves_nothing_mounted_on_the_host(
