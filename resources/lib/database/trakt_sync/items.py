@@ -108,6 +108,42 @@ def media_columns(obj: Any) -> Dict[str, Any]:
     }
 
 
+LISTED_TYPES = ("movie", "show", "season", "episode")
+
+
+def listed_entry(item: Any, where: str) -> Dict[str, Any]:
+    """The columns of one entry of the watchlist or of a list (the two share Trakt's shape).
+
+    ``entry_id`` is the entry's own id; ``show_id``, ``show_title``, ``season`` and ``number``
+    are set for a season (its number in ``season``) or an episode, else None.
+    """
+    item = as_dict(item)
+    media_type = item.get("type")
+    if media_type not in LISTED_TYPES:
+        raise MalformedItem("%s entry of type %r is not kept" % (where, media_type))
+    media = as_dict(item.get(media_type))
+    row = media_columns(media)
+    row.update(
+        media_type=media_type,
+        trakt_id=trakt_id(media, media_type),
+        entry_id=as_int(item.get("id")),
+        rank=as_int(item.get("rank")),
+        listed_at=iso_time(item.get("listed_at")),
+        notes=as_str(item.get("notes")),
+        show_id=None,
+        show_title=None,
+        season=None,
+        number=None,
+    )
+    if media_type in ("season", "episode"):
+        show = as_dict(item.get("show"))
+        row["show_id"] = as_int(as_dict(show.get("ids")).get("trakt"))
+        row["show_title"] = as_str(show.get("title"))
+        row["season"] = as_int(media.get("season" if media_type == "episode" else "number"))
+        row["number"] = as_int(media.get("number")) if media_type == "episode" else None
+    return row
+
+
 def parse_time(value: Any) -> Optional[datetime.datetime]:
     """Parse Trakt's ISO 8601 UTC times (with or without fraction/zone, or a plain date)."""
     if not isinstance(value, str) or not value:

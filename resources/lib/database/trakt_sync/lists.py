@@ -21,7 +21,7 @@ import sqlite3
 from typing import Any, Dict, List, Optional, Tuple
 
 from .context import SyncContext, Unit
-from .items import MalformedItem, as_dict, as_int, as_str, iso_time, media_columns, trakt_id
+from .items import MalformedItem, as_dict, as_int, as_str, iso_time, listed_entry
 from .store import Changes, add_changes, no_changes
 
 PERSONAL = "personal"
@@ -29,7 +29,6 @@ LIKED = "liked"
 KINDS = (PERSONAL, LIKED)
 PERSONAL_PATH = "/users/me/lists"
 LIKED_PATH = "/users/likes/lists"
-ITEM_TYPES = ("movie", "show", "season", "episode")
 _LIST_COLUMNS = tuple(
     "kind list_id name slug description privacy item_count updated_at liked_at owner owner_slug"
     " position items_updated_at".split()
@@ -73,31 +72,8 @@ def parse_list(raw: Any, kind: str, position: int, liked_at: Any = None) -> Dict
 
 def parse_list_item(list_id: int, item: Any) -> Dict[str, Any]:
     """A ``trakt_list_items`` row from one entry of a list's items."""
-    item = as_dict(item)
-    media_type = item.get("type")
-    if media_type not in ITEM_TYPES:
-        raise MalformedItem("list item of type %r is not kept" % (media_type,))
-    media = as_dict(item.get(media_type))
-    row = media_columns(media)
-    row.update(
-        list_id=list_id,
-        media_type=media_type,
-        trakt_id=trakt_id(media, media_type),
-        entry_id=as_int(item.get("id")),
-        rank=as_int(item.get("rank")),
-        listed_at=iso_time(item.get("listed_at")),
-        notes=as_str(item.get("notes")),
-        show_id=None,
-        show_title=None,
-        season=None,
-        number=None,
-    )
-    if media_type in ("season", "episode"):
-        show = as_dict(item.get("show"))
-        row["show_id"] = as_int(as_dict(show.get("ids")).get("trakt"))
-        row["show_title"] = as_str(show.get("title"))
-        row["season"] = as_int(media.get("season" if media_type == "episode" else "number"))
-        row["number"] = as_int(media.get("number")) if media_type == "episode" else None
+    row = listed_entry(item, "list")
+    row["list_id"] = list_id
     return row
 
 

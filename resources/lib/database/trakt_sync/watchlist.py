@@ -11,11 +11,10 @@ import sqlite3
 from typing import Any, Dict, List
 
 from .context import SyncContext, Unit
-from .items import MalformedItem, as_dict, as_int, as_str, iso_time, media_columns, trakt_id
+from .items import listed_entry
 from .store import Changes, replace_rows
 
 WATCHLIST_PATH = "/sync/watchlist"
-MEDIA_TYPES = ("movie", "show", "season", "episode")
 
 
 class Watchlist(Unit):
@@ -37,28 +36,7 @@ class Watchlist(Unit):
 
 
 def parse_watchlist_item(item: Any) -> Dict[str, Any]:
-    item = as_dict(item)
-    media_type = item.get("type")
-    if media_type not in MEDIA_TYPES:
-        raise MalformedItem("unknown watchlist type %r" % (media_type,))
-    media = as_dict(item.get(media_type))
-    row = media_columns(media)
-    row.update(
-        media_type=media_type,
-        trakt_id=trakt_id(media, media_type),
-        list_id=as_int(item.get("id")),
-        rank=as_int(item.get("rank")),
-        listed_at=iso_time(item.get("listed_at")),
-        notes=as_str(item.get("notes")),
-        show_id=None,
-        show_title=None,
-        season=None,
-        number=None,
-    )
-    if media_type in ("season", "episode"):
-        show = as_dict(item.get("show"))
-        row["show_id"] = as_int(as_dict(show.get("ids")).get("trakt"))
-        row["show_title"] = as_str(show.get("title"))
-        row["season"] = as_int(media.get("season" if media_type == "episode" else "number"))
-        row["number"] = as_int(media.get("number")) if media_type == "episode" else None
+    """A ``watchlist`` row; its ``list_id`` column holds the entry's own id."""
+    row = listed_entry(item, "watchlist")
+    row["list_id"] = row.pop("entry_id")
     return row
