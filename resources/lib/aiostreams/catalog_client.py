@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 import urllib.parse
 from typing import Any, Callable, Dict, Mapping, Optional
 
@@ -24,7 +23,7 @@ from .catalog import (
     parse_catalog_answer,
     raise_for_account_error,
 )
-from .http import RequestSpacer, fetch, rate_limit_wait, redact_url
+from .http import PacedClient, RequestSpacer
 from .manifest import USER_AGENT, instance_error_text, parse_manifest_url
 from .meta import Meta, error_text, is_error_meta, parse_meta
 
@@ -50,7 +49,7 @@ def _browse_spacer(base_url: str, min_interval: float) -> RequestSpacer:
         return spacer
 
 
-class StremioResources:
+class StremioResources(PacedClient):
     """Catalog, meta and manifest requests to one AIOStreams manifest URL.
 
     Every public call sends exactly one request (a 429 is retried at most ``max_retries``
@@ -116,33 +115,8 @@ class StremioResources:
 
     # -- transport ----------------------------------------------------------------------------
     def _get_json(self, path: str) -> Any:
-        url = self.manifest_url.route(path)
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        attempt = 0
-        while True:
-            self.spacer.acquire(self.should_abort)
-            self.request_count += 1
-            started = time.monotonic()
-            response = fetch(
-                url, headers=headers, timeout=self.timeout, should_abort=self.should_abort
-            )
-            log.debug(
-                "GET %s -> %d in %.2fs",
-                redact_url(url),
-                response.status,
-                time.monotonic() - started,
-            )
-            wait = rate_limit_wait(response.headers)
-            if response.status == 429:
-                attempt += 1
-                wait = 5.0 if wait is None else wait
-                self.spacer.defer(wait)
-                if attempt > self.max_retries or wait > self.max_rate_limit_wait:
-                    raise errors.RateLimited("Rate Limit Exceeded", retry_after=wait)
-                continue
-            if wait is not None:
-                self.spacer.defer(wait)
-            return _decode(response.status, response.body)
+        response = self.paced_get(self.manifest_url.route(path))
+        return _decode(response.status, response.body)
 
 
 def _decode(status: int, body: bytes) -> Any:

@@ -14,18 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from typing import Any, Callable, Optional
 
 from . import errors
-from .http import (
-    RequestSpacer,
-    fetch,
-    rate_limit_wait,
-    redact_url,
-    shared_spacer,
-    sleep_abortable,
-)
+from .http import PacedClient, RequestSpacer, shared_spacer
 from .manifest import USER_AGENT, instance_error_text, parse_manifest_url
 from .streams import StreamList, parse_streams
 from .text import display_text
@@ -36,8 +28,6 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MIN_INTERVAL = 1.5  # 10 stream requests per 15 s, never in a burst
 DEFAULT_MAX_RETRIES = 2
 # A reverse proxy's answer while the instance behind it restarts: worth one more try.
-TRANSIENT_STATUSES = (502, 503, 504)
-TRANSIENT_RETRY_SECONDS = 1.0
 MAX_RATE_LIMIT_WAIT = 30.0  # longer than this: give up and tell the user
 
 _IMDB_ID = re.compile(r"^tt\d+$")
@@ -56,12 +46,15 @@ def episode_id(imdb_id: str, season: int, episode: int) -> str:
     return f"{movie_id(imdb_id)}:{int(season)}:{int(episode)}"
 
 
-class AIOStreamsClient:
+class AIOStreamsClient(PacedClient):
     """Client for one AIOStreams manifest URL.
 
     ``spacer`` is injectable for tests; by default the process-wide spacer for the
-    host is used, so two clients in the service never burst together.
+    host is used, so two clients in the service never burst together. A 502/503/504 is tried
+    once more (a stream search is worth one second).
     """
+
+    retry_transient = True
 
     def __init__(
         self,
@@ -131,44 +124,8 @@ class AIOStreamsClient:
     # -- transport --------------------------------------------------------------------------
 
     def _get_json(self, path: str) -> Any:
-        url = self.manifest.route(path)
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        attempt = 0
-        transient_retried = False
-        while True:
-            self.spacer.acquire(self.should_abort)
-            self.request_count += 1
-            started = time.monotonic()
-            response = fetch(
-                url, headers=headers, timeout=self.timeout, should_abort=self.should_abort
-            )
-            log.debug(
-                "GET %s -> %d in %.2fs",
-                redact_url(url),
-                response.status,
-                time.monotonic() - started,
-            )
-            wait = rate_limit_wait(response.headers)
-            if response.status == 429:
-                attempt += 1
-                wait = 5.0 if wait is None else wait
-                self.spacer.defer(wait)
-                if attempt > self.max_retries or wait > self.max_rate_limit_wait:
-                    raise errors.RateLimited(
-                        f"AIOStreams is rate-limiting requests: try again in {wait:.0f} s.",
-                        retry_after=wait,
-                    )
-                log.info("AIOStreams rate limit: waiting %.1f s before retry %d", wait, attempt)
-                continue
-            if response.status in TRANSIENT_STATUSES and not transient_retried:
-                transient_retried = True
-                log.info("AIOStreams answered HTTP %d: trying once more", response.status)
-                sleep_abortable(TRANSIENT_RETRY_SECONDS, self.should_abort)
-                continue
-            if wait is not None:
-                # Allowance used up: the next request (whoever sends it) waits for the reset.
-                self.spacer.defer(wait)
-            return self._decode(response.status, response.body)
+        response = self.paced_get(self.manifest.route(path))
+        return self._decode(response.status, response.body)
 
     def _decode(self, status: int, body: bytes) -> Any:
         try:

@@ -22,12 +22,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
-from .errors import Aborted, Timeout, Unreachable
+from .errors import Aborted, RateLimited, Timeout, Unreachable
 
 log = logging.getLogger(__name__)
 
 AbortCheck = Optional[Callable[[], bool]]
 _POLL_SECONDS = 0.1
+TRANSIENT_STATUSES = (502, 503, 504)
+TRANSIENT_RETRY_SECONDS = 1.0
+DEFAULT_RATE_LIMIT_WAIT = 5.0  # a 429 without Retry-After
 
 
 @dataclass
@@ -268,3 +271,61 @@ __all__ = [
     "shared_spacer",
     "sleep_abortable",
 ]
+
+
+class PacedClient:
+    """The GET loop both AIOStreams clients share: paced by the host's spacer, 429s waited out.
+
+    A subclass sets the attributes below in its ``__init__``. A 429 is retried after its
+    ``Retry-After`` (or 5 s) at most ``max_retries`` times and never past
+    ``max_rate_limit_wait``; with ``retry_transient``, one 502/503/504 is tried once more after
+    a second. ``request_count`` counts every request sent.
+    """
+
+    retry_transient = False
+    spacer: RequestSpacer
+    should_abort: AbortCheck
+    timeout: float
+    user_agent: str
+    max_retries: int
+    max_rate_limit_wait: float
+    request_count: int
+
+    def paced_get(self, url: str) -> HttpResponse:
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        attempt = 0
+        transient_retried = not self.retry_transient
+        while True:
+            self.spacer.acquire(self.should_abort)
+            self.request_count += 1
+            started = time.monotonic()
+            response = fetch(
+                url, headers=headers, timeout=self.timeout, should_abort=self.should_abort
+            )
+            log.debug(
+                "GET %s -> %d in %.2fs",
+                redact_url(url),
+                response.status,
+                time.monotonic() - started,
+            )
+            wait = rate_limit_wait(response.headers)
+            if response.status == 429:
+                attempt += 1
+                wait = DEFAULT_RATE_LIMIT_WAIT if wait is None else wait
+                self.spacer.defer(wait)
+                if attempt > self.max_retries or wait > self.max_rate_limit_wait:
+                    raise RateLimited(
+                        f"AIOStreams is rate-limiting requests: try again in {wait:.0f} s.",
+                        retry_after=wait,
+                    )
+                log.info("AIOStreams rate limit: waiting %.1f s before retry %d", wait, attempt)
+                continue
+            if response.status in TRANSIENT_STATUSES and not transient_retried:
+                transient_retried = True
+                log.info("AIOStreams answered HTTP %d: trying once more", response.status)
+                sleep_abortable(TRANSIENT_RETRY_SECONDS, self.should_abort)
+                continue
+            if wait is not None:
+                # Allowance used up: the next request (whoever sends it) waits for the reset.
+                self.spacer.defer(wait)
+            return response
