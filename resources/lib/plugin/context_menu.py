@@ -17,6 +17,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.database.trakt_sync import outbox
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi import strings
 from resources.lib.plugin import context_lookup, texts
 from resources.lib.plugin.urls import url_for
@@ -118,11 +119,9 @@ def command(op: str, media_type: str, **ids: Any) -> str:
 
 
 def _int(value: Any) -> Optional[int]:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
+    """A row's id or number; None when missing, not a whole number, or negative."""
+    number = as_int(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _episode_ids(row: Dict[str, Any]) -> Optional[Dict[str, Any]]:

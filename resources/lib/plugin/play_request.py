@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from resources.lib.aiostreams.streams import Stream, stream_key
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.plugin.urls import play_url
 from resources.lib.scrobble.media import MediaRef
 
@@ -19,13 +20,6 @@ _YES = ("1", "true")  # the only values of a switch in the query; anything else 
 _RETRY_FIELDS = tuple(
     "trakt imdb tmdb show show_imdb show_tmdb season episode title show_title runtime".split()
 )
-
-
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _float(value: Any) -> Optional[float]:
@@ -64,18 +58,18 @@ class PlayRequest:
             return None
         request = cls(
             kind=kind,
-            trakt=_int(params.get("trakt")),
+            trakt=as_int(params.get("trakt")),
             imdb=_imdb(params.get("imdb")),
-            tmdb=_int(params.get("tmdb")),
-            show=_int(params.get("show")),
+            tmdb=as_int(params.get("tmdb")),
+            show=as_int(params.get("show")),
             show_imdb=_imdb(params.get("show_imdb")),
-            show_tmdb=_int(params.get("show_tmdb")),
-            season=_int(params.get("season")),
-            episode=_int(params.get("episode")),
+            show_tmdb=as_int(params.get("show_tmdb")),
+            season=as_int(params.get("season")),
+            episode=as_int(params.get("episode")),
             title=params.get("title", "")[:200],
             show_title=params.get("show_title", "")[:200],
             runtime=_float(params.get("runtime")),
-            attempt=max(1, _int(params.get("attempt")) or 1),
+            attempt=max(1, as_int(params.get("attempt")) or 1),
             exclude=params.get("exclude", "")[:40],
             select=params.get("select") in _YES,
         )

@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi import directory, strings
 from resources.lib.kodi.context import AddonContext, build_context
 from resources.lib.kodi.directory import Item
@@ -28,13 +29,6 @@ _ID_KEYS = (("trakt", "trakt_id"), ("imdb", "imdb_id"), ("tmdb", "tmdb_id"), ("t
 # ------------------------------------------------------------------ helpers
 
 
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
-
-
 def unique_ids(row: Dict[str, Any], prefix: str = "") -> Dict[str, str]:
     """{'trakt': '1', 'imdb': 'tt1', 'tmdb': '2'} from a row's id columns (empty ones omitted)."""
     ids = {}
@@ -47,7 +41,7 @@ def unique_ids(row: Dict[str, Any], prefix: str = "") -> Dict[str, str]:
 
 def _resume(row: Dict[str, Any]) -> Dict[str, Optional[float]]:
     """Resume point in seconds from Trakt's percent and the runtime (minutes) in the mirror."""
-    runtime = _int(row.get("runtime"))
+    runtime = as_int(row.get("runtime"))
     total = float(runtime * 60) if runtime else None
     try:
         progress = float(row.get("progress") or 0.0)
@@ -59,7 +53,7 @@ def _resume(row: Dict[str, Any]) -> Dict[str, Optional[float]]:
 
 def _movie_label(row: Dict[str, Any]) -> str:
     title = str(row.get("title") or "")
-    year = _int(row.get("year"))
+    year = as_int(row.get("year"))
     return f"{title} ({year})" if year else title
 
 
@@ -67,8 +61,8 @@ def _episode_label(row: Dict[str, Any]) -> str:
     return localize(
         strings.EPISODE_LABEL,
         show=row.get("show_title") or "",
-        season=_int(row.get("season")) or 0,
-        episode=_int(row.get("number")) or 0,
+        season=as_int(row.get("season")) or 0,
+        episode=as_int(row.get("number")) or 0,
         title=row.get("title") or "",
     )
 
@@ -85,11 +79,11 @@ def _play_url(row: Dict[str, Any], kind: str) -> str:
         show=row.get("show_trakt_id") if episode else None,
         show_imdb=row.get("show_imdb_id") if episode else None,
         show_tmdb=row.get("show_tmdb_id") if episode else None,
-        season=_int(row.get("season")) if episode else None,
-        episode=_int(row.get("number")) if episode else None,
+        season=as_int(row.get("season")) if episode else None,
+        episode=as_int(row.get("number")) if episode else None,
         title=row.get("title") or None,
         show_title=row.get("show_title") if episode else None,
-        runtime=_int(row.get("runtime")),
+        runtime=as_int(row.get("runtime")),
     )
 
 
@@ -102,10 +96,10 @@ def episode_item(row: Dict[str, Any]) -> Item:
         playable=True,
         mediatype="episode",
         title=str(row.get("title") or ""),
-        year=_int(row.get("show_year")),
+        year=as_int(row.get("show_year")),
         tvshowtitle=str(row.get("show_title") or ""),
-        season=_int(row.get("season")),
-        episode=_int(row.get("number")),
+        season=as_int(row.get("season")),
+        episode=as_int(row.get("number")),
         first_aired=str(row.get("first_aired") or "")[:10],
         unique_ids=unique_ids(row),
         playcount=0,
@@ -118,14 +112,14 @@ def episode_item(row: Dict[str, Any]) -> Item:
 def movie_item(row: Dict[str, Any]) -> Item:
     resume = _resume(row)
     progress = resume["progress"] or 0.0
-    plays = _int(row.get("plays"))
+    plays = as_int(row.get("plays"))
     return Item(
         label=_movie_label(row),
         url=_play_url(row, "movie"),
         playable=True,
         mediatype="movie",
         title=str(row.get("title") or ""),
-        year=_int(row.get("year")),
+        year=as_int(row.get("year")),
         unique_ids=unique_ids(row),
         playcount=plays if plays is not None else None,
         resume_seconds=resume["resume_seconds"],
@@ -140,7 +134,7 @@ def show_item(row: Dict[str, Any]) -> Item:
         url=_play_url(row, "show"),
         mediatype="tvshow",
         title=str(row.get("title") or ""),
-        year=_int(row.get("year")),
+        year=as_int(row.get("year")),
         tvshowtitle=str(row.get("title") or ""),
         unique_ids=unique_ids(row),
     )

@@ -20,6 +20,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from resources.lib.browse import upcoming_days
+from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi import region, strings, window
 from resources.lib.kodi.context import AddonContext
 from resources.lib.kodi.directory import Item
@@ -95,7 +96,7 @@ def recent_item(row: Dict[str, Any]) -> Item:
         item = views.episode_item(row)  # labelled as Next Up labels an episode
     else:
         item = views.movie_item(row)
-    item.playcount = views._int(row.get("plays")) or 1
+    item.playcount = as_int(row.get("plays")) or 1
     item.label2 = _watched_at(row)
     return views.with_menu(item, row, "recent")
 
