@@ -394,3 +394,12 @@ def test_a_list_that_cannot_be_read_says_so(kodi, sandbox, synced, no_network, m
     items = browse(kodi, query)
     assert_one_state_item(items, "This list could not be read: see the Kodi log", "noop")
     assert kodi.log_lines(level=3, contains="could not be read")
+
+
+def test_an_episode_without_a_title_is_labelled_without_a_dangling_full_stop(kodi):
+    from resources.lib.plugin.views import episode_item
+
+    row = {"show_title": "Severance", "season": 2, "number": 3, "trakt_id": 9, "show_trakt_id": 1}
+    assert episode_item(row).label == "Severance 2x03"
+    row["title"] = "Who Is Alive?"
+    assert episode_item(row).label == "Severance 2x03. Who Is Alive?"

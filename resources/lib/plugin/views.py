@@ -58,12 +58,14 @@ def _movie_label(row: Dict[str, Any]) -> str:
 
 
 def _episode_label(row: Dict[str, Any]) -> str:
+    """"Show 1x02. Title", or "Show 1x02" while Trakt has no title for the episode."""
+    title = row.get("title") or ""
     return localize(
-        strings.EPISODE_LABEL,
+        strings.EPISODE_LABEL if title else strings.EPISODE_LABEL_UNTITLED,
         show=row.get("show_title") or "",
         season=as_int(row.get("season")) or 0,
         episode=as_int(row.get("number")) or 0,
-        title=row.get("title") or "",
+        title=title,
     )
 
 
