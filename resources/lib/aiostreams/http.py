@@ -261,18 +261,6 @@ def fetch(
     return outcome.response
 
 
-__all__ = [
-    "HttpResponse",
-    "RequestSpacer",
-    "fetch",
-    "parse_retry_after",
-    "rate_limit_wait",
-    "redact_url",
-    "shared_spacer",
-    "sleep_abortable",
-]
-
-
 class PacedClient:
     """The GET loop both AIOStreams clients share: paced by the host's spacer, 429s waited out.
 
@@ -329,3 +317,16 @@ class PacedClient:
                 # Allowance used up: the next request (whoever sends it) waits for the reset.
                 self.spacer.defer(wait)
             return response
+
+
+__all__ = [
+    "HttpResponse",
+    "PacedClient",
+    "RequestSpacer",
+    "fetch",
+    "parse_retry_after",
+    "rate_limit_wait",
+    "redact_url",
+    "shared_spacer",
+    "sleep_abortable",
+]
