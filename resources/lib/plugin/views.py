@@ -89,13 +89,14 @@ def _play_url(row: Dict[str, Any], kind: str) -> str:
     )
 
 
-def episode_item(row: Dict[str, Any]) -> Item:
+def episode_item(row: Dict[str, Any], not_playable: str = "") -> Item:
+    """An episode of a list; with ``not_playable`` (a noop reason) it is listed, not played."""
     resume = _resume(row)
     progress = resume["progress"] or 0.0
     return Item(
         label=_episode_label(row),
-        url=_play_url(row, "episode"),
-        playable=True,
+        url=url_for("noop", reason=not_playable) if not_playable else _play_url(row, "episode"),
+        playable=not not_playable,
         mediatype="episode",
         title=str(row.get("title") or ""),
         year=as_int(row.get("show_year")),

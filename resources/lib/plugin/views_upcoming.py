@@ -33,7 +33,7 @@ DIM = "FF808080"  # not aired yet: grey, as the season pages show unaired episod
 
 def _upcoming_item(airing: upcoming_days.Airing, day: str, widget: bool) -> Item:
     row = airing.row
-    item = views.episode_item(row)
+    item = views.episode_item(row, not_playable="not_aired")
     clock = region.format_time(airing.local)  # as the user's region setting writes it
     episode = item.label  # the episode as Next Up and In Progress label it
     if widget:
@@ -41,8 +41,6 @@ def _upcoming_item(airing: upcoming_days.Airing, day: str, widget: bool) -> Item
     else:
         label = localize(strings.UPCOMING_ENTRY, time=clock, episode=episode)
     item.label = f"[COLOR {DIM}]{label}[/COLOR]"
-    item.url = url_for("noop", reason="not_aired")
-    item.playable = False
     item.playcount = None
     item.label2 = day
     item.first_aired = airing.local.strftime("%Y-%m-%d")
