@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -44,6 +45,7 @@ if _REPO not in sys.path:
 from aiostreams_sandbox.server import AIOStreamsSandbox  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
 from tests.kodi.harness import (  # noqa: E402 - needs the path above
+    KodiCrashed,
     KodiInstance,
     KodiRuntime,
     addon_source_root,
@@ -58,6 +60,9 @@ _KEPT_ARTIFACTS: List[str] = []
 _RUNTIME_READY: Dict[str, str] = {}
 
 KodiFactory = Callable[..., KodiInstance]
+# A test whose Kodi crashed is run once more (pytest-rerunfailures); no other failure is.
+RERUN_AFTER_A_KODI_CRASH = pytest.mark.flaky(reruns=1, only_rerun=[KodiCrashed.__name__])
+_CRASH_WAIT_SECONDS = 2.0  # the wrapper prints its line as soon as kodi.bin is gone
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -84,6 +89,49 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     for item in items:
         if KODI_TESTS_DIR in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.kodi)
+            item.add_marker(RERUN_AFTER_A_KODI_CRASH)
+
+
+def _kodi_crash(item: pytest.Item) -> str:
+    """How a Kodi of this test crashed ("" when none did), waiting briefly for the wrapper."""
+    instances: List[KodiInstance] = getattr(item, "kodi_instances", [])
+    deadline = time.monotonic() + _CRASH_WAIT_SECONDS
+    while True:
+        for instance in instances:
+            lines = instance.crash_lines()
+            if lines:
+                return "{} crashed during the test: {}".format(
+                    instance.runtime.description, "; ".join(lines)
+                )
+        if time.monotonic() >= deadline or not instances:
+            return ""
+        time.sleep(0.1)
+
+
+def _raise_naming_a_crash(item: pytest.Item, failure: Exception) -> None:
+    """Raises KodiCrashed from the test's failure when Kodi itself crashed under it."""
+    if not isinstance(failure, KodiCrashed):
+        crash = _kodi_crash(item)
+        if crash:
+            raise KodiCrashed(f"{crash}; the test then failed with {failure!r}") from failure
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except Exception as failure:
+        _raise_naming_a_crash(item, failure)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except Exception as failure:
+        _raise_naming_a_crash(item, failure)
+        raise
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -149,6 +197,7 @@ def kodi_factory(
 ) -> Iterator[KodiFactory]:
     """Makes Kodi instances; stops them all after the test and keeps logs of a failed test."""
     instances: List[KodiInstance] = []
+    request.node.kodi_instances = instances  # read when the test fails: did Kodi crash?
 
     def make(
         settings: Optional[Dict[str, Any]] = None,
@@ -178,6 +227,8 @@ def kodi_factory(
                 except (OSError, subprocess.SubprocessError):
                     pass
             instance.stop()
+            if failed and instance.crash_lines():
+                continue  # the crash is the test's failure (and the reason it runs again)
             log_problems.extend(
                 entry.text
                 for entry in instance.kodi_log_problems()

@@ -49,6 +49,11 @@ HOME_WINDOW_ID = 10000
 VIDEOS_WINDOW_ID = 10025
 # Seconds the `kodi` wrapper script may take to write its crash report after kodi.bin died.
 BOOT_CRASH_GRACE = 15.0
+# What the shell running kodi.bin (the `kodi` wrapper) prints when a signal killed it.
+_CRASH_LINES = re.compile(
+    r"^(Segmentation fault|Aborted|Bus error|Illegal instruction|Crash report available at .*)",
+    re.MULTILINE,
+)
 LOCK_PATH = Path(tempfile.gettempdir()) / "aiostreams-kodi-harness.lock"
 ARTIFACTS_ROOT = Path(tempfile.gettempdir()) / "aiostreams-kodi-artifacts"
 # Set to a repo-shaped folder to install that tree instead of this checkout (same file filter).
@@ -85,6 +90,14 @@ _LOG_ENTRY = re.compile(
 
 class KodiError(RuntimeError):
     """Kodi did not do what the harness asked (start, answer, run a script, quit)."""
+
+
+class KodiCrashed(KodiError):
+    """Kodi itself crashed during a test (kodi.bin killed by a signal: the wrapper says so).
+
+    The real-Kodi tier runs such a test once more (tests/kodi/conftest.py); any other failure
+    is never run again.
+    """
 
 
 class LogEntry:
@@ -419,6 +432,7 @@ class KodiInstance:
         self._xvfb: Optional[subprocess.Popen] = None
         self._kodi: Optional[subprocess.Popen] = None
         self._prepared = False
+        self._stdout_at_launch = 0
 
     # -- paths -------------------------------------------------------------------------------
     @property
@@ -620,6 +634,7 @@ class KodiInstance:
             )
 
     def _launch_kodi(self) -> None:
+        self._stdout_at_launch = self._stdout_size()
         with open(str(self.stdout_path), "ab") as output:
             self._kodi = subprocess.Popen(
                 self.runtime.launch_command(self.root),
@@ -652,6 +667,26 @@ class KodiInstance:
 
     def is_running(self) -> bool:
         return self._kodi is not None and self._kodi.poll() is None
+
+    def _stdout_size(self) -> int:
+        try:
+            return self.stdout_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def crash_lines(self) -> List[str]:
+        """What the `kodi` wrapper printed about a crash of the Kodi launched last ([] if none).
+
+        Kodi under Xvfb very rarely segfaults in its own code (seen on Kodi 20.1 and 21.2, with
+        no add-on code on the stack of the moment: skin loading, window opening).
+        """
+        try:
+            with open(str(self.stdout_path), "rb") as handle:
+                handle.seek(self._stdout_at_launch)
+                text = handle.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return []
+        return [match.group(0).strip() for match in _CRASH_LINES.finditer(text)]
 
     def quit_and_wait(self, timeout: float = 30.0) -> float:
         """Application.Quit, then waits until every Kodi process exited; returns the seconds."""

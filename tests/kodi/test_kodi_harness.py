@@ -22,6 +22,7 @@ from tests.kodi.harness import (
     KODI21_MARKER,
     REPO_ROOT,
     RUNTIMES,
+    KodiCrashed,
     KodiError,
     KodiInstance,
     KodiRuntime,
@@ -182,6 +183,31 @@ def test_a_kodi_that_crashes_while_booting_is_booted_again(
     assert kodi.current_window()["id"] == HOME_WINDOW_ID
     # The wrapper wrote its crash report where the harness points CRASHLOG_DIR.
     assert list(kodi.root.glob("kodi_crashlog-*.log"))
+
+
+def test_a_kodi_that_crashes_during_a_test_fails_it_as_kodi_crashed_which_runs_again(
+    kodi: KodiInstance, request: pytest.FixtureRequest
+) -> None:
+    from tests.kodi import conftest
+
+    # Every real-Kodi test carries the rerun marker, and the plugin that reads it is loaded.
+    marker = request.node.get_closest_marker("flaky")
+    assert marker is not None and marker.kwargs == {"reruns": 1, "only_rerun": ["KodiCrashed"]}
+    assert request.config.pluginmanager.hasplugin("rerunfailures")
+    assert kodi.crash_lines() == []
+    try:
+        conftest._raise_naming_a_crash(request.node, KodiError("an ordinary failure"))
+    except KodiCrashed:
+        pytest.fail("a failure without a crash was named a crash")
+
+    os.kill(_kodi_binary_pid(kodi), signal.SIGSEGV)
+    with pytest.raises((OSError, KodiError)):
+        for _ in range(50):
+            kodi.current_window()
+            time.sleep(0.1)
+    with pytest.raises(KodiCrashed, match=r"Kodi 2[01] .*crashed during the test: Segmentation"):
+        conftest._raise_naming_a_crash(request.node, KodiError("no answer from Kodi"))
+    assert any(line.startswith("Segmentation fault") for line in kodi.crash_lines())
 
 
 def test_a_killed_kodi_leaves_nothing_mounted_on_the_host(
