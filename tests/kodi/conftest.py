@@ -11,6 +11,11 @@ runs once per runtime: "kodi20" (the host's Kodi 20.1) and "kodi21" (Kodi 21.2 i
 chroot), so a failure names the version in its id (`test_x[kodi21]`). AIOSTREAMS_KODI_RUNTIMES
 narrows that for development (e.g. `=kodi20`); `make test` leaves it unset and runs both.
 
+Kodi itself very rarely segfaults under Xvfb with none of our code running. A boot whose Kodi
+crashed is booted again (`KodiInstance.start`); a test that fails while one of its Kodis has
+crashed fails as `KodiCrashed` and runs once more (pytest-rerunfailures, `only_rerun`); any other
+failure, and a second crash, fail it.
+
 After each test, kodi.log of every Kodi it started is read: a deprecation notice, or any warning
 or error Kodi logged about our add-on (`KodiInstance.kodi_log_problems`), fails the test. A test
 that provokes one on purpose lists it: `@pytest.mark.kodi_log_expected(r"regex", ...)`.
@@ -63,6 +68,7 @@ KodiFactory = Callable[..., KodiInstance]
 # A test whose Kodi crashed is run once more (pytest-rerunfailures); no other failure is.
 RERUN_AFTER_A_KODI_CRASH = pytest.mark.flaky(reruns=1, only_rerun=[KodiCrashed.__name__])
 _CRASH_WAIT_SECONDS = 2.0  # the wrapper prints its line as soon as kodi.bin is gone
+_TEST_FAILURES = (Exception, pytest.fail.Exception)  # not a skip, not an interrupt
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,7 +114,7 @@ def _kodi_crash(item: pytest.Item) -> str:
         time.sleep(0.1)
 
 
-def _raise_naming_a_crash(item: pytest.Item, failure: Exception) -> None:
+def _raise_naming_a_crash(item: pytest.Item, failure: BaseException) -> None:
     """Raises KodiCrashed from the test's failure when Kodi itself crashed under it."""
     if not isinstance(failure, KodiCrashed):
         crash = _kodi_crash(item)
@@ -120,7 +126,7 @@ def _raise_naming_a_crash(item: pytest.Item, failure: Exception) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
-    except Exception as failure:
+    except _TEST_FAILURES as failure:
         _raise_naming_a_crash(item, failure)
         raise
 
@@ -129,7 +135,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
-    except Exception as failure:
+    except _TEST_FAILURES as failure:
         _raise_naming_a_crash(item, failure)
         raise
 

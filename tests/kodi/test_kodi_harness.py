@@ -207,6 +207,8 @@ def test_a_kodi_that_crashes_during_a_test_fails_it_as_kodi_crashed_which_runs_a
             time.sleep(0.1)
     with pytest.raises(KodiCrashed, match=r"Kodi 2[01] .*crashed during the test: Segmentation"):
         conftest._raise_naming_a_crash(request.node, KodiError("no answer from Kodi"))
+    with pytest.raises(KodiCrashed):  # pytest.fail() in a test is a failure as well
+        conftest._raise_naming_a_crash(request.node, pytest.fail.Exception("gave up"))
     assert any(line.startswith("Segmentation fault") for line in kodi.crash_lines())
 
 
