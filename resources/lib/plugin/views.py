@@ -58,7 +58,7 @@ def _movie_label(row: Dict[str, Any]) -> str:
 
 
 def _episode_label(row: Dict[str, Any]) -> str:
-    """"Show 1x02. Title", or "Show 1x02" while Trakt has no title for the episode."""
+    """The label: "Show 1x02. Title", or "Show 1x02" while Trakt has no title for it."""
     title = row.get("title") or ""
     return localize(
         strings.EPISODE_LABEL if title else strings.EPISODE_LABEL_UNTITLED,
