@@ -4,6 +4,7 @@ the AIOStreams sandbox (real HTTP on 127.0.0.1) and a real SQLite mirror."""
 
 from __future__ import annotations
 
+from typing import List
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -240,9 +241,10 @@ def test_search_menu_asks_then_opens_the_results_as_their_own_folder(kodi):
     assert labels(menu) == ["New search: movies and shows", "New search: movies",
                             "New search: shows"]  # fmt: skip
     kodi.script("input", "Breaking")
+    kodi.info_labels["Container.FolderPath"] = URL + "?action=search_new&type=series"
     router.run([URL, "8", "?action=search_new&type=series"])
     # The keyboard's folder ends as an empty listing that succeeded (a failed one is an error in
-    # kodi.log), and the results replace it in the window's history.
+    # kodi.log), and once Kodi shows it, the results replace it in the window's history.
     assert kodi.ended[-1]["succeeded"] is True
     assert not kodi.directory or all(h != 8 for h, *_ in kodi.directory)
     update = kodi.builtins[-1]
@@ -385,6 +387,41 @@ def test_plays_from_before_a_rewatch_reset_give_no_watched_overlay(kodi, mirror)
     episodes = browse(kodi, "?action=season&id=tt0903747&season=1&type=series")
     counts = {item.tag["episode"]: item.tag["playcount"] for _, item, _ in episodes}
     assert counts[1] == 0 and counts[2] == 0
+
+
+def test_the_results_wait_until_kodi_shows_the_keyboards_empty_folder(kodi, monkeypatch):
+    # Sent earlier, Kodi may handle the update inside the first listing's fetch, and the empty
+    # listing, finished last, replaces the results.
+    from resources.lib.kodi import system
+
+    answers = iter(["plugin://elsewhere/", "", URL + "?action=search_new&type=series"])
+    asked: List[str] = []
+
+    def folder_path(label: str) -> str:
+        asked.append(label)
+        return next(answers, URL + "?action=search_new&type=series")
+
+    monkeypatch.setattr(system.xbmc, "getInfoLabel", folder_path)
+    kodi.script("input", "Breaking")
+    router.run([URL, "8", "?action=search_new&type=series"])
+    assert asked == ["Container.FolderPath"] * 3
+    update = kodi.builtins[-1]
+    assert update.startswith("Container.Update(") and "search_results" in update
+    # Still updating: not yet.
+    kodi.conditions["Container.IsUpdating"] = True
+    assert system.wait_for_folder("action=search_new", timeout=0.2) is False
+    kodi.conditions["Container.IsUpdating"] = False
+    assert system.wait_for_folder("action=search_new", timeout=0.2) is True
+
+
+def test_when_kodi_never_shows_the_keyboards_folder_the_results_still_open(kodi, monkeypatch):
+    from resources.lib.kodi import system
+
+    monkeypatch.setattr(system, "wait_for_folder", lambda part: False)
+    kodi.script("input", "Breaking")
+    router.run([URL, "8", "?action=search_new&type=series"])
+    update = kodi.builtins[-1]
+    assert update.startswith("Container.Update(") and "search_results" in update
 
 
 def test_a_cancelled_search_keyboard_shows_the_search_menu_again(kodi):
