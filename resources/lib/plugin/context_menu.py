@@ -13,14 +13,13 @@ The next sync pushes it. Every call ends with ``Action context finished: <result
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.database.trakt_sync import outbox
 from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi import strings
 from resources.lib.plugin import context_lookup, texts
-from resources.lib.plugin.urls import url_for
+from resources.lib.plugin.urls import number_param, url_for
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +36,7 @@ OPS: Dict[str, str] = {
 # Add to / remove from one of my Trakt lists: the list sync and its outbox kinds come from
 # the personal list comes from the call (a list view) or from a choice among the user's lists.
 LIST_OPS = ("list_add", "list_remove")
-_NUMBER = re.compile(r"^[0-9]{1,10}$")
 Entry = Tuple[int, str]  # (string id of the label, Kodi builtin)
-
-
-def _number(params: Dict[str, str], name: str) -> Optional[int]:
-    text = params.get(name)
-    if text is None or text == "":
-        return None
-    if not _NUMBER.match(text):
-        raise ValueError("%s is not a number" % name)
-    return int(text)
 
 
 def parse_action(
@@ -61,10 +50,10 @@ def parse_action(
     action = outbox.LocalAction(
         kind=kind,
         media_type=params.get("type", ""),
-        trakt_id=_number(params, "trakt"),
-        show_id=_number(params, "show"),
-        season=_number(params, "season"),
-        number=_number(params, "number"),
+        trakt_id=number_param(params, "trakt"),
+        show_id=number_param(params, "show"),
+        season=number_param(params, "season"),
+        number=number_param(params, "number"),
         **(labels or {}),
     )
     return action.validate()
@@ -81,8 +70,8 @@ def _list_action(
 
     kind = params.get("op", "")
     media_type = params.get("type", "")
-    trakt_id = _number(params, "trakt")
-    list_id = _number(params, "list")
+    trakt_id = number_param(params, "trakt")
+    list_id = number_param(params, "list")
     if list_id is None:
         ctx = build_context()
         try:

@@ -10,16 +10,14 @@ it, which changes the mirror's rating at once.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from resources.lib.database.trakt_sync.items import as_int
 from resources.lib.kodi import strings
-from resources.lib.plugin.urls import url_for
+from resources.lib.plugin.urls import number_param, url_for
 
 OP = "rate"
 MEDIA_TYPES = ("movie", "show", "episode")
-_NUMBER = re.compile(r"^[0-9]{1,10}$")
 Entry = Tuple[int, str]
 
 
@@ -67,15 +65,6 @@ def episode_entries(show: Any, episode: Any) -> List[Entry]:
     return entry("episode", show=show_id, season=episode.season, number=episode.number)
 
 
-def _number(params: Dict[str, str], name: str) -> Optional[int]:
-    text = params.get(name)
-    if text is None or text == "":
-        return None
-    if not _NUMBER.match(text):
-        raise ValueError("%s is not a number" % name)
-    return int(text)
-
-
 def parse_ids(params: Dict[str, str]) -> Tuple[str, Dict[str, Any]]:
     """(media_type, LocalAction ids) of a rate call; ValueError when anything is off."""
     from resources.lib.database.trakt_sync import outbox
@@ -84,10 +73,10 @@ def parse_ids(params: Dict[str, str]) -> Tuple[str, Dict[str, Any]]:
     if media_type not in MEDIA_TYPES:
         raise ValueError("rate does not apply to a %s" % media_type)
     ids = {
-        "trakt_id": _number(params, "trakt"),
-        "show_id": _number(params, "show"),
-        "season": _number(params, "season"),
-        "number": _number(params, "number"),
+        "trakt_id": number_param(params, "trakt"),
+        "show_id": number_param(params, "show"),
+        "season": number_param(params, "season"),
+        "number": number_param(params, "number"),
     }
     outbox.LocalAction(outbox.UNRATE, media_type, **ids).validate()  # the ids' own checks
     return media_type, ids

@@ -12,7 +12,8 @@ string ``urlencode`` gives.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Dict, Optional
 from urllib.parse import quote_plus
 
 from resources.lib.constants import ADDON_ID
@@ -21,6 +22,7 @@ ADDON_URL = f"plugin://{ADDON_ID}/"
 PLAY_URL = ADDON_URL + "play"
 _ROUTE_PREFIX = ADDON_URL + "?action="
 _PLAY_PREFIX = PLAY_URL + "?action=play"
+_NUMBER = re.compile(r"^[0-9]{1,10}$")
 
 
 def _quote(text: str) -> str:
@@ -50,4 +52,15 @@ def play_url(**params: Any) -> str:
     return _PLAY_PREFIX + _query(params, (None, ""))
 
 
-__all__ = ["ADDON_URL", "PLAY_URL", "play_url", "url_for"]
+def number_param(params: Dict[str, str], name: str) -> Optional[int]:
+    """A whole number from a route's parameters: None when absent or empty, ValueError when it
+    is anything but 1-10 digits (a hostile or broken URL)."""
+    text = params.get(name)
+    if text is None or text == "":
+        return None
+    if not _NUMBER.match(text):
+        raise ValueError("%s is not a number" % name)
+    return int(text)
+
+
+__all__ = ["ADDON_URL", "PLAY_URL", "number_param", "play_url", "url_for"]

@@ -97,7 +97,7 @@ WATCHLIST_ORDERS = {
 }
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> List[Dict[str, Any]]:
+def rows_as_dicts(conn: sqlite3.Connection, sql: str, params: Any = ()) -> List[Dict[str, Any]]:
     """Rows as dicts; plain tuples + zip is several times faster than dict(sqlite3.Row)."""
     cursor = conn.cursor()
     cursor.row_factory = None
@@ -126,7 +126,9 @@ def next_up(
         sql = "".join((_NEXT_UP_FROM_TABLE, NEXT_UP_ORDERS[order], _PAGE))
         items = next_up_table.read(conn, sql, params)
     if items is None:
-        items = _rows(conn, "".join((_NEXT_UP_SELECT, NEXT_UP_ORDERS[order], _PAGE)), params)
+        items = rows_as_dicts(
+            conn, "".join((_NEXT_UP_SELECT, NEXT_UP_ORDERS[order], _PAGE)), params
+        )
     for item in items:
         item["type"] = "episode"
         item["episode"] = item["number"]
@@ -134,13 +136,13 @@ def next_up(
 
 
 def in_progress(conn: sqlite3.Connection) -> List[Dict[str, Any]]:
-    return _rows(conn, _IN_PROGRESS)
+    return rows_as_dicts(conn, _IN_PROGRESS)
 
 
 def watchlist(conn: sqlite3.Connection, kind: str = "movie", order: str = "rank") -> List[Dict]:
     if order not in WATCHLIST_ORDERS:
         raise ValueError("order must be one of %s" % sorted(WATCHLIST_ORDERS))
-    return _rows(conn, _WATCHLIST_SELECT + WATCHLIST_ORDERS[order], (kind,))
+    return rows_as_dicts(conn, _WATCHLIST_SELECT + WATCHLIST_ORDERS[order], (kind,))
 
 
 def show_progress(

@@ -21,6 +21,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from .items import now_iso
+from .queries import rows_as_dicts
 
 UPCOMING_DAYS = 14
 RECENT_LIMIT = 50
@@ -58,14 +59,6 @@ LIMIT :limit
 """
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Dict[str, Any]) -> List[Dict[str, Any]]:
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    cursor.execute(sql, params)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def upcoming(
     conn: sqlite3.Connection, now: Optional[float] = None, days: int = UPCOMING_DAYS
 ) -> List[Dict[str, Any]]:
@@ -73,9 +66,9 @@ def upcoming(
     first."""
     now = time.time() if now is None else float(now)
     start, end = now_iso(now), now_iso(now + days * 86400.0)
-    return _rows(conn, _UPCOMING, {"start": start, "end": end})
+    return rows_as_dicts(conn, _UPCOMING, {"start": start, "end": end})
 
 
 def recently_watched(conn: sqlite3.Connection, limit: int = RECENT_LIMIT) -> List[Dict[str, Any]]:
     """The last ``limit`` items watched (episodes and movies), newest first."""
-    return _rows(conn, _RECENT, {"limit": max(0, int(limit))})
+    return rows_as_dicts(conn, _RECENT, {"limit": max(0, int(limit))})
